@@ -1,0 +1,92 @@
+# wgtray: build, run and test on Debian. Every target that needs system
+# packages depends on `deps`, which installs them once and is a no-op after.
+
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+GO      ?= go
+BIN     := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/wgtray/wgtray/version.Version=$(VERSION) -X github.com/wgtray/wgtray/version.Commit=$(COMMIT)
+
+# What the build, the tests and `make run` need from Debian.
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
+	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables \
+	qrencode xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools \
+	gcc-mingw-w64-x86-64 procps
+
+# Tests run inside a private D-Bus session with an unlocked gnome-keyring
+# (the Secret Service) and a virtual X display for the Fyne window.
+DESKTOP := dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec xvfb-run -a -s "-screen 0 1280x1024x24" "$$0" "$$@"'
+
+FUZZTIME ?= 60s
+
+.PHONY: all deps build run test test-unit bench lint cross cross-daemon fuzz clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(GO) mod download
+
+build: deps
+	mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/wgtrayd ./cmd/wgtrayd
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/wgtray .
+
+# Starts the service in the background (as root: it owns the network) and
+# opens the GUI when there is a display; without one it shows the CLI.
+run: build
+	@if ! $(BIN)/wgtrayd version >/dev/null 2>&1; then \
+		echo "starting wgtrayd run (log: /tmp/wgtrayd.log)"; \
+		nohup $(BIN)/wgtrayd run >/tmp/wgtrayd.log 2>&1 & sleep 1; \
+	fi
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		exec $(BIN)/wgtray; \
+	else \
+		echo "No display (DISPLAY and WAYLAND_DISPLAY are unset), so no GUI. Use the command line:"; \
+		$(BIN)/wgtrayd help; \
+	fi
+
+test: deps lint cross-daemon
+	$(DESKTOP) $(GO) test -race -count=1 -timeout 30m ./...
+
+# Quick tests without root-only end-to-end set-ups or a desktop session.
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./importer/...
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go') | tee /dev/stderr)"
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+# The service for every OS and architecture, without cgo, and vetted there.
+cross-daemon:
+	@for target in windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64; do \
+		os=$${target%/*}; arch=$${target#*/}; \
+		echo "build and vet wgtrayd for $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/wgtrayd || exit 1; \
+		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) vet ./cmd/... ./service/... ./tunnel/... ./platform/... ./importer/... || exit 1; \
+	done
+
+cross: deps cross-daemon
+	mkdir -p $(BIN)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags '$(LDFLAGS) -H windowsgui' -o $(BIN)/wgtray.exe .
+
+# Runs every fuzz target for FUZZTIME each (go test allows one target a run).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf $(BIN)
