@@ -1,0 +1,301 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+)
+
+// KillSwitchMode says when the kill switch blocks traffic that does not go
+// through a tunnel.
+type KillSwitchMode string
+
+// The kill-switch modes.
+const (
+	// KillSwitchOff never blocks anything and leaves no firewall rules.
+	KillSwitchOff KillSwitchMode = "off"
+	// KillSwitchAuto blocks while a tunnel that routes a default route is
+	// in the policy: up, starting, or failed but still meant to be up.
+	KillSwitchAuto KillSwitchMode = "auto"
+	// KillSwitchAlways blocks even with no tunnel up (lockdown), until the
+	// user turns it off.
+	KillSwitchAlways KillSwitchMode = "always"
+)
+
+// ParseKillSwitchMode reads a mode as the user types it.
+func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
+	switch m := KillSwitchMode(s); m {
+	case KillSwitchOff, KillSwitchAuto, KillSwitchAlways:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
+}
+
+// FirewallPolicy is everything the kill switch needs to know to write its
+// rules. The service builds it from its settings and the tunnels it holds
+// and hands it to Firewall.Apply on every change.
+type FirewallPolicy struct {
+	Mode     KillSwitchMode
+	AllowLAN bool // private, link-local and multicast ranges stay reachable
+	Tunnels  []FirewallTunnel
+}
+
+// FirewallTunnel is one tunnel the kill switch lets through. The service
+// lists every tunnel that is up, starting, or failed while still meant to be
+// up, so that blocking does not lapse while a tunnel comes back.
+type FirewallTunnel struct {
+	// Interface is the tunnel's interface name. It need not exist yet:
+	// rules match it by name.
+	Interface string
+	// Endpoints are the peers' current endpoints (after resolution and
+	// roaming); the encrypted UDP to them is allowed.
+	Endpoints []netip.AddrPort
+	// DNS are the only resolvers queries may reach while blocking.
+	DNS []netip.Addr
+	// DefaultRoute is true when the tunnel routes 0.0.0.0/0 or ::/0; only
+	// such a tunnel turns blocking on in auto mode.
+	DefaultRoute bool
+	// FwMark is the mark on the tunnel's bind socket, 0 if none. Traffic
+	// carrying it is the service's own and may reach any endpoint, so
+	// roaming does not wait for a new policy. Only a process with
+	// CAP_NET_ADMIN can set a mark.
+	FwMark uint32
+}
+
+// Blocking reports whether the policy blocks traffic outside the tunnels.
+func (p FirewallPolicy) Blocking() bool {
+	switch p.Mode {
+	case KillSwitchAlways:
+		return true
+	case KillSwitchAuto:
+		for _, t := range p.Tunnels {
+			if t.DefaultRoute {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Validate reports a policy no backend can enforce.
+func (p FirewallPolicy) Validate() error {
+	if _, err := ParseKillSwitchMode(string(p.Mode)); err != nil {
+		return err
+	}
+	for _, t := range p.Tunnels {
+		if t.Interface == "" || len(t.Interface) > 15 {
+			return fmt.Errorf("kill switch: tunnel interface name %q must be 1 to 15 characters", t.Interface)
+		}
+		for _, e := range t.Endpoints {
+			if !e.IsValid() || e.Port() == 0 {
+				return fmt.Errorf("kill switch: tunnel %s: endpoint %s is not an address and port", t.Interface, e)
+			}
+		}
+		for _, a := range t.DNS {
+			if !a.IsValid() {
+				return errors.New("kill switch: tunnel " + t.Interface + " has an invalid DNS server")
+			}
+		}
+	}
+	return nil
+}
+
+// FirewallHook is where a rule applies.
+type FirewallHook uint8
+
+// The hooks: traffic this machine sends, receives, or routes for others.
+const (
+	HookOutbound FirewallHook = iota + 1
+	HookInbound
+	HookForwarded
+)
+
+// FirewallAction is what a matching rule does.
+type FirewallAction uint8
+
+// Accept lets the packet through; Reject refuses it with an error to the
+// local sender (TCP reset, ICMP administratively prohibited) so that
+// applications fail at once instead of timing out. Everything that no rule
+// accepts is dropped.
+const (
+	Accept FirewallAction = iota + 1
+	Reject
+)
+
+// IP protocol numbers used by the rules.
+const (
+	ProtoTCP    uint8 = 6
+	ProtoUDP    uint8 = 17
+	ProtoICMPv6 uint8 = 58
+)
+
+// FirewallRule is one rule of the kill switch, in an OS-neutral form that
+// each backend (nftables, WFP, pf) translates. Rules of one hook are tried
+// in order and the first match wins; a packet no rule accepts is dropped.
+// Every field that is set must match; a zero field matches anything.
+type FirewallRule struct {
+	Hook FirewallHook
+	Why  string // a short reason, shown as the rule's comment
+	// Loopback matches the loopback interface.
+	Loopback bool
+	// Interface is the interface a packet leaves by (outbound, forwarded)
+	// or arrives on (inbound).
+	Interface string
+	// Mark is the socket mark of an outbound packet. Backends without marks
+	// match the service's own sockets instead (its application identity).
+	Mark uint32
+	// Established matches packets of connections already allowed
+	// (connection tracking: established or related).
+	Established bool
+	// Family is 4 or 6 to match one IP version; it is implied by Remote
+	// when Remote is set.
+	Family   uint8
+	Protocol uint8 // ProtoTCP, ProtoUDP, ProtoICMPv6
+	// Remote is the other end: the destination of an outbound or forwarded
+	// packet, the source of an inbound one.
+	Remote     netip.Prefix
+	RemotePort uint16
+	LocalPort  uint16
+	// ICMPv6Type matches that ICMPv6 message type (with ProtoICMPv6).
+	ICMPv6Type uint8
+	// OnLink matches IPv6 packets with hop limit 255, which only a
+	// neighbour on the link can send (RFC 4861).
+	OnLink bool
+	Action FirewallAction
+}
+
+// IPFamily is the IP version the rule matches, 0 for both.
+func (r FirewallRule) IPFamily() uint8 {
+	switch {
+	case r.Remote.IsValid() && r.Remote.Addr().Is4():
+		return 4
+	case r.Remote.IsValid():
+		return 6
+	case r.Protocol == ProtoICMPv6 || r.OnLink:
+		return 6
+	}
+	return r.Family
+}
+
+// LANPrefixes are the ranges allow_lan opens: private, link-local,
+// multicast and broadcast, IPv4 and IPv6.
+var LANPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("224.0.0.0/4"),
+	netip.MustParsePrefix("255.255.255.255/32"),
+	netip.MustParsePrefix("fc00::/7"),
+	netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("ff00::/8"),
+}
+
+var broadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// dnsPorts are plain DNS and DNS over TLS or QUIC.
+var dnsPorts = []uint16{53, 853}
+
+// neighbourDiscovery are the ICMPv6 messages that keep an IPv6 link up:
+// router solicitation and advertisement, neighbour solicitation and
+// advertisement.
+var neighbourDiscovery = []uint8{133, 134, 135, 136}
+
+// Rules is the rule set that enforces the policy, nil when it does not
+// block. The order matters and every backend keeps it:
+//
+//  1. loopback;
+//  2. the service's encrypted UDP (by mark and by endpoint), before the DNS
+//     rules so an endpoint on port 53 keeps working;
+//  3. DHCPv4, DHCPv6 and neighbour discovery;
+//  4. DNS to the tunnels' resolvers, then every other DNS query refused,
+//     before the tunnel and LAN allowances so that a resolver on the LAN
+//     (or a route that bypasses the tunnel) gets no query;
+//  5. the tunnel interfaces;
+//  6. with AllowLAN, the LAN ranges;
+//  7. outbound, everything else refused with an error.
+func (p FirewallPolicy) Rules() []FirewallRule {
+	if !p.Blocking() {
+		return nil
+	}
+	var rs []FirewallRule
+	add := func(r FirewallRule) { rs = append(rs, r) }
+	lan := func(a netip.Addr) bool {
+		for _, pfx := range LANPrefixes {
+			if pfx.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+
+	for _, h := range []FirewallHook{HookOutbound, HookInbound} {
+		add(FirewallRule{Hook: h, Why: "loopback", Loopback: true, Action: Accept})
+	}
+	add(FirewallRule{Hook: HookInbound, Why: "replies to allowed traffic", Established: true, Action: Accept})
+	add(FirewallRule{Hook: HookForwarded, Why: "replies to allowed traffic", Established: true, Action: Accept})
+
+	for _, t := range p.Tunnels {
+		if t.FwMark != 0 {
+			add(FirewallRule{Hook: HookOutbound, Why: "encrypted UDP of " + t.Interface, Mark: t.FwMark, Protocol: ProtoUDP, Action: Accept})
+		}
+		for _, e := range t.Endpoints {
+			remote := netip.PrefixFrom(e.Addr().Unmap(), e.Addr().Unmap().BitLen())
+			add(FirewallRule{Hook: HookOutbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
+			add(FirewallRule{Hook: HookInbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
+		}
+	}
+
+	add(FirewallRule{Hook: HookOutbound, Why: "DHCPv4", Family: 4, Protocol: ProtoUDP, LocalPort: 68, RemotePort: 67, Action: Accept})
+	add(FirewallRule{Hook: HookInbound, Why: "DHCPv4", Family: 4, Protocol: ProtoUDP, LocalPort: 68, RemotePort: 67, Action: Accept})
+	add(FirewallRule{Hook: HookOutbound, Why: "DHCPv6", Family: 6, Protocol: ProtoUDP, LocalPort: 546, RemotePort: 547, Action: Accept})
+	add(FirewallRule{Hook: HookInbound, Why: "DHCPv6", Family: 6, Protocol: ProtoUDP, LocalPort: 546, RemotePort: 547, Action: Accept})
+	for _, h := range []FirewallHook{HookOutbound, HookInbound} {
+		for _, typ := range neighbourDiscovery {
+			add(FirewallRule{Hook: h, Why: "neighbour discovery", Protocol: ProtoICMPv6, ICMPv6Type: typ, OnLink: true, Action: Accept})
+		}
+	}
+
+	for _, h := range []FirewallHook{HookOutbound, HookForwarded} {
+		for _, t := range p.Tunnels {
+			for _, a := range t.DNS {
+				remote := netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				via := t.Interface
+				if p.AllowLAN && lan(a) {
+					via = ""
+				}
+				for _, proto := range []uint8{ProtoUDP, ProtoTCP} {
+					for _, port := range dnsPorts {
+						add(FirewallRule{Hook: h, Why: "DNS of " + t.Interface, Interface: via, Protocol: proto, Remote: remote, RemotePort: port, Action: Accept})
+					}
+				}
+			}
+		}
+		for _, proto := range []uint8{ProtoUDP, ProtoTCP} {
+			for _, port := range dnsPorts {
+				add(FirewallRule{Hook: h, Why: "DNS outside the tunnels", Protocol: proto, RemotePort: port, Action: Reject})
+			}
+		}
+	}
+
+	for _, t := range p.Tunnels {
+		add(FirewallRule{Hook: HookOutbound, Why: "tunnel", Interface: t.Interface, Action: Accept})
+		add(FirewallRule{Hook: HookInbound, Why: "tunnel", Interface: t.Interface, Action: Accept})
+		add(FirewallRule{Hook: HookForwarded, Why: "tunnel", Interface: t.Interface, Action: Accept})
+	}
+
+	if p.AllowLAN {
+		for _, h := range []FirewallHook{HookOutbound, HookInbound, HookForwarded} {
+			for _, pfx := range LANPrefixes {
+				if h == HookInbound && (pfx.Addr().IsMulticast() || pfx.Addr() == broadcast) {
+					continue // never a source address
+				}
+				add(FirewallRule{Hook: h, Why: "LAN", Remote: pfx, Action: Accept})
+			}
+		}
+	}
+
+	add(FirewallRule{Hook: HookOutbound, Why: "blocked by the kill switch", Protocol: ProtoTCP, Action: Reject})
+	add(FirewallRule{Hook: HookOutbound, Why: "blocked by the kill switch", Action: Reject})
+	return rs
+}
