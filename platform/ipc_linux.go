@@ -1,0 +1,13 @@
+package platform
+
+import "golang.org/x/sys/unix"
+
+// peerCred reads SO_PEERCRED: the uid and primary gid of the process that
+// connected.
+func peerCred(fd int) (uint32, []uint32, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return 0, nil, err
+	}
+	return cred.Uid, []uint32{cred.Gid}, nil
+}

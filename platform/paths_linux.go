@@ -1,0 +1,6 @@
+package platform
+
+const (
+	defaultStateDir   = "/var/lib/wgtray"
+	defaultSocketPath = "/run/wgtray/wgtray.sock"
+)

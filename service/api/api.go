@@ -1,0 +1,230 @@
+// Package api holds the types of wgtrayd's local HTTP+JSON API: what the
+// service sends and what it accepts under /v1/. The service and its client
+// share them so the wire format has one definition.
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+)
+
+// Version is the API version in every path: /v1/...
+const Version = "v1"
+
+// State is where a tunnel is in its life.
+type State string
+
+const (
+	StateDown     State = "down"
+	StateStarting State = "starting"
+	StateUp       State = "up"
+	StateStopping State = "stopping"
+	StateFailed   State = "failed"
+)
+
+// Tunnel is what the service knows about one tunnel. For a tunnel that
+// belongs to another operator only Name and State are filled in.
+type Tunnel struct {
+	Name  string `json:"name"`
+	State State  `json:"state"`
+	// Error says why the tunnel failed; empty unless State is failed.
+	Error string `json:"error,omitempty"`
+	// NeedsKeys is set for a tunnel that is meant to be up but whose keys
+	// the service does not hold (after a restart): its owner's client sends
+	// them again with Up (client.Restore does it for every such tunnel).
+	NeedsKeys bool `json:"needs_keys,omitempty"`
+	// Mine is true when the caller imported the tunnel.
+	Mine bool `json:"mine"`
+	// Owner is the importing user; nil for another operator's tunnel.
+	Owner *Owner `json:"owner,omitempty"`
+	// PublicKey is the interface's public key, base64.
+	PublicKey string `json:"public_key,omitempty"`
+	// Config is the wg-quick text without PrivateKey and PresharedKey.
+	Config string `json:"config,omitempty"`
+}
+
+// Owner identifies the user a tunnel belongs to.
+type Owner struct {
+	UID  string `json:"uid"`
+	Name string `json:"name,omitempty"`
+}
+
+// CreateRequest is the body of POST /v1/tunnels; UpdateRequest of PUT
+// /v1/tunnels/{name}. Config is wg-quick text; secrets in it are dropped by
+// the service, which never stores them.
+type CreateRequest struct {
+	Name      string `json:"name"`
+	Config    string `json:"config"`
+	PublicKey string `json:"public_key"`
+}
+
+// UpdateRequest replaces a tunnel's configuration.
+type UpdateRequest struct {
+	Config    string `json:"config"`
+	PublicKey string `json:"public_key"`
+}
+
+// UpRequest is the body of POST /v1/tunnels/{name}/up: the keys the service
+// holds in memory while the tunnel runs.
+type UpRequest struct {
+	PrivateKey    Secret            `json:"private_key"`
+	PresharedKeys map[string]Secret `json:"preshared_keys,omitempty"` // by peer public key, base64
+}
+
+// Secret is a key in transit. It decodes from base64 straight into its
+// array, without an intermediate string, so the service can wipe it.
+type Secret importer.Key
+
+// MarshalText encodes the key as base64.
+func (s Secret) MarshalText() ([]byte, error) {
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(s)))
+	base64.StdEncoding.Encode(out, s[:])
+	return out, nil
+}
+
+// UnmarshalText decodes base64.
+func (s *Secret) UnmarshalText(b []byte) error {
+	var buf [33]byte
+	n, err := base64.StdEncoding.Decode(buf[:], b)
+	if err != nil || n != len(s) {
+		clear(buf[:])
+		return fmt.Errorf("a key is 44 characters of base64 for 32 bytes")
+	}
+	copy(s[:], buf[:n])
+	clear(buf[:])
+	return nil
+}
+
+// Status is the answer of GET /v1/status and the form of `wgtrayd status
+// --json`.
+type Status struct {
+	Tunnels    []TunnelStatus `json:"tunnels"`
+	KillSwitch KillSwitch     `json:"killswitch"`
+}
+
+// TunnelStatus is one tunnel with live statistics while it is up. Another
+// operator's tunnel has Interface nil and no Peers.
+type TunnelStatus struct {
+	Name      string           `json:"name"`
+	State     State            `json:"state"`
+	Error     string           `json:"error"`
+	NeedsKeys bool             `json:"needs_keys"`
+	Interface *InterfaceStatus `json:"interface"`
+	Peers     []PeerStatus     `json:"peers"`
+}
+
+// InterfaceStatus describes the tunnel's own end.
+type InterfaceStatus struct {
+	Name       string         `json:"name,omitempty"` // the OS interface while up
+	PublicKey  string         `json:"public_key"`
+	ListenPort uint16         `json:"listen_port"`
+	Addresses  []netip.Prefix `json:"addresses"`
+	DNS        []netip.Addr   `json:"dns"`
+	MTU        int            `json:"mtu,omitempty"`
+}
+
+// PeerStatus is one peer. LatestHandshake is nil before the first one.
+type PeerStatus struct {
+	PublicKey           string         `json:"public_key"`
+	Endpoint            string         `json:"endpoint"`
+	LatestHandshake     *time.Time     `json:"latest_handshake"`
+	RxBytes             uint64         `json:"rx_bytes"`
+	TxBytes             uint64         `json:"tx_bytes"`
+	AllowedIPs          []netip.Prefix `json:"allowed_ips"`
+	PersistentKeepalive uint16         `json:"persistent_keepalive"`
+}
+
+// KillSwitchMode is off, auto or always.
+type KillSwitchMode string
+
+const (
+	KillSwitchOff    KillSwitchMode = "off"
+	KillSwitchAuto   KillSwitchMode = "auto"
+	KillSwitchAlways KillSwitchMode = "always"
+)
+
+// Valid reports whether m is one of the three modes.
+func (m KillSwitchMode) Valid() bool {
+	return m == KillSwitchOff || m == KillSwitchAuto || m == KillSwitchAlways
+}
+
+// KillSwitch is the body of GET and PUT /v1/killswitch. Active and Error
+// are read-only: whether blocking rules are in place now, and why applying
+// them failed.
+type KillSwitch struct {
+	Mode     KillSwitchMode `json:"mode"`
+	AllowLAN bool           `json:"allow_lan"`
+	Active   bool           `json:"active"`
+	Error    string         `json:"error,omitempty"`
+}
+
+// EventType says what an Event reports.
+type EventType string
+
+const (
+	// EventTunnel carries the new state of a tunnel (also sent once per
+	// tunnel when the stream opens, then EventReady).
+	EventTunnel EventType = "tunnel"
+	// EventRemoved says Tunnel.Name is gone.
+	EventRemoved EventType = "removed"
+	// EventKillSwitch carries new kill-switch settings or state.
+	EventKillSwitch EventType = "killswitch"
+	// EventReady ends the initial snapshot.
+	EventReady EventType = "ready"
+)
+
+// Event is one line of GET /v1/events.
+type Event struct {
+	Type       EventType   `json:"type"`
+	Time       time.Time   `json:"time"`
+	Tunnel     *Tunnel     `json:"tunnel,omitempty"`
+	KillSwitch *KillSwitch `json:"killswitch,omitempty"`
+}
+
+// LogEntry is one line of GET /v1/logs. Secrets are redacted before an entry
+// is stored.
+type LogEntry struct {
+	Seq     uint64            `json:"seq"`
+	Time    time.Time         `json:"time"`
+	Level   string            `json:"level"`
+	Message string            `json:"message"`
+	Attrs   map[string]string `json:"attrs,omitempty"`
+}
+
+// VersionInfo is the answer of GET /v1/version.
+type VersionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	API     string `json:"api"`
+}
+
+// ErrorBody is every error answer: {"error":{"code":...,"message":...}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail has a stable code and a sentence for the user.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes. A client branches on these, never on the message.
+const (
+	CodeBadRequest       = "bad_request"
+	CodeInvalidConfig    = "invalid_config"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeExists           = "exists"
+	CodeConflict         = "conflict" // overlapping addresses or routes, or a busy tunnel
+	CodeKeyMismatch      = "key_mismatch"
+	CodeTooLarge         = "too_large"
+	CodeUnsupportedMedia = "unsupported_media_type"
+	CodeTunnelFailed     = "tunnel_failed"
+	CodeInternal         = "internal"
+)

@@ -1,0 +1,395 @@
+// Package client is the typed client of wgtrayd's local API, used by the
+// command line and the GUI. It also keeps the user's tunnel keys: they go to
+// the keyring at import and travel to the service only with Up.
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// Client talks to one wgtrayd over its socket. It is safe for concurrent
+// use.
+type Client struct {
+	socket string
+	keys   KeyStore
+	http   *http.Client
+	stream *http.Client // no timeout: events and followed logs run long
+}
+
+// New returns a client for the service at socket (platform.SocketPath() when
+// empty) that keeps keys in keys (Keyring() when nil).
+func New(socket string, keys KeyStore) *Client {
+	if socket == "" {
+		socket = platform.SocketPath()
+	}
+	if keys == nil {
+		keys = Keyring()
+	}
+	c := &Client{socket: socket, keys: keys}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return platform.DialIPC(ctx, c.socket)
+		},
+		MaxIdleConns:    2,
+		IdleConnTimeout: 30 * time.Second,
+	}
+	c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	c.stream = &http.Client{Transport: tr}
+	return c
+}
+
+// Socket is the path the client connects to.
+func (c *Client) Socket() string { return c.socket }
+
+// Error is an error answer of the service. Branch on Code (api.Code...).
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// IsCode reports whether err is a service error with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// ErrNotRunning means nothing answers on the socket.
+var ErrNotRunning = errors.New("the wgtray service is not running")
+
+// NotRunningError says where the client looked and how to start the service.
+type NotRunningError struct {
+	Socket string
+	Err    error
+}
+
+func (e *NotRunningError) Error() string {
+	return fmt.Sprintf("the wgtray service is not running (nothing answers on %s: %v); "+
+		"start it with `sudo wgtrayd start` (or `sudo wgtrayd install` once), "+
+		"or point WGTRAY_SOCKET at the socket it listens on", e.Socket, e.Err)
+}
+
+func (e *NotRunningError) Unwrap() error { return ErrNotRunning }
+
+// Version asks the service for its version.
+func (c *Client) Version(ctx context.Context) (api.VersionInfo, error) {
+	var v api.VersionInfo
+	err := c.do(ctx, http.MethodGet, "/version", nil, &v)
+	return v, err
+}
+
+// List returns every tunnel the caller may see; other operators' tunnels
+// carry only name and state.
+func (c *Client) List(ctx context.Context) ([]api.Tunnel, error) {
+	var ts []api.Tunnel
+	err := c.do(ctx, http.MethodGet, "/tunnels", nil, &ts)
+	return ts, err
+}
+
+// Get returns one tunnel.
+func (c *Client) Get(ctx context.Context, name string) (api.Tunnel, error) {
+	var t api.Tunnel
+	err := c.do(ctx, http.MethodGet, tunnelPath(name, ""), nil, &t)
+	return t, err
+}
+
+// Import creates the tunnel name from cfg: the service gets the config
+// without secrets, the keyring gets the private and preshared keys. When
+// the keys cannot be stored the tunnel is removed again, so nothing is
+// half-imported.
+func (c *Client) Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	redacted, secrets := cfg.Redact()
+	req := api.CreateRequest{Name: name, Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+	var t api.Tunnel
+	if err := c.do(ctx, http.MethodPost, "/tunnels", req, &t); err != nil {
+		return t, err
+	}
+	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
+		if derr := c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil); derr != nil {
+			err = errors.Join(err, fmt.Errorf("remove the half-imported tunnel %s: %w", name, derr))
+		}
+		return api.Tunnel{}, fmt.Errorf("import %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// Update replaces the configuration of tunnel name with cfg and its keys in
+// the keyring. A running tunnel keeps its old configuration until it is
+// brought down and up again.
+func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	redacted, secrets := cfg.Redact()
+	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+	var t api.Tunnel
+	if err := c.do(ctx, http.MethodPut, tunnelPath(name, ""), req, &t); err != nil {
+		return t, err
+	}
+	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
+		return t, fmt.Errorf("update keys of %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// Delete removes the tunnel from the service (bringing it down first) and
+// its keys from the keyring.
+func (c *Client) Delete(ctx context.Context, name string) error {
+	if err := c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil); err != nil {
+		return err
+	}
+	if err := c.keys.Delete(name); err != nil && !errors.Is(err, ErrNoKeys) {
+		return fmt.Errorf("the tunnel is removed but its keys are not: %w", err)
+	}
+	return nil
+}
+
+// Up reads the tunnel's keys from the keyring and asks the service to bring
+// it up with them. It returns when the tunnel is up or has failed.
+func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
+	data, err := c.keys.Get(name)
+	if err != nil {
+		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	req, err := decodeUpRequest(data)
+	if err != nil {
+		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	defer wipeUpRequest(&req)
+	var t api.Tunnel
+	err = c.do(ctx, http.MethodPost, tunnelPath(name, "/up"), req, &t)
+	return t, err
+}
+
+// Down brings a tunnel down; the service forgets its keys.
+func (c *Client) Down(ctx context.Context, name string) (api.Tunnel, error) {
+	var t api.Tunnel
+	err := c.do(ctx, http.MethodPost, tunnelPath(name, "/down"), nil, &t)
+	return t, err
+}
+
+// Status returns every visible tunnel with live statistics and the kill
+// switch, or only tunnel name when name is not empty.
+func (c *Client) Status(ctx context.Context, name string) (api.Status, error) {
+	var s api.Status
+	path := "/status"
+	if name != "" {
+		path += "?name=" + url.QueryEscape(name)
+	}
+	err := c.do(ctx, http.MethodGet, path, nil, &s)
+	return s, err
+}
+
+// Export returns the full config of a tunnel: the service's copy without
+// secrets, completed with the keys from the caller's keyring.
+func (c *Client) Export(ctx context.Context, name string) (*importer.Config, error) {
+	t, err := c.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if t.Config == "" {
+		return nil, fmt.Errorf("export %s: the tunnel belongs to another user; only its owner can export it", name)
+	}
+	redacted, err := importer.ParseRedacted(name+".conf", []byte(t.Config))
+	if err != nil {
+		return nil, fmt.Errorf("export %s: the service sent a config that does not parse: %w", name, err)
+	}
+	data, err := c.keys.Get(name)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", name, err)
+	}
+	secrets, err := decodeSecrets(data)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", name, err)
+	}
+	return redacted.WithSecrets(secrets)
+}
+
+// Restore sends the keys again for every tunnel of the caller that the
+// service wants up but holds no keys for (after a restart of the service).
+// It returns the names it brought up; a tunnel that fails does not stop the
+// others, its error is joined into the result.
+func (c *Client) Restore(ctx context.Context) ([]string, error) {
+	ts, err := c.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		restored []string
+		errs     []error
+	)
+	for _, t := range ts {
+		if !t.Mine || !t.NeedsKeys {
+			continue
+		}
+		if _, err := c.Up(ctx, t.Name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		restored = append(restored, t.Name)
+	}
+	return restored, errors.Join(errs...)
+}
+
+// KillSwitch returns the kill-switch settings and whether rules are active.
+func (c *Client) KillSwitch(ctx context.Context) (api.KillSwitch, error) {
+	var k api.KillSwitch
+	err := c.do(ctx, http.MethodGet, "/killswitch", nil, &k)
+	return k, err
+}
+
+// SetKillSwitch changes mode and allow_lan and returns the new state.
+func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+	var k api.KillSwitch
+	err := c.do(ctx, http.MethodPut, "/killswitch", api.KillSwitch{Mode: mode, AllowLAN: allowLAN}, &k)
+	return k, err
+}
+
+// Events calls fn for every event until ctx is done or the connection ends;
+// it starts with the state of every visible tunnel and the kill switch,
+// then api.EventReady. Reconnecting is the caller's job: the error says why
+// the stream ended (nil after ctx is done).
+func (c *Client) Events(ctx context.Context, fn func(api.Event)) error {
+	return c.streamLines(ctx, "/events", func(line []byte) error {
+		var e api.Event
+		if err := json.Unmarshal(line, &e); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		fn(e)
+		return nil
+	})
+}
+
+// Logs returns the service log the ring buffer holds, oldest first.
+func (c *Client) Logs(ctx context.Context) ([]api.LogEntry, error) {
+	var entries []api.LogEntry
+	err := c.logs(ctx, false, func(e api.LogEntry) { entries = append(entries, e) })
+	return entries, err
+}
+
+// FollowLogs calls fn for every entry in the ring buffer and then for every
+// new one until ctx is done or the connection ends.
+func (c *Client) FollowLogs(ctx context.Context, fn func(api.LogEntry)) error {
+	return c.logs(ctx, true, fn)
+}
+
+func (c *Client) logs(ctx context.Context, follow bool, fn func(api.LogEntry)) error {
+	path := "/logs"
+	if follow {
+		path += "?follow=true"
+	}
+	return c.streamLines(ctx, path, func(line []byte) error {
+		var e api.LogEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return fmt.Errorf("read log entry: %w", err)
+		}
+		fn(e)
+		return nil
+	})
+}
+
+func tunnelPath(name, suffix string) string {
+	return "/tunnels/" + url.PathEscape(name) + suffix
+}
+
+// do sends one request and decodes the JSON answer into out (when not nil).
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		defer clear(b)
+		body = bytes.NewReader(b)
+	}
+	resp, err := c.send(ctx, c.http, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read answer of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+func (c *Client) send(ctx context.Context, hc *http.Client, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://wgtrayd/"+api.Version+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
+		}
+		return nil, fmt.Errorf("talk to the wgtray service: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		return nil, readError(resp)
+	}
+	return resp, nil
+}
+
+func readError(resp *http.Response) error {
+	var eb api.ErrorBody
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err := json.Unmarshal(b, &eb); err != nil || eb.Error.Code == "" {
+		return &Error{Status: resp.StatusCode, Code: api.CodeInternal,
+			Message: fmt.Sprintf("the service answered %s: %s", resp.Status, strings.TrimSpace(string(b)))}
+	}
+	return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+}
+
+// streamLines reads a long-running answer of one JSON object a line.
+func (c *Client) streamLines(ctx context.Context, path string, fn func([]byte) error) error {
+	resp, err := c.send(ctx, c.stream, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		if err := fn(sc.Bytes()); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("stream %s: %w", path, err)
+	}
+	return io.ErrUnexpectedEOF
+}
