@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,6 +81,8 @@ func (l *errorList) result() error {
 	if len(l.errs) == 0 {
 		return nil
 	}
+	// Checks across keys run after the line-by-line ones.
+	slices.SortStableFunc(l.errs, func(a, b *Error) int { return a.Line - b.Line })
 	if l.dropped > 0 {
 		l.errs = append(l.errs, &Error{File: l.file,
 			Msg: strconv.Itoa(l.dropped) + " more errors not shown; fix the ones above first"})

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -26,10 +27,20 @@ const MaxConfigSize = 1 << 20
 // network as wg(8) does, while Address keeps its host part; Table accepts
 // "main" and stores it as 254; a zero key is rejected.
 func Parse(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, false)
+}
+
+// ParseRedacted is Parse for a config stored without its secrets (the
+// text of a redacted Config): a missing PrivateKey is not an error.
+func ParseRedacted(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, true)
+}
+
+func parse(filename string, data []byte, redacted bool) (*Config, error) {
 	p := parser{errs: errorList{file: filename}}
-	text, line, msg := decodeText(data)
+	text, msg := decodeText(data)
 	if msg != "" {
-		p.errs.add(line, "", msg)
+		p.errs.add(0, "", msg)
 		return nil, p.errs.result()
 	}
 	p.parse(text)
@@ -40,7 +51,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 			"a config starts with [Interface] followed by lines like PrivateKey = ...")
 		return nil, p.errs.result()
 	}
-	validate(&p.cfg, &p.pos, false, &p.errs)
+	validate(&p.cfg, &p.pos, redacted, &p.errs)
 	if err := p.errs.result(); err != nil {
 		return nil, err
 	}
@@ -48,10 +59,10 @@ func Parse(filename string, data []byte) (*Config, error) {
 }
 
 // decodeText turns the file into UTF-8 text without byte-order mark. On
-// failure it returns a line (or 0) and the one message for the file.
-func decodeText(data []byte) (string, int, string) {
+// failure it returns the one message for the file.
+func decodeText(data []byte) (string, string) {
 	if len(data) > MaxConfigSize {
-		return "", 0, fmt.Sprintf("the file is %d bytes, too big for a WireGuard config (the limit is %d bytes); "+
+		return "", fmt.Sprintf("the file is %d bytes, too big for a WireGuard config (the limit is %d bytes); "+
 			"choose the .conf file of the tunnel", len(data), MaxConfigSize)
 	}
 	var order unicode.Endianness
@@ -72,30 +83,29 @@ func decodeText(data []byte) (string, int, string) {
 	if utf16 {
 		u, err := unicode.UTF16(order, unicode.UseBOM).NewDecoder().Bytes(data)
 		if err != nil {
-			return "", 0, "this file looks like UTF-16 text but cannot be decoded; save it as UTF-8 and import it again"
+			return "", "this file looks like UTF-16 text but cannot be decoded; save it as UTF-8 and import it again"
 		}
 		data = u
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	line := 1
 	for i := 0; i < len(data); {
 		c := data[i]
 		if c < utf8.RuneSelf {
-			if c == '\n' {
-				line++
-			} else if c < ' ' && c != '\t' && c != '\r' || c == 0x7f {
-				return "", 0, notText
+			// Tabs, line ends and the other white space TrimSpace removes
+			// are text; other control characters are not.
+			if c < ' ' && (c < '\t' || c > '\r') || c == 0x7f {
+				return "", notText
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && n == 1 {
-			return "", 0, notText
+			return "", notText
 		}
 		i += n
 	}
-	return string(data), 0, ""
+	return string(data), ""
 }
 
 const notText = "this is not a text file (it contains binary data); a WireGuard config is a text file with " +
@@ -271,7 +281,7 @@ func init() {
 			return parseKey(&c.Interface.PrivateKey, "PrivateKey", v, "the output of wg genkey")
 		}},
 		&field{name: "ListenPort", parse: func(c *Config, v string) string {
-			n, msg := parseNumber(v, 0, 65535, "ListenPort", "a UDP port from 1 to 65535")
+			n, msg := parseNumber(v, 0, 65535, "ListenPort", "a UDP port from 1 to 65535, or 0 or no ListenPort line for a random one")
 			c.Interface.ListenPort = uint16(n)
 			return msg
 		}},
@@ -390,6 +400,9 @@ func parseKey(k *Key, name, v, want string) string {
 // parseNumber reads a decimal number from min to max.
 func parseNumber(v string, min, max uint64, name, want string) (uint64, string) {
 	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Sprintf("%s %q is not a number; it must be %s", name, clip(v), want)
+	}
 	if err != nil || n < min || n > max {
 		return 0, fmt.Sprintf("%s %q is out of range; it must be %s", name, clip(v), want)
 	}
@@ -397,14 +410,13 @@ func parseNumber(v string, min, max uint64, name, want string) (uint64, string) 
 }
 
 func parseFwMark(mark *uint32, v string) string {
-	const want = "FwMark must be a number (decimal, or hex as 0x...) from 0 to 4294967295, or off"
 	if strings.EqualFold(v, "off") {
 		*mark = 0
 		return ""
 	}
 	var n uint64
 	var err error
-	if len(v) > 2 && (v[:2] == "0x" || v[:2] == "0X") {
+	if strings.HasPrefix(v, "0x") || strings.HasPrefix(v, "0X") {
 		n, err = strconv.ParseUint(v[2:], 16, 32)
 	} else if len(v) > 1 && v[0] == '0' {
 		return fmt.Sprintf("FwMark %q has a leading zero, which wg(8) reads as octal; write it in decimal or as 0x...", clip(v))
@@ -412,7 +424,7 @@ func parseFwMark(mark *uint32, v string) string {
 		n, err = strconv.ParseUint(v, 10, 32)
 	}
 	if err != nil {
-		return fmt.Sprintf("FwMark %q is not valid; %s", clip(v), want[len("FwMark "):])
+		return fmt.Sprintf("FwMark %q is not valid; write a number from 0 to 4294967295 in decimal or as hex 0x..., or off", clip(v))
 	}
 	*mark = uint32(n)
 	return ""
@@ -549,9 +561,12 @@ func parseEndpoint(v string) (Endpoint, string) {
 		}
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || n == 0 || port[0] == '+' {
+	if err != nil || n == 0 {
 		if port == "" {
 			return Endpoint{}, fmt.Sprintf("Endpoint %q has an empty port; write a port from 1 to 65535 after the colon", clip(v))
+		}
+		if !errors.Is(err, strconv.ErrRange) && n == 0 && strings.Trim(port, "0123456789") != "" {
+			return Endpoint{}, fmt.Sprintf("Endpoint %q has port %q, which is not a number; a port is a number from 1 to 65535", clip(v), clip(port))
 		}
 		return Endpoint{}, fmt.Sprintf("Endpoint %q has port %q, which is out of range; a port is a number from 1 to 65535", clip(v), clip(port))
 	}

@@ -11,24 +11,6 @@ type Secrets struct {
 	PresharedKeys map[Key]Key // by the peer's public key
 }
 
-// Clone returns a deep copy of c.
-func (c *Config) Clone() *Config {
-	n := *c
-	i := &n.Interface
-	i.Addresses = slices.Clone(i.Addresses)
-	i.DNS = slices.Clone(i.DNS)
-	i.DNSSearch = slices.Clone(i.DNSSearch)
-	i.PreUp = slices.Clone(i.PreUp)
-	i.PostUp = slices.Clone(i.PostUp)
-	i.PreDown = slices.Clone(i.PreDown)
-	i.PostDown = slices.Clone(i.PostDown)
-	n.Peers = slices.Clone(c.Peers)
-	for k := range n.Peers {
-		n.Peers[k].AllowedIPs = slices.Clone(n.Peers[k].AllowedIPs)
-	}
-	return &n
-}
-
 // Redact splits c into a copy without private and preshared keys, which may
 // be stored, and the secrets, which go to the keyring.
 func (c *Config) Redact() (*Config, Secrets) {
