@@ -1,9 +1,13 @@
 package platform
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"os"
+	"path/filepath"
 )
 
 // KillSwitchMode says when the kill switch blocks traffic that does not go
@@ -35,9 +39,9 @@ func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
 // rules. The service builds it from its settings and the tunnels it holds
 // and hands it to Firewall.Apply on every change.
 type FirewallPolicy struct {
-	Mode     KillSwitchMode
-	AllowLAN bool // private, link-local and multicast ranges stay reachable
-	Tunnels  []FirewallTunnel
+	Mode     KillSwitchMode   `json:"mode"`
+	AllowLAN bool             `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
+	Tunnels  []FirewallTunnel `json:"tunnels"`
 }
 
 // FirewallTunnel is one tunnel the kill switch lets through. The service
@@ -46,20 +50,116 @@ type FirewallPolicy struct {
 type FirewallTunnel struct {
 	// Interface is the tunnel's interface name. It need not exist yet:
 	// rules match it by name.
-	Interface string
+	Interface string `json:"interface"`
 	// Endpoints are the peers' current endpoints (after resolution and
 	// roaming); the encrypted UDP to them is allowed.
-	Endpoints []netip.AddrPort
+	Endpoints []netip.AddrPort `json:"endpoints"`
 	// DNS are the only resolvers queries may reach while blocking.
-	DNS []netip.Addr
+	DNS []netip.Addr `json:"dns"`
 	// DefaultRoute is true when the tunnel routes 0.0.0.0/0 or ::/0; only
 	// such a tunnel turns blocking on in auto mode.
-	DefaultRoute bool
+	DefaultRoute bool `json:"default_route"`
 	// FwMark is the mark on the tunnel's bind socket, 0 if none. Traffic
 	// carrying it is the service's own and may reach any endpoint, so
 	// roaming does not wait for a new policy. Only a process with
 	// CAP_NET_ADMIN can set a mark.
-	FwMark uint32
+	FwMark uint32 `json:"fwmark"`
+}
+
+// Firewall is the kill switch of this machine: it enforces a policy in the
+// OS firewall (nftables on Linux) and keeps a copy of the policy so that
+// Restore can put the rules back at boot, before the network comes up.
+type Firewall struct {
+	saved string // where Apply keeps the policy; "" keeps none
+	sys   firewallSys
+}
+
+// NewFirewall returns the kill switch of the current network namespace,
+// keeping its policy in the state directory.
+func NewFirewall() *Firewall {
+	return &Firewall{saved: filepath.Join(StateDir(), "firewall.json")}
+}
+
+// Apply makes the OS's rules match the policy, replacing whatever rules the
+// kill switch had before (also rules left by a service that died: this is
+// how the service reconciles at start). A policy that does not block
+// removes them all.
+func (f *Firewall) Apply(p FirewallPolicy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := f.sys.apply(p); err != nil {
+		return err
+	}
+	if f.saved == "" {
+		return nil
+	}
+	return savePolicy(f.saved, p)
+}
+
+// Active reports whether kill-switch rules are in force now.
+func (f *Firewall) Active() (bool, error) { return f.sys.active() }
+
+// Restore applies the policy Apply saved last; it is what runs at boot. With
+// nothing saved it does nothing. A saved policy that cannot be read blocks
+// everything (always, without LAN): failing closed is the point.
+func (f *Firewall) Restore() (FirewallPolicy, error) {
+	p, err := loadPolicy(f.saved)
+	if errors.Is(err, fs.ErrNotExist) {
+		return FirewallPolicy{Mode: KillSwitchOff}, nil
+	}
+	if err != nil {
+		lockdown := FirewallPolicy{Mode: KillSwitchAlways}
+		if aerr := f.sys.apply(lockdown); aerr != nil {
+			return lockdown, errors.Join(err, aerr)
+		}
+		return lockdown, fmt.Errorf("%w; blocking all traffic until the service sets the kill switch again", err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("kill switch: saved policy %s: %w", f.saved, err)
+	}
+	return p, f.sys.apply(p)
+}
+
+func savePolicy(path string, p FirewallPolicy) error {
+	data, err := json.MarshalIndent(p, "", "\t")
+	if err != nil {
+		return fmt.Errorf("kill switch: encode policy: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("kill switch: save policy: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".firewall-*.json")
+	if err != nil {
+		return fmt.Errorf("kill switch: save policy: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(data, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("kill switch: save policy to %s: %w", path, err)
+	}
+	return nil
+}
+
+func loadPolicy(path string) (FirewallPolicy, error) {
+	var p FirewallPolicy
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return p, fmt.Errorf("kill switch: saved policy %s is corrupt: %w", path, err)
+	}
+	return p, nil
 }
 
 // Blocking reports whether the policy blocks traffic outside the tunnels.

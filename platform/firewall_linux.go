@@ -15,18 +15,14 @@ import (
 // kill switch's rules. Nothing else is ever touched.
 const FirewallTable = "wgtray"
 
-// Firewall is the kill switch on Linux: one nftables table of its own,
+// firewallSys is the kill switch on Linux: one nftables table of its own,
 // written through netlink. The rules are kernel state, so they stay in
-// force when the service dies; the service reconciles them by calling
-// Apply when it starts.
-type Firewall struct {
+// force when the service dies.
+type firewallSys struct {
 	netns int // a network namespace fd for tests; 0 is the caller's
 }
 
-// NewFirewall returns the kill switch of the current network namespace.
-func NewFirewall() *Firewall { return &Firewall{} }
-
-func (f *Firewall) conn() (*nftables.Conn, error) {
+func (f firewallSys) conn() (*nftables.Conn, error) {
 	var opts []nftables.ConnOption
 	if f.netns != 0 {
 		opts = append(opts, nftables.WithNetNSFd(f.netns))
@@ -38,13 +34,10 @@ func (f *Firewall) conn() (*nftables.Conn, error) {
 	return c, nil
 }
 
-// Apply makes the kernel's rules match the policy: the whole table is
-// replaced in one atomic batch, so there is never a moment without rules
-// while blocking, and a policy that does not block removes the table.
-func (f *Firewall) Apply(p FirewallPolicy) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
+// apply replaces the whole table in one atomic batch, so there is never a
+// moment without rules while blocking; a policy that does not block
+// removes the table.
+func (f firewallSys) apply(p FirewallPolicy) error {
 	c, err := f.conn()
 	if err != nil {
 		return err
@@ -57,16 +50,17 @@ func (f *Firewall) Apply(p FirewallPolicy) error {
 	if p.Blocking() {
 		c.AddTable(table)
 		chains := map[FirewallHook]*nftables.Chain{}
-		for hook, def := range map[FirewallHook]struct {
+		for _, def := range []struct {
+			hook FirewallHook
 			name string
 			num  *nftables.ChainHook
 		}{
-			HookOutbound:  {"output", nftables.ChainHookOutput},
-			HookInbound:   {"input", nftables.ChainHookInput},
-			HookForwarded: {"forward", nftables.ChainHookForward},
+			{HookOutbound, "output", nftables.ChainHookOutput},
+			{HookInbound, "input", nftables.ChainHookInput},
+			{HookForwarded, "forward", nftables.ChainHookForward},
 		} {
 			drop := nftables.ChainPolicyDrop
-			chains[hook] = c.AddChain(&nftables.Chain{
+			chains[def.hook] = c.AddChain(&nftables.Chain{
 				Name:     def.name,
 				Table:    table,
 				Type:     nftables.ChainTypeFilter,
@@ -90,8 +84,7 @@ func (f *Firewall) Apply(p FirewallPolicy) error {
 	return nil
 }
 
-// Active reports whether the kill switch's table is in the kernel.
-func (f *Firewall) Active() (bool, error) {
+func (f firewallSys) active() (bool, error) {
 	c, err := f.conn()
 	if err != nil {
 		return false, err

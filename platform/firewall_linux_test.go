@@ -6,6 +6,9 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -59,7 +62,7 @@ func namespaceFirewall(t testing.TB, ns *testnet.Namespace) *Firewall {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Close(fd) })
-	return &Firewall{netns: fd}
+	return &Firewall{sys: firewallSys{netns: fd}}
 }
 
 // serve runs, in ns, a TCP listener on servicePort on all addresses and a
@@ -391,7 +394,7 @@ func TestKillSwitchReplacesOnlyItsOwnTable(t *testing.T) {
 
 func TestKillSwitchRulesOutliveTheProcessThatWroteThem(t *testing.T) {
 	if testnet.Role() == "writer" {
-		if err := NewFirewall().Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+		if err := (&Firewall{}).Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
 			t.Fatal(err)
 		}
 		testnet.Send(true)
@@ -411,5 +414,54 @@ func TestKillSwitchRulesOutliveTheProcessThatWroteThem(t *testing.T) {
 	}
 	if rs := nftRuleset(t, ns); !strings.Contains(rs, "table inet "+FirewallTable) {
 		t.Errorf("the rules died with the process:\n%s", rs)
+	}
+}
+
+func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
+	testnet.RequireRoot(t)
+	saved := filepath.Join(t.TempDir(), "firewall.json")
+	before, boot := testnet.NewNamespace(t), testnet.NewNamespace(t)
+	fw := namespaceFirewall(t, before)
+	fw.saved = saved
+	policy := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: true, Tunnels: []FirewallTunnel{{
+		Interface: "wgtboot0", DefaultRoute: true, FwMark: 0x77,
+		Endpoints: []netip.AddrPort{netip.MustParseAddrPort("198.51.100.1:51820")},
+		DNS:       []netip.Addr{netip.MustParseAddr("10.64.0.1")},
+	}}}
+	if err := fw.Apply(policy); err != nil {
+		t.Fatal(err)
+	}
+	want := nftRuleset(t, before)
+
+	restorer := namespaceFirewall(t, boot)
+	restorer.saved = saved
+	if got, err := restorer.Restore(); err != nil || !reflect.DeepEqual(got, policy) {
+		t.Fatalf("Restore() = %+v, %v; want %+v", got, err, policy)
+	}
+	if got := nftRuleset(t, boot); got != want {
+		t.Errorf("after boot:\n%s\nwant the rules from before:\n%s", got, want)
+	}
+
+	if err := os.WriteFile(saved, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := restorer.Restore(); err == nil || got.Mode != KillSwitchAlways || got.AllowLAN {
+		t.Errorf("Restore() of a corrupt file = %+v, %v; want lockdown and an error", got, err)
+	}
+	if active, err := restorer.Active(); err != nil || !active {
+		t.Errorf("a corrupt saved policy left the kill switch inactive (%v)", err)
+	}
+
+	if err := os.Remove(saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := restorer.Apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := (&Firewall{saved: filepath.Join(t.TempDir(), "none.json"), sys: restorer.sys}).Restore(); err != nil || got.Blocking() {
+		t.Errorf("Restore() with nothing saved = %+v, %v", got, err)
+	}
+	if active, _ := restorer.Active(); active {
+		t.Error("Restore() with nothing saved wrote rules")
 	}
 }
