@@ -1,0 +1,146 @@
+package tunnel
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/platform"
+)
+
+const (
+	// A peer without a completed handshake for this long has its endpoint
+	// host name resolved again: the server may have moved (dynamic DNS).
+	reresolveAfter = 2 * time.Minute
+	// How often the tunnel checks for such peers.
+	reresolveCheck = 10 * time.Second
+	// A change of routes or addresses triggers re-resolution once things
+	// settled for this long.
+	networkSettle = time.Second
+)
+
+// resolveEndpoints resolves every endpoint that is a host name.
+func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.Key]netip.AddrPort, error) {
+	endpoints := map[importer.Key]netip.AddrPort{}
+	for _, p := range peersWithHostnames(peers) {
+		ep, err := resolve(ctx, p.Endpoint)
+		if err != nil {
+			return nil, err
+		}
+		endpoints[p.PublicKey] = ep
+	}
+	return endpoints, nil
+}
+
+func resolve(ctx context.Context, ep importer.Endpoint) (netip.AddrPort, error) {
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", ep.Host)
+	if err == nil && len(addrs) == 0 {
+		err = fmt.Errorf("no addresses")
+	}
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: %s (%v); check the peer's Endpoint and the network connection", ErrEndpointUnresolvable, ep.Host, err)
+	}
+	return netip.AddrPortFrom(addrs[0].Unmap(), ep.Port), nil
+}
+
+func peersWithHostnames(peers []importer.Peer) []importer.Peer {
+	var out []importer.Peer
+	for _, p := range peers {
+		if _, err := netip.ParseAddr(p.Endpoint.Host); !p.Endpoint.IsZero() && err != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// reresolve keeps the endpoints of peers given by host name current: it
+// resolves them again when the network changed, and for a peer without a
+// handshake in reresolveAfter.
+func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip.AddrPort) {
+	defer t.workers.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-t.stop
+		cancel()
+	}()
+	changes, err := platform.WatchNetwork(t.name, t.stop)
+	if err != nil {
+		t.log.Warn("cannot watch the network; endpoints are resolved again only when handshakes stop", "err", err)
+	}
+	tick := time.NewTicker(reresolveCheck)
+	defer tick.Stop()
+	lastResolved := map[importer.Key]time.Time{}
+	for _, p := range peers {
+		lastResolved[p.PublicKey] = time.Now()
+	}
+	var settle <-chan time.Time
+	for {
+		var due []importer.Peer
+		select {
+		case <-t.stop:
+			if changes != nil {
+				for range changes {
+				}
+			}
+			return
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+				continue
+			}
+			if settle == nil {
+				settle = time.After(networkSettle)
+			}
+			continue
+		case <-settle:
+			settle = nil
+			due = peers
+		case <-tick.C:
+			due = t.silentPeers(peers, lastResolved)
+		}
+		for _, p := range due {
+			lastResolved[p.PublicKey] = time.Now()
+			ep, err := resolve(ctx, p.Endpoint)
+			if err != nil {
+				t.log.Warn("resolve endpoint again", "peer", p.PublicKey.String(), "err", err)
+				continue
+			}
+			if ep == current[p.PublicKey] {
+				continue
+			}
+			uapi := fmt.Sprintf("public_key=%s\nupdate_only=true\nendpoint=%s\n", p.PublicKey.Hex(), ep)
+			if err := t.dev.IpcSet(uapi); err != nil {
+				t.log.Warn("update endpoint", "peer", p.PublicKey.String(), "err", err)
+				continue
+			}
+			t.log.Info("endpoint moved", "peer", p.PublicKey.String(), "host", p.Endpoint.Host, "from", current[p.PublicKey], "to", ep)
+			current[p.PublicKey] = ep
+		}
+	}
+}
+
+// silentPeers are the peers with no handshake in reresolveAfter that were
+// not resolved in that time either.
+func (t *Tunnel) silentPeers(peers []importer.Peer, lastResolved map[importer.Key]time.Time) []importer.Peer {
+	st, err := t.Stats()
+	if err != nil {
+		return nil
+	}
+	handshakes := map[importer.Key]time.Time{}
+	for _, ps := range st.Peers {
+		handshakes[ps.PublicKey] = ps.LatestHandshake
+	}
+	var due []importer.Peer
+	for _, p := range peers {
+		if time.Since(handshakes[p.PublicKey]) > reresolveAfter && time.Since(lastResolved[p.PublicKey]) > reresolveAfter {
+			due = append(due, p)
+		}
+	}
+	return due
+}
