@@ -1,15 +1,12 @@
 package platform
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,31 +24,7 @@ const (
 	lanHost       = "192.168.50.1"
 	lanHost6      = "fd50::1"
 	tunnelHost    = "10.77.0.1" // the far end of the stand-in tunnel, also its DNS server
-	servicePort   = "8080"
 )
-
-// inNamespace runs f on an OS thread that has entered ns. The thread is
-// not reused afterwards: returning from a locked goroutine ends it. Sockets
-// keep the namespace they were created in, so a listener made here may be
-// served from anywhere.
-func inNamespace(t testing.TB, ns *testnet.Namespace, f func() error) error {
-	t.Helper()
-	fd, err := unix.Open("/run/netns/"+ns.Name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		done <- f()
-	}()
-	return <-done
-}
 
 // namespaceFirewall is the kill switch of ns; it holds the namespace open
 // until the test ends.
@@ -63,138 +36,6 @@ func namespaceFirewall(t testing.TB, ns *testnet.Namespace) *Firewall {
 	}
 	t.Cleanup(func() { unix.Close(fd) })
 	return &Firewall{sys: firewallSys{netns: fd}}
-}
-
-// serve runs, in ns, a TCP listener on servicePort on all addresses and a
-// DNS responder that answers every query on port 53 (UDP) of each of
-// resolvers (bound to each, so that answers come from the address asked).
-func serve(t testing.TB, ns *testnet.Namespace, resolvers ...string) {
-	t.Helper()
-	var ln net.Listener
-	var pcs []net.PacketConn
-	err := inNamespace(t, ns, func() error {
-		var err error
-		if ln, err = net.Listen("tcp", ":"+servicePort); err != nil {
-			return err
-		}
-		for _, r := range resolvers {
-			pc, err := net.ListenPacket("udp", net.JoinHostPort(r, "53"))
-			if err != nil {
-				return err
-			}
-			pcs = append(pcs, pc)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ln.Close()
-		for _, pc := range pcs {
-			pc.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("hello\n"))
-			c.Close()
-		}
-	}()
-	for _, pc := range pcs {
-		go func() {
-			buf := make([]byte, 512)
-			for {
-				n, from, err := pc.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				if n >= 12 {
-					pc.WriteTo(dnsAnswer(buf[:n]), from)
-				}
-			}
-		}()
-	}
-}
-
-// dnsQuery is a query for example.com, type A.
-func dnsQuery(id uint16) []byte {
-	q := binary.BigEndian.AppendUint16(nil, id)
-	q = append(q, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0) // RD; one question
-	q = append(q, "\x07example\x03com\x00"...)
-	return append(q, 0, 1, 0, 1)
-}
-
-// dnsAnswer answers a query with 192.0.2.1.
-func dnsAnswer(query []byte) []byte {
-	a := append([]byte(nil), query...)
-	a[2], a[3] = 0x81, 0x80 // response, RD, RA
-	a[6], a[7] = 0, 1       // one answer
-	return append(a, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1)
-}
-
-const probeTimeout = 2 * time.Second
-
-// tcpReaches reports whether a TCP connection from ns to host reaches the
-// listener of serve.
-func tcpReaches(t testing.TB, ns *testnet.Namespace, host string) bool {
-	t.Helper()
-	err := inNamespace(t, ns, func() error {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, servicePort), probeTimeout)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(probeTimeout))
-		line := make([]byte, 6)
-		if _, err := c.Read(line); err != nil {
-			return err
-		}
-		if string(line) != "hello\n" {
-			return errors.New("unexpected greeting")
-		}
-		return nil
-	})
-	return err == nil
-}
-
-// dnsAnswered reports whether a DNS query over UDP from ns to server gets
-// an answer.
-func dnsAnswered(t testing.TB, ns *testnet.Namespace, server string) bool {
-	t.Helper()
-	err := inNamespace(t, ns, func() error {
-		c, err := net.Dial("udp", net.JoinHostPort(server, "53"))
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(probeTimeout))
-		query := dnsQuery(0x5a17)
-		if _, err := c.Write(query); err != nil {
-			return err
-		}
-		buf := make([]byte, 512)
-		n, err := c.Read(buf)
-		if err != nil {
-			return err
-		}
-		if n < 12 || !bytes.Equal(buf[:2], query[:2]) || buf[7] != 1 {
-			return errors.New("not an answer to the query")
-		}
-		return nil
-	})
-	return err == nil
-}
-
-// pings reports whether one ICMP echo from ns to host is answered.
-func pings(t testing.TB, ns *testnet.Namespace, host string) bool {
-	t.Helper()
-	_, err := ns.Exec("ping", "-n", "-c1", "-W2", host)
-	return err == nil
 }
 
 // nftRuleset is `nft list ruleset` in ns.
@@ -223,7 +64,7 @@ func newStandInNetwork(t *testing.T) standInNetwork {
 	client.Run(t, "ip", "-6", "route", "add", "default", "via", lanHost6, "metric", "100")
 	n := standInNetwork{client: client, far: far, tunnel: tun}
 	n.routeThroughTunnel(t)
-	serve(t, far, internetHost, lanHost, tunnelHost)
+	far.Serve(t, internetHost, lanHost, tunnelHost)
 	return n
 }
 
@@ -264,13 +105,13 @@ type reachability struct {
 func (n standInNetwork) probe(t *testing.T) reachability {
 	t.Helper()
 	return reachability{
-		internet:   tcpReaches(t, n.client, internetHost),
-		internet6:  tcpReaches(t, n.client, internetHost6),
-		ping:       pings(t, n.client, internetHost),
-		lan:        tcpReaches(t, n.client, lanHost),
-		lan6:       tcpReaches(t, n.client, lanHost6),
-		outsideDNS: dnsAnswered(t, n.client, internetHost),
-		lanDNS:     dnsAnswered(t, n.client, lanHost),
+		internet:   n.client.TCPReaches(t, internetHost),
+		internet6:  n.client.TCPReaches(t, internetHost6),
+		ping:       n.client.Pings(internetHost),
+		lan:        n.client.TCPReaches(t, lanHost),
+		lan6:       n.client.TCPReaches(t, lanHost6),
+		outsideDNS: n.client.DNSAnswered(t, internetHost),
+		lanDNS:     n.client.DNSAnswered(t, lanHost),
 	}
 }
 
@@ -298,7 +139,7 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	if err := fw.Apply(n.policy(KillSwitchAuto, false)); err != nil {
 		t.Fatal(err)
 	}
-	if !dnsAnswered(t, n.client, tunnelHost) {
+	if !n.client.DNSAnswered(t, tunnelHost) {
 		t.Error("auto: the tunnel's own DNS server gets no answer")
 	}
 	expectReach(t, "auto, through the tunnel", n.probe(t), reachability{internet: true, internet6: true, ping: true})
@@ -339,8 +180,8 @@ func TestKillSwitchFailsFastWithAnErrorInsteadOfATimeout(t *testing.T) {
 	if err := fw.Apply(n.policy(KillSwitchAuto, false)); err != nil {
 		t.Fatal(err)
 	}
-	err := inNamespace(t, n.client, func() error {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(internetHost, servicePort), 10*time.Second)
+	err := n.client.Do(t, func() error {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(internetHost, testnet.ServicePort), 10*time.Second)
 		if err == nil {
 			c.Close()
 		}
