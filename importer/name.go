@@ -32,7 +32,7 @@ func TunnelName(filename string) (string, error) {
 		base = base[i+1:]
 	}
 	for _, ext := range importExtensions {
-		if len(base) > len(ext) && strings.EqualFold(base[len(base)-len(ext):], ext) {
+		if len(base) >= len(ext) && strings.EqualFold(base[len(base)-len(ext):], ext) {
 			base = base[:len(base)-len(ext)]
 			break
 		}

@@ -174,9 +174,6 @@ func checkPrefix(name string, p netip.Prefix, masked bool) string {
 	if !p.IsValid() {
 		return fmt.Sprintf("%s has an empty or invalid prefix; give one like 10.0.0.2/24", name)
 	}
-	if p.Addr().Zone() != "" {
-		return fmt.Sprintf("%s %s has a zone, which an address here cannot have; remove it", name, p)
-	}
 	if masked && p != p.Masked() {
 		return fmt.Sprintf("%s %s has host bits set; write the network, %s", name, p, p.Masked())
 	}
