@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/wgtray/wgtray/version"
 )
@@ -23,6 +24,18 @@ var commands = map[string]command{
 		fmt.Fprintln(stdout, version.String())
 		return 0
 	}},
+	"run":       {"run the service in the foreground (what the OS service manager starts)", runService},
+	"list":      {"list the tunnels [--json]", listCmd},
+	"up":        {"bring a tunnel up with the keys from your keyring: up NAME", upCmd},
+	"down":      {"bring a tunnel down: down NAME", downCmd},
+	"status":    {"show tunnels with handshake and transfer: status [NAME] [--json]", statusCmd},
+	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},
+	"remove":    {"remove a tunnel and its keys: remove NAME", removeCmd},
+	"logs":      {"print the service log [-f]", logsCmd},
+	"install":   {"register wgtrayd with the OS service manager", serviceControl("install")},
+	"uninstall": {"unregister the service and remove its files [--purge: also the tunnels]", serviceControl("uninstall")},
+	"start":     {"start the installed service", serviceControl("start")},
+	"stop":      {"stop the installed service", serviceControl("stop")},
 }
 
 func main() {
@@ -31,6 +44,14 @@ func main() {
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	args, ok := takeKeyStore(args, stderr)
+	if !ok {
+		return 2
+	}
+	if len(args) == 0 {
 		usage(stdout)
 		return 0
 	}
@@ -45,8 +66,39 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	return cmd.run(args[1:], stdout, stderr)
 }
 
+// takeKeyStore removes the global option --key-store=keyring|file from
+// args, wherever it is, and remembers it for the commands that touch keys.
+func takeKeyStore(args []string, stderr io.Writer) ([]string, bool) {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...), true
+		case a == "--key-store" || a == "-key-store":
+			if i+1 == len(args) {
+				fmt.Fprintln(stderr, "wgtrayd: --key-store needs a value: keyring or file")
+				return nil, false
+			}
+			i++
+			keyStoreFlag = args[i]
+		case strings.HasPrefix(a, "--key-store=") || strings.HasPrefix(a, "-key-store="):
+			keyStoreFlag = a[strings.Index(a, "=")+1:]
+		default:
+			out = append(out, a)
+		}
+	}
+	if keyStoreFlag != "keyring" && keyStoreFlag != "file" {
+		fmt.Fprintf(stderr, "wgtrayd: --key-store is keyring or file, not %q\n", keyStoreFlag)
+		return nil, false
+	}
+	return out, true
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: wgtrayd COMMAND [ARGUMENTS]\n\ncommands:")
+	fmt.Fprintln(w, "usage: wgtrayd [--key-store=keyring|file] COMMAND [ARGUMENTS]\n\n"+
+		"Keys live in your keyring; --key-store=file keeps them in a file of mode 0600 in your\n"+
+		"config directory instead, for machines without one.\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for name := range commands {
 		names = append(names, name)

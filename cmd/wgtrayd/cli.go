@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
+)
+
+// keyStoreFlag is the global --key-store option: "keyring" (default) or
+// "file".
+var keyStoreFlag = "keyring"
+
+// newClient connects to the service with the key store the user chose.
+func newClient(stderr io.Writer) (*client.Client, error) {
+	switch keyStoreFlag {
+	case "keyring", "":
+		return client.New("", client.Keyring()), nil
+	case "file":
+		dir, err := client.DefaultKeyDir()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stderr, client.FileKeyStoreWarning+"\n", dir)
+		return client.New("", client.FileKeyStore(dir)), nil
+	}
+	return nil, fmt.Errorf("--key-store is keyring or file, not %q", keyStoreFlag)
+}
+
+// requestTimeout bounds one command's talk with the service.
+const requestTimeout = 90 * time.Second
+
+// simple wraps a command that takes a flag set and needs a client.
+func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) int {
+	return func(args []string, stdout, stderr io.Writer) int {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.Usage = func() { fmt.Fprintf(stderr, "usage: wgtrayd %s\n", usage); fs.PrintDefaults() }
+		if setup != nil {
+			setup(fs)
+		}
+		if err := parseInterspersed(fs, args); err != nil {
+			return 2
+		}
+		c, err := newClient(stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "wgtrayd %s: %v\n", name, err)
+			return 2
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		if err := run(ctx, c, fs, stdout, stderr); err != nil {
+			var ue usageError
+			if errors.As(err, &ue) {
+				fmt.Fprintf(stderr, "wgtrayd %s: %v\nusage: wgtrayd %s\n", name, err, usage)
+				return 2
+			}
+			fmt.Fprintf(stderr, "wgtrayd %s: %v\n", name, err)
+			return 1
+		}
+		return 0
+	}
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// parseInterspersed lets flags come after the positional arguments too
+// (`wgtrayd status home --json`).
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+func oneName(fs *flag.FlagSet) (string, error) {
+	if fs.NArg() != 1 {
+		return "", usageError("give exactly one tunnel name")
+	}
+	return fs.Arg(0), nil
+}
+
+var listCmd = simple("list", "list [--json]", func(fs *flag.FlagSet) { fs.Bool("json", false, "print JSON") },
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		if fs.NArg() != 0 {
+			return usageError("list takes no arguments")
+		}
+		ts, err := c.List(ctx)
+		if err != nil {
+			return err
+		}
+		if jsonFlag(fs) {
+			return printJSON(stdout, map[string]any{"tunnels": ts})
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tSTATE\tOWNER\tNOTE")
+		for _, t := range ts {
+			owner := "(another user)"
+			if t.Owner != nil {
+				owner = t.Owner.Name
+				if owner == "" {
+					owner = "uid " + t.Owner.UID
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.State, owner, t.Error)
+		}
+		return tw.Flush()
+	})
+
+func jsonFlag(fs *flag.FlagSet) bool {
+	f := fs.Lookup("json")
+	return f != nil && f.Value.String() == "true"
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var upCmd = simple("up", "up NAME", nil,
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		name, err := oneName(fs)
+		if err != nil {
+			return err
+		}
+		t, err := c.Up(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is %s\n", t.Name, t.State)
+		return nil
+	})
+
+var downCmd = simple("down", "down NAME", nil,
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		name, err := oneName(fs)
+		if err != nil {
+			return err
+		}
+		t, err := c.Down(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is %s\n", t.Name, t.State)
+		return nil
+	})
+
+var removeCmd = simple("remove", "remove NAME", nil,
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		name, err := oneName(fs)
+		if err != nil {
+			return err
+		}
+		if err := c.Delete(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "removed %s and its keys\n", name)
+		return nil
+	})
+
+var exportCmd = simple("export", "export NAME [-o FILE]", func(fs *flag.FlagSet) { fs.String("o", "", "write to FILE (mode 0600) instead of standard output") },
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error {
+		name, err := oneName(fs)
+		if err != nil {
+			return err
+		}
+		cfg, err := c.Export(ctx, name)
+		if err != nil {
+			return err
+		}
+		out := fs.Lookup("o").Value.String()
+		if out == "" || out == "-" {
+			_, err := io.WriteString(stdout, cfg.String())
+			return err
+		}
+		if err := os.WriteFile(out, []byte(cfg.String()), 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", out, err)
+		}
+		fmt.Fprintf(stderr, "wrote %s; it holds the private key, keep it safe\n", out)
+		return nil
+	})
+
+var statusCmd = simple("status", "status [NAME] [--json]", func(fs *flag.FlagSet) { fs.Bool("json", false, "print JSON") },
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		if fs.NArg() > 1 {
+			return usageError("give at most one tunnel name")
+		}
+		st, err := c.Status(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if jsonFlag(fs) {
+			return printJSON(stdout, st)
+		}
+		printStatus(stdout, st, time.Now())
+		return nil
+	})
+
+func printStatus(w io.Writer, st api.Status, now time.Time) {
+	for _, t := range st.Tunnels {
+		fmt.Fprintf(w, "tunnel: %s\n  state: %s\n", t.Name, t.State)
+		if t.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", t.Error)
+		}
+		if i := t.Interface; i != nil {
+			if i.Name != "" {
+				fmt.Fprintf(w, "  interface: %s\n", i.Name)
+			}
+			fmt.Fprintf(w, "  public key: %s\n", i.PublicKey)
+			if i.ListenPort != 0 {
+				fmt.Fprintf(w, "  listening port: %d\n", i.ListenPort)
+			}
+			fmt.Fprintf(w, "  addresses: %s\n", joinStrings(i.Addresses))
+		}
+		for _, p := range t.Peers {
+			fmt.Fprintf(w, "\n  peer: %s\n", p.PublicKey)
+			if p.Endpoint != "" {
+				fmt.Fprintf(w, "    endpoint: %s\n", p.Endpoint)
+			}
+			fmt.Fprintf(w, "    allowed ips: %s\n", joinStrings(p.AllowedIPs))
+			if p.LatestHandshake != nil {
+				fmt.Fprintf(w, "    latest handshake: %s ago\n", now.Sub(*p.LatestHandshake).Round(time.Second))
+			}
+			if t.State == api.StateUp {
+				fmt.Fprintf(w, "    transfer: %s received, %s sent\n", bytesHuman(p.RxBytes), bytesHuman(p.TxBytes))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	k := st.KillSwitch
+	fmt.Fprintf(w, "kill switch: %s (allow LAN: %t, blocking now: %t)\n", k.Mode, k.AllowLAN, k.Active)
+	if k.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", k.Error)
+	}
+}
+
+func joinStrings[T fmt.Stringer](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = x.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func bytesHuman(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.2f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func logsCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	follow := fs.Bool("f", false, "keep printing new entries")
+	asJSON := fs.Bool("json", false, "print one JSON object a line")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: wgtrayd logs [-f] [--json]")
+		return 2
+	}
+	c := client.New("", nil)
+	print := func(e api.LogEntry) {
+		if *asJSON {
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(stdout, "%s\n", b)
+			return
+		}
+		var attrs strings.Builder
+		for k, v := range e.Attrs {
+			fmt.Fprintf(&attrs, " %s=%q", k, v)
+		}
+		fmt.Fprintf(stdout, "%s %-5s %s%s\n", e.Time.Local().Format(time.DateTime), e.Level, e.Message, attrs.String())
+	}
+	var err error
+	if *follow {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err = c.FollowLogs(ctx, print)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		var entries []api.LogEntry
+		entries, err = c.Logs(ctx)
+		for _, e := range entries {
+			print(e)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wgtrayd logs: %v\n", err)
+		return 1
+	}
+	return 0
+}

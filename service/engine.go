@@ -1,0 +1,46 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/tunnel"
+)
+
+// tunnelEngine runs tunnels with the tunnel package.
+type tunnelEngine struct {
+	opts tunnel.Options
+}
+
+func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config) (running, error) {
+	t, err := tunnel.Start(ctx, name, cfg, e.opts)
+	if err != nil {
+		return nil, err
+	}
+	return runningTunnel{t}, nil
+}
+
+type runningTunnel struct{ *tunnel.Tunnel }
+
+func (r runningTunnel) Stats() (liveStats, error) {
+	s, err := r.Tunnel.Stats()
+	if err != nil {
+		return liveStats{}, err
+	}
+	ls := liveStats{PublicKey: s.PublicKey, ListenPort: s.ListenPort, Peers: make([]livePeer, 0, len(s.Peers))}
+	for _, p := range s.Peers {
+		ls.Peers = append(ls.Peers, livePeer{
+			PublicKey:       p.PublicKey,
+			Endpoint:        p.Endpoint,
+			LatestHandshake: p.LatestHandshake,
+			RxBytes:         p.RxBytes,
+			TxBytes:         p.TxBytes,
+		})
+	}
+	return ls, nil
+}
+
+func newTunnelEngine(log *slog.Logger, recoveryDir string) tunnelEngine {
+	return tunnelEngine{opts: tunnel.Options{Logger: log, StateDir: recoveryDir}}
+}

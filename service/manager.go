@@ -1,0 +1,639 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// engine starts tunnels: the tunnel package, behind the small interface the
+// manager needs.
+type engine interface {
+	Start(ctx context.Context, name string, cfg *importer.Config) (running, error)
+}
+
+// running is one tunnel that is up.
+type running interface {
+	Close() error
+	Interface() string
+	FwMark() uint32
+	DefaultRoute() bool
+	Stats() (liveStats, error)
+}
+
+// liveStats is what a running tunnel reports.
+type liveStats struct {
+	PublicKey  importer.Key
+	ListenPort uint16
+	Peers      []livePeer
+}
+
+type livePeer struct {
+	PublicKey       importer.Key
+	Endpoint        netip.AddrPort
+	LatestHandshake time.Time
+	RxBytes         uint64
+	TxBytes         uint64
+}
+
+// startTimeout bounds bringing one tunnel up (resolving endpoints included).
+const startTimeout = 45 * time.Second
+
+// waitingForKeys is the reason of a tunnel that should be up after a
+// restart of the service.
+const waitingForKeys = "waiting for keys: the service restarted; the tunnel comes back when its owner's app or `wgtrayd up` sends the keys again"
+
+// manager holds every tunnel and its state machine:
+//
+//	down → starting → up → stopping → down
+//	starting → failed; failed → starting (up again) or down
+//
+// Transitions of one tunnel are serialized by its op lock; the manager's mu
+// guards the map and the fields that readers see.
+type manager struct {
+	log    *slog.Logger
+	ring   *ringLog
+	store  *store
+	engine engine
+	events *broker
+	ks     *killSwitch
+
+	mu      sync.Mutex
+	tunnels map[string]*managed
+	// closing is set by shutdown: tunnels go down but stay meant to be up,
+	// and the kill-switch rules stay as they are (fail closed).
+	closing bool
+}
+
+type managed struct {
+	op sync.Mutex // held for a whole transition
+
+	// guarded by manager.mu
+	rec       record
+	cfg       *importer.Config // redacted
+	state     api.State
+	reason    string
+	needsKeys bool
+	run       running
+	full      *importer.Config // with secrets, only while starting or up
+}
+
+func newManager(log *slog.Logger, ring *ringLog, st *store, eng engine, events *broker, ks *killSwitch) *manager {
+	return &manager{log: log, ring: ring, store: st, engine: eng, events: events, ks: ks, tunnels: make(map[string]*managed)}
+}
+
+// load reads the tunnels from the store. Tunnels that were meant to be up
+// wait for their keys; damaged files are logged and skipped.
+func (m *manager) load() error {
+	recs, bad, err := m.store.loadTunnels()
+	if err != nil {
+		return err
+	}
+	for path, err := range bad {
+		m.log.Error("skipping a damaged tunnel file; fix or remove it", "file", path, "error", err.Error())
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range recs {
+		cfg, err := importer.ParseRedacted(r.Name+".conf", []byte(r.Config))
+		if err != nil {
+			m.log.Error("skipping a tunnel whose config does not parse", "tunnel", r.Name, "error", err.Error())
+			continue
+		}
+		t := &managed{rec: r, cfg: cfg, state: api.StateDown}
+		if r.WantUp {
+			t.state, t.reason, t.needsKeys = api.StateFailed, waitingForKeys, true
+		}
+		m.tunnels[r.Name] = t
+	}
+	return nil
+}
+
+// view is the tunnel as caller may see it. Must hold m.mu.
+func (t *managed) view(caller platform.Peer) api.Tunnel {
+	v := api.Tunnel{Name: t.rec.Name, State: t.state}
+	if !mayAct(caller, t.rec) {
+		return v
+	}
+	v.Error = t.reason
+	v.NeedsKeys = t.needsKeys
+	v.Mine = caller.UID == t.rec.OwnerUID
+	v.Owner = &api.Owner{UID: t.rec.OwnerUID, Name: t.rec.OwnerName}
+	v.PublicKey = t.rec.PublicKey
+	v.Config = t.rec.Config
+	return v
+}
+
+// viewFor cuts a full view (as the event stream carries it) down to what
+// caller may see.
+func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
+	if t.Owner == nil || !(caller.Admin || caller.UID == t.Owner.UID) {
+		return api.Tunnel{Name: t.Name, State: t.State}
+	}
+	t.Mine = caller.UID == t.Owner.UID
+	return t
+}
+
+// mayAct reports whether caller owns the tunnel or is an admin.
+func mayAct(caller platform.Peer, r record) bool {
+	return caller.Admin || caller.UID == r.OwnerUID
+}
+
+// publish sends the tunnel's new state to the event stream. Must hold m.mu.
+func (m *manager) publish(t *managed) {
+	v := t.view(platform.Peer{Admin: true})
+	v.Mine = false
+	m.events.publish(api.Event{Type: api.EventTunnel, Time: time.Now(), Tunnel: &v})
+}
+
+func (m *manager) list(caller platform.Peer) []api.Tunnel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]api.Tunnel, 0, len(m.tunnels))
+	for _, t := range m.tunnels {
+		out = append(out, t.view(caller))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (m *manager) get(caller platform.Peer, name string) (api.Tunnel, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tunnels[name]
+	if !ok {
+		return api.Tunnel{}, notFound(name)
+	}
+	return t.view(caller), nil
+}
+
+// parseConfig reads a config sent by a client and drops any secrets in it:
+// the service stores only the redacted form.
+func parseConfig(name, text, publicKey string) (*importer.Config, importer.Key, error) {
+	pub, err := importer.ParseKey(publicKey)
+	if err != nil {
+		return nil, pub, errorf(http.StatusBadRequest, api.CodeInvalidConfig, "public_key: %v", err)
+	}
+	cfg, err := importer.ParseRedacted(name+".conf", []byte(text))
+	if err != nil {
+		return nil, pub, errorf(http.StatusBadRequest, api.CodeInvalidConfig, "%v", err)
+	}
+	if !cfg.Interface.PrivateKey.IsZero() && cfg.Interface.PrivateKey.Public() != pub {
+		return nil, pub, errorf(http.StatusBadRequest, api.CodeKeyMismatch, "public_key is not the public key of the config's PrivateKey")
+	}
+	redactedCfg, secrets := cfg.Redact()
+	wipeSecrets(&secrets)
+	wipeConfig(cfg)
+	return redactedCfg, pub, nil
+}
+
+func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunnel, error) {
+	if err := importer.ValidateName(req.Name); err != nil {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
+	}
+	cfg, pub, err := parseConfig(req.Name, req.Config, req.PublicKey)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	r := record{Name: req.Name, OwnerUID: caller.UID, OwnerName: caller.Name, PublicKey: pub.String(), Config: cfg.String()}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.tunnels[req.Name]; ok {
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already; remove it first or import under another name (--name)", req.Name)
+	}
+	if err := m.store.saveTunnel(r); err != nil {
+		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
+	}
+	t := &managed{rec: r, cfg: cfg, state: api.StateDown}
+	m.tunnels[req.Name] = t
+	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
+	m.publish(t)
+	return t.view(caller), nil
+}
+
+// lookup finds a tunnel the caller may change.
+func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tunnels[name]
+	if !ok {
+		return nil, notFound(name)
+	}
+	if !mayAct(caller, t.rec) {
+		return nil, forbiddenTunnel(name)
+	}
+	return t, nil
+}
+
+// current re-checks after taking t.op that t was not removed meanwhile.
+func (m *manager) current(name string, t *managed) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tunnels[name] != t {
+		return notFound(name)
+	}
+	return nil
+}
+
+func (m *manager) update(caller platform.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	t.op.Lock()
+	defer t.op.Unlock()
+	if err := m.current(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := t.rec
+	r.PublicKey, r.Config = pub.String(), cfg.String()
+	if err := m.store.saveTunnel(r); err != nil {
+		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
+	}
+	t.rec, t.cfg = r, cfg
+	m.log.Info("tunnel updated", "tunnel", name)
+	m.publish(t)
+	return t.view(caller), nil
+}
+
+func (m *manager) remove(caller platform.Peer, name string) error {
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return err
+	}
+	t.op.Lock()
+	defer t.op.Unlock()
+	if err := m.current(name, t); err != nil {
+		return err
+	}
+	m.stop(t, false)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.store.removeTunnel(name); err != nil {
+		return fmt.Errorf("remove tunnel %s: %w", name, err)
+	}
+	delete(m.tunnels, name)
+	m.log.Info("tunnel removed", "tunnel", name)
+	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
+	m.ks.reconcile(m.policyLocked())
+	return nil
+}
+
+// up brings a tunnel up with the caller's keys. The keys are wiped here on
+// every path; while the tunnel runs, the manager's copy lives in t.full.
+func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+	defer wipeSecrets(&secrets)
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	t.op.Lock()
+	defer t.op.Unlock()
+	if err := m.current(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	m.mu.Lock()
+	if t.state == api.StateUp {
+		defer m.mu.Unlock()
+		return t.view(caller), nil
+	}
+	if secrets.PrivateKey.Public().String() != t.rec.PublicKey {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeKeyMismatch,
+			"the private key sent for %s does not belong to its public key %s; import the tunnel again to store the right keys", name, t.rec.PublicKey)
+	}
+	full, err := t.cfg.WithSecrets(secrets)
+	if err != nil {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeKeyMismatch, "keys for %s: %v", name, err)
+	}
+	if err := m.overlapLocked(name, t.cfg); err != nil {
+		m.mu.Unlock()
+		wipeConfig(full)
+		return api.Tunnel{}, err
+	}
+	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
+	m.ring.addSecret(full.Interface.PrivateKey)
+	for _, p := range full.Peers {
+		if !p.PresharedKey.IsZero() {
+			m.ring.addSecret(p.PresharedKey)
+		}
+	}
+	t.rec.WantUp = true
+	if err := m.store.saveTunnel(t.rec); err != nil {
+		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
+	}
+	m.publish(t)
+	m.ks.reconcile(m.policyLocked())
+	m.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	run, err := m.engine.Start(ctx, name, full)
+	cancel()
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.forgetKeysLocked(t)
+		t.state, t.reason = api.StateFailed, err.Error()
+		m.log.Error("tunnel failed to come up", "tunnel", name, "error", err.Error())
+		m.publish(t)
+		m.ks.reconcile(m.policyLocked())
+		return api.Tunnel{}, errorf(http.StatusBadGateway, api.CodeTunnelFailed, "bring up %s: %v", name, err)
+	}
+	t.run, t.state = run, api.StateUp
+	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())
+	m.publish(t)
+	m.ks.reconcile(m.policyLocked())
+	return t.view(caller), nil
+}
+
+func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	t.op.Lock()
+	defer t.op.Unlock()
+	if err := m.current(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	m.stop(t, true)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return t.view(caller), nil
+}
+
+// stop takes a tunnel down and forgets its keys. Hold t.op, not m.mu.
+func (m *manager) stop(t *managed, persist bool) {
+	m.mu.Lock()
+	name := t.rec.Name
+	if t.state == api.StateDown {
+		m.mu.Unlock()
+		return
+	}
+	run := t.run
+	t.state = api.StateStopping
+	if !m.closing {
+		t.rec.WantUp, t.needsKeys = false, false
+	}
+	if persist && !m.closing {
+		if err := m.store.saveTunnel(t.rec); err != nil {
+			m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
+		}
+	}
+	m.publish(t)
+	m.mu.Unlock()
+
+	var err error
+	if run != nil {
+		err = run.Close()
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t.run = nil
+	m.forgetKeysLocked(t)
+	t.state, t.reason = api.StateDown, ""
+	if err != nil {
+		t.state, t.reason = api.StateFailed, fmt.Sprintf("going down: %v", err)
+		m.log.Error("tunnel did not go down cleanly", "tunnel", name, "error", err.Error())
+	} else {
+		m.log.Info("tunnel down", "tunnel", name)
+	}
+	m.publish(t)
+	if !m.closing {
+		m.ks.reconcile(m.policyLocked())
+	}
+}
+
+// forgetKeysLocked wipes the keys the manager held for t.
+func (m *manager) forgetKeysLocked(t *managed) {
+	if t.full == nil {
+		return
+	}
+	m.ring.removeSecret(t.full.Interface.PrivateKey)
+	for _, p := range t.full.Peers {
+		if !p.PresharedKey.IsZero() {
+			m.ring.removeSecret(p.PresharedKey)
+		}
+	}
+	wipeConfig(t.full)
+	t.full = nil
+}
+
+// shutdown brings every tunnel down but remembers which should be up, so
+// that the next start asks for their keys.
+func (m *manager) shutdown() {
+	m.mu.Lock()
+	m.closing = true
+	ts := make([]*managed, 0, len(m.tunnels))
+	for _, t := range m.tunnels {
+		ts = append(ts, t)
+	}
+	m.mu.Unlock()
+	for _, t := range ts {
+		t.op.Lock()
+		m.stop(t, false)
+		t.op.Unlock()
+	}
+}
+
+// overlapLocked refuses a tunnel whose addresses or routes overlap those of
+// a tunnel already up or starting.
+func (m *manager) overlapLocked(name string, cfg *importer.Config) error {
+	mine := prefixesOf(cfg)
+	for other, t := range m.tunnels {
+		if other == name || (t.state != api.StateUp && t.state != api.StateStarting) {
+			continue
+		}
+		for _, a := range mine {
+			for _, b := range prefixesOf(t.cfg) {
+				if a.Overlaps(b) {
+					return errorf(http.StatusConflict, api.CodeConflict,
+						"%s cannot come up while %s is up: %s overlaps %s; bring %s down first", name, other, a.Masked(), b.Masked(), other)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// prefixesOf are a config's addresses and the routes it installs.
+func prefixesOf(cfg *importer.Config) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, a := range cfg.Interface.Addresses {
+		ps = append(ps, a.Masked())
+	}
+	if cfg.Interface.Table.Off {
+		return ps
+	}
+	for _, p := range cfg.Peers {
+		ps = append(ps, p.AllowedIPs...)
+	}
+	return ps
+}
+
+// status reports every tunnel the caller may see (or only name) with
+// live statistics for those it may act on.
+func (m *manager) status(caller platform.Peer, name string) (api.Status, error) {
+	type item struct {
+		view api.TunnelStatus
+		cfg  *importer.Config
+		pub  string
+		run  running
+	}
+	var items []item
+	m.mu.Lock()
+	for n, t := range m.tunnels {
+		if name != "" && n != name {
+			continue
+		}
+		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
+		if mayAct(caller, t.rec) {
+			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
+			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
+		}
+		items = append(items, it)
+	}
+	m.mu.Unlock()
+	if name != "" && len(items) == 0 {
+		return api.Status{}, notFound(name)
+	}
+	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state()}
+	for _, it := range items {
+		if it.cfg != nil {
+			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run)
+		}
+		st.Tunnels = append(st.Tunnels, it.view)
+	}
+	sort.Slice(st.Tunnels, func(i, j int) bool { return st.Tunnels[i].Name < st.Tunnels[j].Name })
+	return st, nil
+}
+
+// liveView merges the config with the statistics of a running tunnel.
+func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStatus, []api.PeerStatus) {
+	iface := &api.InterfaceStatus{
+		PublicKey:  pub,
+		ListenPort: cfg.Interface.ListenPort,
+		Addresses:  nonNil(cfg.Interface.Addresses),
+		DNS:        nonNil(cfg.Interface.DNS),
+		MTU:        cfg.Interface.MTU,
+	}
+	peers := make([]api.PeerStatus, 0, len(cfg.Peers))
+	for _, p := range cfg.Peers {
+		peers = append(peers, api.PeerStatus{
+			PublicKey:           p.PublicKey.String(),
+			Endpoint:            p.Endpoint.String(),
+			AllowedIPs:          nonNil(p.AllowedIPs),
+			PersistentKeepalive: p.PersistentKeepalive,
+		})
+	}
+	if run == nil {
+		return iface, peers
+	}
+	iface.Name = run.Interface()
+	s, err := run.Stats()
+	if err != nil {
+		return iface, peers
+	}
+	iface.ListenPort = s.ListenPort
+	for _, lp := range s.Peers {
+		i := slices.IndexFunc(cfg.Peers, func(p importer.Peer) bool { return p.PublicKey == lp.PublicKey })
+		if i < 0 {
+			continue
+		}
+		ps := &peers[i]
+		if lp.Endpoint.IsValid() {
+			ps.Endpoint = lp.Endpoint.String()
+		}
+		if !lp.LatestHandshake.IsZero() {
+			hs := lp.LatestHandshake.UTC()
+			ps.LatestHandshake = &hs
+		}
+		ps.RxBytes, ps.TxBytes = lp.RxBytes, lp.TxBytes
+	}
+	return iface, peers
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// policyLocked is the kill-switch view of the tunnels: every tunnel that
+// is up, starting, or failed while still meant to be up.
+func (m *manager) policyLocked() []platform.FirewallTunnel {
+	var fts []platform.FirewallTunnel
+	for name, t := range m.tunnels {
+		if t.state == api.StateDown || !t.rec.WantUp {
+			continue
+		}
+		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(t.cfg.Interface.DNS)}
+		for _, p := range t.cfg.Peers {
+			for _, a := range p.AllowedIPs {
+				if a.Bits() == 0 {
+					ft.DefaultRoute = true
+				}
+			}
+			if ap, err := netip.ParseAddrPort(p.Endpoint.String()); err == nil {
+				ft.Endpoints = append(ft.Endpoints, ap)
+			}
+		}
+		if t.run != nil {
+			ft.Interface = t.run.Interface()
+			ft.FwMark = t.run.FwMark()
+			ft.DefaultRoute = t.run.DefaultRoute()
+			if s, err := t.run.Stats(); err == nil {
+				for _, p := range s.Peers {
+					if p.Endpoint.IsValid() && !slices.Contains(ft.Endpoints, p.Endpoint) {
+						ft.Endpoints = append(ft.Endpoints, p.Endpoint)
+					}
+				}
+			}
+		}
+		fts = append(fts, ft)
+	}
+	sort.Slice(fts, func(i, j int) bool { return fts[i].Interface < fts[j].Interface })
+	return fts
+}
+
+// policy is policyLocked for callers without m.mu.
+func (m *manager) policy() []platform.FirewallTunnel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.policyLocked()
+}
+
+func wipeSecrets(s *importer.Secrets) {
+	clear(s.PrivateKey[:])
+	for pub, psk := range s.PresharedKeys {
+		clear(psk[:])
+		s.PresharedKeys[pub] = psk
+	}
+}
+
+func wipeConfig(c *importer.Config) {
+	clear(c.Interface.PrivateKey[:])
+	for i := range c.Peers {
+		clear(c.Peers[i].PresharedKey[:])
+	}
+}

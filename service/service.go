@@ -1,0 +1,95 @@
+// Package service is wgtrayd, the privileged service: it keeps the tunnels
+// (one state machine each) in its state directory without their secrets,
+// runs them with the tunnel package, enforces the kill switch, and answers
+// the local HTTP+JSON API on a socket that only root and the group wgtray
+// may use.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/tunnel"
+	"github.com/wgtray/wgtray/version"
+)
+
+// Options configure Run.
+type Options struct {
+	StateDir string    // platform.StateDir() when empty
+	Socket   string    // platform.SocketPath() when empty
+	Log      io.Writer // where the log goes besides the ring buffer; nil for nowhere
+}
+
+// endpointFollowInterval is how often the kill switch picks up endpoints
+// that roamed or were resolved again.
+const endpointFollowInterval = 5 * time.Second
+
+// Run is the service: it returns when ctx is done (after bringing every
+// tunnel down, remembering which should be up) or when it cannot start.
+func Run(ctx context.Context, opts Options) error {
+	if opts.StateDir == "" {
+		opts.StateDir = platform.StateDir()
+	}
+	if opts.Socket == "" {
+		opts.Socket = platform.SocketPath()
+	}
+	ring := newRingLog(opts.Log)
+	log := ring.logger()
+	log.Info("wgtrayd starting", "version", version.String(), "state", opts.StateDir, "socket", opts.Socket)
+
+	st, err := openStore(opts.StateDir)
+	if err != nil {
+		return err
+	}
+	recovery := filepath.Join(opts.StateDir, "recovery")
+	if err := tunnel.Recover(recovery); err != nil {
+		log.Error("cleaning up after the previous run failed", "error", err.Error())
+	}
+
+	events := newBroker()
+	set, err := st.loadSettings()
+	if err != nil {
+		// Fail closed: a damaged settings file must not open the firewall.
+		log.Error("kill-switch settings are damaged; blocking until they are set again", "error", err.Error())
+		set = settings{KillSwitch: api.KillSwitchAlways}
+	}
+	ks := newKillSwitch(log, st, platform.NewFirewall(), events, set)
+	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
+	if err := mgr.load(); err != nil {
+		return err
+	}
+	ks.reconcile(mgr.policy())
+
+	l, err := platform.ListenIPC(opts.Socket)
+	if err != nil {
+		return err
+	}
+	srv := newServer(log, ring, mgr, ks, events)
+	stop := make(chan struct{})
+	go ks.follow(mgr.policy, endpointFollowInterval, stop)
+	served := make(chan error, 1)
+	go func() { served <- srv.serve(l) }()
+	log.Info("wgtrayd ready", "socket", opts.Socket)
+
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("serve the API: %w", err)
+	}
+	close(stop)
+	log.Info("wgtrayd stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.shutdown(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
+		log.Warn("closing the API", "error", serr.Error())
+	}
+	mgr.shutdown()
+	log.Info("wgtrayd stopped")
+	return err
+}

@@ -1,0 +1,178 @@
+package service
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// store keeps the service's state on disk: one file per tunnel in
+// tunnels/, without secrets, and the kill-switch settings. Every file is
+// mode 0600 and replaced atomically, so a crash leaves the old or the new
+// content, never a mix.
+type store struct {
+	dir string
+}
+
+// record is one tunnel on disk.
+type record struct {
+	Name      string `json:"name"`
+	OwnerUID  string `json:"owner_uid"`
+	OwnerName string `json:"owner_name,omitempty"`
+	PublicKey string `json:"public_key"`
+	// Config is the canonical wg-quick text of the redacted config.
+	Config string `json:"config"`
+	// WantUp remembers that the tunnel should be up, so a restarted
+	// service asks for its keys again.
+	WantUp bool `json:"want_up"`
+}
+
+// settings are the service-wide settings.
+type settings struct {
+	KillSwitch api.KillSwitchMode `json:"killswitch"`
+	AllowLAN   bool               `json:"allow_lan"`
+}
+
+func openStore(dir string) (*store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tunnels"), 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("restrict state directory %s: %w", dir, err)
+	}
+	return &store{dir: dir}, nil
+}
+
+func (s *store) tunnelPath(name string) string {
+	return filepath.Join(s.dir, "tunnels", name+".json")
+}
+
+// loadTunnels reads every tunnel. A file that cannot be read or parsed
+// does not stop the others: it is returned in bad with the reason.
+func (s *store) loadTunnels() (recs []record, bad map[string]error, err error) {
+	dir := filepath.Join(s.dir, "tunnels")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	bad = make(map[string]error)
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		r, err := readRecord(path)
+		if err == nil && r.Name != name {
+			err = fmt.Errorf("the file holds tunnel %q, not %q", r.Name, name)
+		}
+		if err != nil {
+			bad[path] = err
+			continue
+		}
+		recs = append(recs, r)
+	}
+	return recs, bad, nil
+}
+
+func readRecord(path string) (record, error) {
+	var r record
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if err := importer.ValidateName(r.Name); err != nil {
+		return r, err
+	}
+	if _, err := importer.ParseRedacted(r.Name+".conf", []byte(r.Config)); err != nil {
+		return r, fmt.Errorf("config: %w", err)
+	}
+	return r, nil
+}
+
+func (s *store) saveTunnel(r record) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(s.tunnelPath(r.Name), b)
+}
+
+func (s *store) removeTunnel(name string) error {
+	err := os.Remove(s.tunnelPath(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func (s *store) settingsPath() string { return filepath.Join(s.dir, "settings.json") }
+
+// loadSettings returns the defaults (kill switch off) when there is no file
+// yet; a damaged file is an error, so the caller can fail closed.
+func (s *store) loadSettings() (settings, error) {
+	st := settings{KillSwitch: api.KillSwitchOff}
+	b, err := os.ReadFile(s.settingsPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("%s is not valid JSON: %w", s.settingsPath(), err)
+	}
+	if !st.KillSwitch.Valid() {
+		return st, fmt.Errorf("%s: unknown kill-switch mode %q", s.settingsPath(), st.KillSwitch)
+	}
+	return st, nil
+}
+
+func (s *store) saveSettings(st settings) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(s.settingsPath(), b)
+}
+
+// writeAtomic writes data to a temporary file in the same directory, syncs
+// it, renames it over path and syncs the directory.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	werr := f.Chmod(0o600)
+	if werr == nil {
+		_, werr = f.Write(data)
+	}
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(f.Name(), path)
+	}
+	if werr != nil {
+		return fmt.Errorf("write %s: %w", path, werr)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	kservice "github.com/kardianos/service"
+
+	"github.com/wgtray/wgtray/platform"
+)
+
+// The OS service: registration with systemd, SysV init, launchd or the
+// Windows service manager through kardianos/service, which then runs
+// `wgtrayd run`.
+
+const serviceName = "wgtrayd"
+
+// systemdUnit is the unit installed where systemd runs; packages ship the
+// same service as packaging/systemd/wgtrayd.service.
+const systemdUnit = `[Unit]
+Description={{.Description}}
+After=network-pre.target systemd-resolved.service
+Wants=wgtray-killswitch.service
+
+[Service]
+Type=simple
+ExecStart={{.Path|cmdEscape}}{{range .Arguments}} {{.|cmd}}{{end}}
+Restart=on-failure
+RestartSec=2s
+Group=wgtray
+UMask=0077
+RuntimeDirectory=wgtray
+RuntimeDirectoryMode=0750
+StateDirectory=wgtray
+StateDirectoryMode=0700
+NoNewPrivileges=yes
+ProtectHome=yes
+PrivateTmp=yes
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// program adapts Run to kardianos's Start/Stop.
+type program struct {
+	opts   Options
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (p *program) Start(kservice.Service) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.done = make(chan error, 1)
+	go func() { p.done <- Run(ctx, p.opts) }()
+	return nil
+}
+
+func (p *program) Stop(kservice.Service) error {
+	p.cancel()
+	return <-p.done
+}
+
+func newSystemService(opts Options) (kservice.Service, *program, error) {
+	prg := &program{opts: opts}
+	cfg := &kservice.Config{
+		Name:        serviceName,
+		DisplayName: "wgtray",
+		Description: "wgtray WireGuard service",
+		Arguments:   []string{"run"},
+		Option:      kservice.KeyValue{"SystemdScript": systemdUnit, "Restart": "on-failure"},
+	}
+	s, err := kservice.New(prg, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the OS service manager: %w", err)
+	}
+	return s, prg, nil
+}
+
+// RunSystemService runs the service under the OS service manager, or in the
+// foreground from a terminal until SIGINT or SIGTERM.
+func RunSystemService(opts Options) error {
+	s, prg, err := newSystemService(opts)
+	if err != nil {
+		return err
+	}
+	if err := s.Run(); err != nil {
+		return err
+	}
+	if prg.done == nil {
+		return nil
+	}
+	select {
+	case err := <-prg.done:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Control installs, uninstalls, starts or stops the OS service. Uninstall
+// also removes what the service manager leaves behind (SysV rc links and
+// log files) and the socket; with purge also the state directory.
+func Control(action string, purge bool, out io.Writer) error {
+	s, _, err := newSystemService(Options{})
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "install":
+		if err := s.Install(); err != nil {
+			return fmt.Errorf("install the service: %w", err)
+		}
+		fmt.Fprintf(out, "installed %s (%s); start it with `wgtrayd start`\n", serviceName, s.Platform())
+		return nil
+	case "uninstall":
+		if st, err := s.Status(); err == nil && st == kservice.StatusRunning {
+			if err := s.Stop(); err != nil {
+				return fmt.Errorf("stop the service before removing it: %w", err)
+			}
+		}
+		var errs []error
+		if err := s.Uninstall(); err != nil && !errors.Is(err, kservice.ErrNotInstalled) {
+			errs = append(errs, fmt.Errorf("uninstall the service: %w", err))
+		}
+		errs = append(errs, removeLeftovers(s.Platform(), purge)...)
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "uninstalled %s\n", serviceName)
+		return nil
+	case "start":
+		if err := s.Start(); err != nil {
+			return fmt.Errorf("start the service (install it first with `wgtrayd install`): %w", err)
+		}
+		return nil
+	case "stop":
+		if err := s.Stop(); err != nil {
+			return fmt.Errorf("stop the service: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown service action %q", action)
+}
+
+// leftoverGlobs are files the service managers leave after uninstalling:
+// kardianos's SysV Uninstall removes /etc/init.d/NAME but not its rc?.d
+// links nor the logs its script writes.
+var leftoverGlobs = []string{
+	"/etc/rc?.d/[SK]??" + serviceName,
+	"/var/log/" + serviceName + ".log",
+	"/var/log/" + serviceName + ".err",
+	"/var/run/" + serviceName + ".pid",
+}
+
+func removeLeftovers(platformName string, purge bool) []error {
+	var errs []error
+	remove := func(path string) {
+		if err := os.RemoveAll(path); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if platformName == "unix-systemv" || platformName == "linux-systemv" {
+		for _, g := range leftoverGlobs {
+			matches, _ := filepath.Glob(g)
+			for _, m := range matches {
+				remove(m)
+			}
+		}
+	}
+	remove(platform.SocketPath())
+	if purge {
+		remove(platform.StateDir())
+	}
+	return errs
+}
