@@ -97,7 +97,7 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	return n, nil
 }
 
-func (n *linuxNetwork) FwMark() uint32      { return n.mark }
+func (n *linuxNetwork) FwMark() uint32     { return n.mark }
 func (n *linuxNetwork) DefaultRoute() bool { return n.defaultRoute }
 
 // Close removes what ApplyNetwork added, newest first. Routes and addresses
@@ -245,13 +245,10 @@ func freeTable(mark uint32) (int, error) {
 	return 0, fmt.Errorf("no free routing table from %d on", start)
 }
 
-// pathMTU is the largest MTU of the interfaces that lead to the endpoints,
-// or of the default route's interface, or 1500.
+// pathMTU is the largest MTU of the routes or interfaces that lead to the
+// endpoints, or 1500.
 func pathMTU(endpoints []netip.Addr) int {
 	mtu := 0
-	if len(endpoints) == 0 {
-		endpoints = []netip.Addr{netip.IPv4Unspecified()}
-	}
 	for _, ep := range endpoints {
 		routes, err := netlink.RouteGet(net.IP(ep.AsSlice()))
 		if err != nil || len(routes) == 0 {

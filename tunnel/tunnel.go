@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -134,8 +135,12 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		routes = append(routes, p.AllowedIPs...)
 	}
 	var endpointAddrs []netip.Addr
-	for _, ep := range endpoints {
-		endpointAddrs = append(endpointAddrs, ep.Addr())
+	for _, p := range cfg.Peers {
+		if ep, ok := endpoints[p.PublicKey]; ok {
+			endpointAddrs = append(endpointAddrs, ep.Addr())
+		} else if a, err := netip.ParseAddr(p.Endpoint.Host); err == nil {
+			endpointAddrs = append(endpointAddrs, a)
+		}
 	}
 	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
 		Interface:   name,
@@ -239,7 +244,9 @@ func (t *Tunnel) Close() error {
 			errs = append(errs, t.dns.Close())
 		}
 		errs = append(errs, t.network.Close())
-		if err := t.uapi.Close(); err != nil {
+		// The UAPI listener's Close races with its own inotify watcher
+		// over a pipe; "already closed" from it is harmless.
+		if err := t.uapi.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 			errs = append(errs, fmt.Errorf("close the UAPI socket: %w", err))
 		}
 		t.dev.Close()

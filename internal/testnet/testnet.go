@@ -143,17 +143,19 @@ func (ns *Namespace) Snapshot(t testing.TB) string {
 	return b.String()
 }
 
-// WriteResolvConf makes /etc/resolv.conf, as processes inside the namespace
-// see it, a private file with content: `ip netns exec` bind-mounts
-// /etc/netns/NAME/resolv.conf over it. Call it before starting processes.
-// It returns the file's path on the host, where a test can read it.
-func (ns *Namespace) WriteResolvConf(t testing.TB, content string) string {
+// WriteEtc makes /etc/FILE (resolv.conf, hosts), as processes inside the
+// namespace see it, a private file with content: `ip netns exec`
+// bind-mounts /etc/netns/NAME/FILE over it. Call it before starting the
+// processes that should see it; later rewrites in place are seen at once.
+// It returns the file's path on the host, where a test can read or rewrite
+// it, so the host's own /etc is never touched.
+func (ns *Namespace) WriteEtc(t testing.TB, file, content string) string {
 	t.Helper()
 	dir := filepath.Join("/etc/netns", ns.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "resolv.conf")
+	path := filepath.Join(dir, file)
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +190,10 @@ func Connect(t testing.TB, a, b *Namespace, addrs ...string) (aIf, bIf string) {
 		}
 		ns.Run(t, "ip", args...)
 	}
+	// Without duplicate address detection the link-local addresses are
+	// final at once, so snapshots taken later compare equal.
+	a.Run(t, "sysctl", "-qw", "net.ipv6.conf."+aIf+".accept_dad=0")
+	b.Run(t, "sysctl", "-qw", "net.ipv6.conf."+bIf+".accept_dad=0")
 	a.Run(t, "ip", "link", "set", aIf, "up")
 	b.Run(t, "ip", "link", "set", bIf, "up")
 	return aIf, bIf
