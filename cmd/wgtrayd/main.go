@@ -19,6 +19,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"import":     {"import tunnels from .conf, .zip or QR image files (--check: only validate)", runImport},
 	"killswitch": {"show or set the kill switch: off, auto or always [--allow-lan=true|false]", runKillSwitch},
 	"version": {"print the version and the commit", func(_ []string, stdout, _ io.Writer) int {
 		fmt.Fprintln(stdout, version.String())

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/wgtray/wgtray/importer"
+)
+
+const importUsage = `usage: wgtrayd import [--check] [--name NAME] FILE...
+
+Import WireGuard tunnels from each FILE: a wg-quick .conf file, a .zip
+bundle of them (one tunnel per .conf inside), or a PNG, JPEG or GIF image of
+a QR code holding a config. The kind is found from the content. FILE - is
+standard input. A tunnel is named after its file (wg0.conf gives wg0).
+
+  --check      only parse and validate, without the service: print each
+               tunnel's normalized config with its keys hidden, and every
+               problem as FILE:LINE: message; exit 0 only if all are valid
+  --name NAME  the tunnel's name instead of the file's (exactly one tunnel;
+               needed for standard input)
+`
+
+// stdin is what FILE - reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+func runImport(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("import", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() { fmt.Fprint(stderr, importUsage) }
+	check := flags.Bool("check", false, "only parse and validate")
+	name := flags.String("name", "", "the tunnel name")
+	files, err := parseInterleaved(flags, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "wgtrayd import: no FILE given\n%s", importUsage)
+		return 2
+	}
+
+	var results []importer.Result
+	for _, file := range files {
+		results = append(results, importFile(file)...)
+	}
+	importer.MarkDuplicates(results)
+	if *name != "" {
+		if len(results) != 1 {
+			fmt.Fprintf(stderr, "wgtrayd import: --name names one tunnel, but the files hold %d; "+
+				"leave it out to name each tunnel after its file\n", len(results))
+			return 2
+		}
+		if err := importer.ValidateName(*name); err != nil {
+			fmt.Fprintf(stderr, "wgtrayd import: --name: %v\n", err)
+			return 2
+		}
+		rename(&results[0], *name)
+	}
+
+	status := 0
+	var valid []importer.Result
+	for _, r := range results {
+		if r.Err == nil && r.Name == "" && !*check {
+			r.Err = errors.New("standard input has no file name to name the tunnel after; add --name NAME")
+		}
+		if r.Err != nil {
+			printError(stderr, r, len(results) == 1)
+			status = 1
+			continue
+		}
+		valid = append(valid, r)
+	}
+	if len(results) > 1 {
+		fmt.Fprintf(stderr, "wgtrayd import: %d of %d tunnels are valid\n", len(valid), len(results))
+	}
+	if *check {
+		for _, r := range valid {
+			title := fmt.Sprintf("tunnel %s", r.Name)
+			if r.Name == "" {
+				title = "unnamed tunnel (import it with --name NAME)"
+			}
+			fmt.Fprintf(stdout, "# %s from %s\n%s\n", title, r.Source, r.Config.RedactedString())
+		}
+		return status
+	}
+	if len(valid) > 0 {
+		status = max(status, importIntoService(valid, stdout, stderr))
+	}
+	return status
+}
+
+// parseInterleaved parses flags that may come before, between and after the
+// file names, and returns the file names. "--" ends the flags.
+func parseInterleaved(flags *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := flags.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(files, rest...), nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+}
+
+// importFile reads one FILE argument and imports what it holds. Standard
+// input has no file name, so its tunnel gets no name from it.
+func importFile(file string) []importer.Result {
+	if file == "-" {
+		const source = "stdin"
+		results := readAndImport(source, stdin)
+		for i := range results {
+			if results[i].Source == source {
+				results[i].Name = ""
+			}
+		}
+		return results
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return []importer.Result{readFailure(file, err)}
+	}
+	defer f.Close()
+	return readAndImport(file, f)
+}
+
+// readAndImport reads at most one byte more than any import may be, so that
+// importer.Import reports a file that is too big.
+func readAndImport(source string, r io.Reader) []importer.Result {
+	data, err := io.ReadAll(io.LimitReader(r, importer.MaxImportSize+1))
+	if err != nil {
+		return []importer.Result{readFailure(source, err)}
+	}
+	return importer.Import(source, data)
+}
+
+func readFailure(source string, err error) importer.Result {
+	if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
+		err = pathErr.Err
+	}
+	return importer.Result{Source: source, Err: importer.Errors{{File: source, Msg: "cannot read it: " + err.Error()}}}
+}
+
+// rename gives a result the name from --name. A valid config whose only
+// problem was its name is then fine.
+func rename(r *importer.Result, name string) {
+	r.Name = name
+	var nameErr *importer.NameError
+	var dupErr *importer.DuplicateNameError
+	if r.Config != nil && (errors.As(r.Err, &nameErr) || errors.As(r.Err, &dupErr)) {
+		r.Err = nil
+	}
+}
+
+// printError prints a result's problems, one a line, as FILE:LINE: message.
+// alone says whether --name could fix a naming problem.
+func printError(w io.Writer, r importer.Result, alone bool) {
+	var errs importer.Errors
+	if errors.As(r.Err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+		return
+	}
+	msg := r.Err.Error()
+	var nameErr *importer.NameError
+	if alone && errors.As(r.Err, &nameErr) {
+		msg += ", or give one with --name NAME"
+	}
+	fmt.Fprintf(w, "%s: %s\n", r.Source, msg)
+}
