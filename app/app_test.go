@@ -1,0 +1,401 @@
+package app
+
+import (
+	"archive/zip"
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/wgtray/wgtray/assets"
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+func contains(list []string, sub string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, sub) })
+}
+
+func TestImportConfZipAndQRFromFilesShowsSummary(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "office.conf")
+	if err := os.WriteFile(conf, []byte(config(t, "10.1.0.2/32", "192.0.2.1:51820").String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	for _, name := range []string{"a", "b", "c", "d", "e", "f"} {
+		w, _ := zw.Create("bundle/" + name + ".conf")
+		w.Write([]byte(config(t, "10.2.0.2/32", "192.0.2.2:51820").String()))
+	}
+	w, _ := zw.Create("broken.conf")
+	w.Write([]byte("[Interface]\nPrivateKey = nope\n"))
+	zw.Close()
+	bundle := filepath.Join(dir, "bundle.zip")
+	if err := os.WriteFile(bundle, zbuf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	qr := filepath.Join(dir, "phone.png")
+	if err := os.WriteFile(qr, qrPNG(t, config(t, "10.3.0.2/32", "192.0.2.3:51820").String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Files dropped on the window arrive as URIs.
+	h.app.importURIs([]fyne.URI{storage.NewFileURI(conf), storage.NewFileURI(bundle), storage.NewFileURI(qr)})
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported") })
+	got := h.overlayTexts()
+	if !contains(got, "Imported 8 of 9 tunnels.") {
+		t.Errorf("summary: %q", got)
+	}
+	for _, want := range []string{"✓ office.conf → office", "✓ bundle.zip:bundle/a.conf → a", "✓ phone.png → phone", "✗ bundle.zip:broken.conf: "} {
+		if !contains(got, want) {
+			t.Errorf("summary lacks %q: %q", want, got)
+		}
+	}
+	h.waitFor("the tunnels in the list", func() bool { return len(h.app.names) == 8 })
+}
+
+func TestImportReportsNameTakenByExistingTunnel(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	conf := filepath.Join(t.TempDir(), "office.conf")
+	os.WriteFile(conf, []byte(config(t, "10.1.0.3/32", "192.0.2.1:51820").String()), 0o600)
+	h.app.ImportPaths([]string{conf})
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported") })
+	if got := h.overlayTexts(); !contains(got, "Imported 0 of 1") || !contains(got, "exists already") {
+		t.Errorf("summary: %q", got)
+	}
+}
+
+func TestPasteOpensEditorAndImportsClipboardConfig(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+	cfg := config(t, "10.4.0.2/32", "192.0.2.4:51820")
+	h.app.fy.Clipboard().SetContent(cfg.String())
+
+	test.Tap(h.app.ui.pasteButton)
+	e := h.app.editor
+	if e == nil || e.text.Text != cfg.String() {
+		t.Fatal("the editor did not open on the clipboard text")
+	}
+	if !e.save.Disabled() {
+		t.Error("Save is enabled before the tunnel has a name")
+	}
+	if got := e.publicKey.Text; got != cfg.Interface.PrivateKey.Public().String() {
+		t.Errorf("public key %q, want %q", got, cfg.Interface.PrivateKey.Public())
+	}
+	test.Type(e.name, "pasted")
+	if e.save.Disabled() {
+		t.Fatalf("Save stays disabled: %q", e.problems.Text)
+	}
+	test.Tap(e.save)
+	h.waitFor("the import", h.called("import pasted"))
+	h.waitFor("the new tunnel selected", func() bool { return h.app.selected == "pasted" })
+}
+
+func TestEditorMarksOffendingLineAndBlocksSave(t *testing.T) {
+	svc := newFakeService()
+	cfg := config(t, "10.5.0.2/32", "192.0.2.5:51820")
+	svc.add("home", cfg, api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+
+	test.Tap(h.app.ui.details.edit)
+	h.waitFor("the editor", func() bool { return h.app.editor != nil })
+	e := h.app.editor
+	if e.save.Disabled() || len(e.markedLines()) != 0 {
+		t.Fatalf("a valid config is marked: lines %v, %q", e.markedLines(), e.problems.Text)
+	}
+
+	lines := strings.Split(e.text.Text, "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Address") })
+	lines[i] = "Address = 10.5.0.300/32"
+	e.text.SetText(strings.Join(lines, "\n"))
+	if got := e.markedLines(); !slices.Equal(got, []int{i + 1}) {
+		t.Errorf("marked lines %v, want [%d]", got, i+1)
+	}
+	if !e.save.Disabled() {
+		t.Error("Save is enabled for an invalid config")
+	}
+	if !strings.Contains(e.problems.Text, "Address") {
+		t.Errorf("problems %q do not name the key", e.problems.Text)
+	}
+
+	lines[i] = "Address = 10.5.0.3/32"
+	e.text.SetText(strings.Join(lines, "\n"))
+	if len(e.markedLines()) != 0 || e.save.Disabled() {
+		t.Fatalf("fixed config still marked: %v %q", e.markedLines(), e.problems.Text)
+	}
+	test.Tap(e.save)
+	h.waitFor("the update", h.called("update home"))
+}
+
+func TestNewTunnelShowsGeneratedPublicKey(t *testing.T) {
+	h := newHarness(t, newFakeService())
+	h.ready()
+	test.Tap(h.app.ui.newButton)
+	e := h.app.editor
+	pub := e.publicKey.Text
+	if _, err := importer.ParseKey(pub); err != nil {
+		t.Fatalf("public key %q: %v", pub, err)
+	}
+	if pub != publicKeyIn(e.text.Text) || strings.Contains(e.text.Text, pub) {
+		t.Errorf("public key %q is not derived from the template's private key", pub)
+	}
+	if !e.save.Disabled() {
+		t.Error("the empty template can be saved")
+	}
+}
+
+func TestToggleActivatesAndDeactivatesTunnel(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	toggle := h.app.ui.details.toggle
+	if toggle.Text != "Activate" {
+		t.Fatalf("button %q", toggle.Text)
+	}
+	test.Tap(toggle)
+	h.waitFor("the tunnel up", func() bool { return toggle.Text == "Deactivate" })
+	if h.app.ui.details.state.Text != "Active" {
+		t.Errorf("state %q", h.app.ui.details.state.Text)
+	}
+	test.Tap(toggle)
+	h.waitFor("the tunnel down", func() bool { return toggle.Text == "Activate" })
+	if !slices.Equal(svc.Calls(), []string{"up office", "down office"}) {
+		t.Errorf("calls %v", svc.Calls())
+	}
+}
+
+func TestTrayMenuTogglesTunnelAndIconFollowsState(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	item := h.tray.item("office")
+	if item == nil || item.Checked {
+		t.Fatalf("tray menu %v", menuText(h.tray.menu))
+	}
+	if h.tray.icon != trayIcons[assets.Idle] {
+		t.Error("icon is not the idle one")
+	}
+	for _, label := range []string{"Kill switch", "Open wgtray"} {
+		if h.tray.item(label) == nil {
+			t.Errorf("tray menu lacks %q: %s", label, menuText(h.tray.menu))
+		}
+	}
+	item.Action()
+	h.waitFor("the tunnel up", func() bool { it := h.tray.item("office"); return it != nil && it.Checked })
+	if h.tray.icon != trayIcons[assets.Up] {
+		t.Error("icon is not the up one")
+	}
+	svc.setState("office", api.StateFailed, "bind: address in use")
+	h.waitFor("the error icon", func() bool { return h.tray.icon == trayIcons[assets.Error] })
+
+	h.tray.item("Kill switch").Action()
+	h.waitFor("the kill switch on", h.called("killswitch auto lan=false"))
+}
+
+func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+	v := h.app.ui.killSwitch
+	if v.mode.Selected != "Off" {
+		t.Fatalf("mode %q", v.mode.Selected)
+	}
+	v.mode.SetSelected(killSwitchModes[2].label)
+	h.waitFor("lockdown", h.called("killswitch always lan=false"))
+	h.waitFor("the active state", func() bool { return strings.HasPrefix(v.active.Text, "Blocking now") })
+	test.Tap(v.allowLAN)
+	h.waitFor("allow LAN", h.called("killswitch always lan=true"))
+	h.settle()
+	if !v.allowLAN.Checked || v.mode.Selected != killSwitchModes[2].label {
+		t.Errorf("view shows %q lan=%v", v.mode.Selected, v.allowLAN.Checked)
+	}
+}
+
+func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
+	svc.setDown(true)
+	h := newHarness(t, svc)
+	banner := h.app.ui.banner
+	h.waitFor("the banner", func() bool { return banner.Visible() && strings.Contains(banner.Text, "not running") })
+	if !strings.Contains(banner.Text, "sudo wgtrayd start") {
+		t.Errorf("banner does not say how to start the service: %q", banner.Text)
+	}
+	if !h.app.ui.importButton.Disabled() {
+		t.Error("import is enabled without a service")
+	}
+	if it := h.tray.item("Service not running"); it == nil {
+		t.Errorf("tray menu: %s", menuText(h.tray.menu))
+	}
+
+	// The service comes back after a restart: it wants office up but has
+	// no keys for it.
+	svc.mu.Lock()
+	svc.tunnels["office"].State = api.StateDown
+	svc.tunnels["office"].NeedsKeys = true
+	svc.mu.Unlock()
+	svc.setDown(false)
+	h.waitFor("the banner gone", func() bool { return !banner.Visible() })
+	h.waitFor("the keys sent again", h.called("up office"))
+	h.waitFor("office up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
+
+	// And it goes away while running.
+	test.AssertNotificationSent(t, fyne.NewNotification("wgtray service stopped", "Tunnels cannot be changed until it is back; the window says how to start it."), func() {
+		svc.setDown(true)
+		h.waitFor("the banner again", func() bool { return banner.Visible() })
+	})
+}
+
+func TestNotificationsOnConnectDisconnectFailureAndMissingHandshake(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	for _, step := range []struct {
+		state api.State
+		err   string
+		title string
+	}{
+		{api.StateUp, "", "office connected"},
+		{api.StateDown, "", "office disconnected"},
+		{api.StateFailed, "no route to host", "office failed"},
+	} {
+		content := map[api.State]string{api.StateUp: "The tunnel is up.", api.StateDown: "The tunnel is down.", api.StateFailed: step.err}[step.state]
+		test.AssertNotificationSent(t, fyne.NewNotification(step.title, content), func() {
+			svc.setState("office", step.state, step.err)
+			h.waitFor(string(step.state), func() bool { return h.app.tunnels["office"].State == step.state })
+		})
+	}
+
+	svc.setState("office", api.StateUp, "")
+	h.waitFor("up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
+	hs := h.clock()
+	svc.setStats("office", []api.PeerStatus{{PublicKey: "peer", LatestHandshake: &hs}})
+	h.advance(2 * time.Minute)
+	test.AssertNotificationSent(t, nil, h.pollNow)
+	h.advance(90 * time.Second)
+	test.AssertNotificationSent(t, fyne.NewNotification("office: no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."), h.pollNow)
+	test.AssertNotificationSent(t, nil, h.pollNow) // once, not every second
+}
+
+func TestDetailsShowLiveStatistics(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
+	h := newHarness(t, svc)
+	h.ready()
+	hs := h.clock().Add(-63 * time.Second)
+	peers := func(rx, tx uint64) []api.PeerStatus {
+		return []api.PeerStatus{{PublicKey: "peerkey", Endpoint: "192.0.2.1:51820", LatestHandshake: &hs, RxBytes: rx, TxBytes: tx,
+			AllowedIPs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}}}
+	}
+	svc.setStats("office", peers(1<<20, 2048))
+	h.pollNow()
+	h.advance(time.Second)
+	svc.setStats("office", peers(3<<20, 4096))
+	h.pollNow()
+	pv := h.app.ui.details.peerViews[0]
+	if pv.handshake.Text != "1 minute, 4 seconds ago" {
+		t.Errorf("handshake %q", pv.handshake.Text)
+	}
+	if want := "3.00 MiB received, 4.00 KiB sent (now 2.00 MiB/s in, 2.00 KiB/s out)"; pv.rx.Text != want {
+		t.Errorf("transfer %q, want %q", pv.rx.Text, want)
+	}
+	if len(pv.graph.rx) != 1 || pv.graph.rx[0] != 2<<20 {
+		t.Errorf("graph samples %v", pv.graph.rx)
+	}
+}
+
+func TestLogViewFollowsServiceLogWhileShown(t *testing.T) {
+	svc := newFakeService()
+	svc.logs = []api.LogEntry{{Time: epoch, Level: "INFO", Message: "tunnel up", Attrs: map[string]string{"tunnel": "office"}}}
+	h := newHarness(t, svc)
+	h.ready()
+	h.app.ui.tabs.Select(h.app.ui.logsTab)
+	h.waitFor("the log line", func() bool { return len(h.app.ui.logs.lines) == 1 })
+	if got := h.app.ui.logs.lines[0]; !strings.HasSuffix(got, "INFO  tunnel up tunnel=office") {
+		t.Errorf("line %q", got)
+	}
+	h.app.Hide()
+	if h.app.ui.logs.cancel != nil {
+		t.Error("the log is still followed with the window hidden")
+	}
+}
+
+func TestRemoveAsksFirst(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	test.Tap(h.app.ui.details.remove)
+	if !contains(h.overlayTexts(), "cannot be undone") {
+		t.Fatalf("no confirmation: %q", h.overlayTexts())
+	}
+	if len(svc.Calls()) != 0 {
+		t.Fatal("removed before confirmation")
+	}
+}
+
+func TestExportAllZipImportsBack(t *testing.T) {
+	a, b := config(t, "10.1.0.2/32", "192.0.2.1:51820"), config(t, "10.2.0.2/32", "192.0.2.2:51820")
+	data, err := zipConfigs([]string{"a", "b"}, map[string]*importer.Config{"a": a, "b": b}, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := importer.Import("all.zip", data)
+	if len(res) != 2 || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if res[0].Config.String() != a.String() || res[1].Name != "b" {
+		t.Error("the bundle does not give back the configs")
+	}
+}
+
+// qrPNG encodes text as a QR code image, 4 pixels a module.
+func qrPNG(t *testing.T, text string) []byte {
+	t.Helper()
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const scale = 4
+	img := image.NewGray(image.Rect(0, 0, m.GetWidth()*scale, m.GetHeight()*scale))
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			c := color.Gray{0xff}
+			if m.Get(x/scale, y/scale) {
+				c = color.Gray{0}
+			}
+			img.SetGray(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,227 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgtray/wgtray/importer"
+)
+
+// editor is a window to write a new tunnel or change one. It checks the
+// text on every change, marks the offending lines in the gutter and lists
+// the problems; Save is enabled only for a valid config and name.
+type editor struct {
+	a        *App
+	win      fyne.Window
+	original string // the tunnel being edited; empty for a new one
+
+	name      *widget.Entry
+	text      *widget.Entry
+	gutter    *widget.RichText
+	problems  *widget.Label
+	publicKey *widget.Label
+	save      *widget.Button
+
+	cfg  *importer.Config // the last valid parse
+	bad  map[int]bool     // lines with a problem
+	errs []*importer.Error
+}
+
+// newTunnel opens the editor on a template with a fresh key pair.
+func (a *App) newTunnel() {
+	key, err := importer.GenerateKey()
+	if err != nil {
+		a.showError(err)
+		return
+	}
+	a.openEditor("", "[Interface]\nPrivateKey = "+key.String()+"\nAddress = \nDNS = \n\n[Peer]\nPublicKey = \nAllowedIPs = 0.0.0.0/0, ::/0\nEndpoint = \n")
+}
+
+// editTunnel loads the full config (keys from the keyring) and opens the
+// editor on it.
+func (a *App) editTunnel(name string) {
+	var cfg *importer.Config
+	a.async(func(ctx context.Context) error {
+		var err error
+		cfg, err = a.svc.Export(ctx, name)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.showError(fmt.Errorf("cannot open %s for editing: %w", name, err))
+			return
+		}
+		a.openEditor(name, cfg.String())
+	})
+}
+
+func (a *App) openEditor(original, text string) *editor {
+	e := &editor{a: a, original: original}
+	title := "New tunnel"
+	if original != "" {
+		title = "Edit " + original
+	}
+	e.win = a.fy.NewWindow(title)
+	e.name = widget.NewEntry()
+	e.name.SetPlaceHolder("name, e.g. office (letters, digits, _ = + . -; up to 15)")
+	e.name.SetText(original)
+	e.text = widget.NewMultiLineEntry()
+	e.text.TextStyle.Monospace = true
+	e.text.Wrapping = fyne.TextWrapOff
+	e.text.Scroll = fyne.ScrollNone
+	e.gutter = widget.NewRichText()
+	e.problems = widget.NewLabel("")
+	e.problems.Wrapping = fyne.TextWrapWord
+	e.problems.Importance = widget.DangerImportance
+	e.publicKey = widget.NewLabel("")
+	e.publicKey.TextStyle.Monospace = true
+	e.publicKey.Selectable = true
+	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.saveTunnel)
+	e.save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", e.win.Close)
+
+	e.text.SetText(text)
+	e.text.OnChanged = func(string) { e.check() }
+	e.name.OnChanged = func(string) { e.check() }
+
+	// The gutter sits beside the entry, below the entry's border, so its
+	// line numbers stay level with the text as both scroll together.
+	pad := canvas.NewRectangle(nil)
+	pad.SetMinSize(fyne.NewSize(0, theme.InputBorderSize()))
+	code := container.NewScroll(container.NewBorder(nil, nil,
+		container.NewVBox(pad, e.gutter), nil, e.text))
+	form := container.New(layout.NewFormLayout(),
+		fieldLabel("Name"), e.name,
+		fieldLabel("Public key"), e.publicKey)
+	buttons := container.NewHBox(layout.NewSpacer(), cancel, e.save)
+	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, buttons), nil, nil, code))
+	e.win.Resize(fyne.NewSize(720, 560))
+	e.check()
+	e.win.Show()
+	a.editor = e
+	return e
+}
+
+// check parses the text and the name and shows what is wrong.
+func (e *editor) check() {
+	text := e.text.Text
+	e.cfg, e.bad, e.errs = nil, map[int]bool{}, nil
+	cfg, err := importer.Parse("", []byte(text))
+	var list importer.Errors
+	switch {
+	case err == nil:
+		e.cfg = cfg
+	case errors.As(err, &list):
+		e.errs = list
+	default:
+		e.errs = []*importer.Error{{Msg: err.Error()}}
+	}
+	for _, pe := range e.errs {
+		if pe.Line > 0 {
+			e.bad[pe.Line] = true
+		}
+	}
+	var msgs []string
+	for _, pe := range e.errs {
+		msgs = append(msgs, pe.Error())
+	}
+	if nameErr := e.nameError(); nameErr != nil {
+		msgs = append(msgs, "Name: "+nameErr.Error())
+	}
+	e.problems.SetText(strings.Join(msgs, "\n"))
+	e.problems.Hidden = len(msgs) == 0
+	e.problems.Refresh()
+	setEnabled(e.save, len(msgs) == 0)
+	e.publicKey.SetText(orDash(publicKeyIn(text)))
+	e.drawGutter(strings.Count(text, "\n") + 1)
+}
+
+func (e *editor) nameError() error {
+	name := strings.TrimSpace(e.name.Text)
+	if name == "" {
+		return errors.New("give the tunnel a name")
+	}
+	return importer.ValidateName(name)
+}
+
+// drawGutter numbers the lines and marks those with a problem in red.
+func (e *editor) drawGutter(lines int) {
+	segs := make([]widget.RichTextSegment, lines)
+	for i := range lines {
+		n := i + 1
+		style := widget.RichTextStyle{ColorName: theme.ColorNameDisabled, TextStyle: fyne.TextStyle{Monospace: true}}
+		label := fmt.Sprintf("%4d", n)
+		if e.bad[n] {
+			style.ColorName = theme.ColorNameError
+			label = "▶" + label[1:]
+		}
+		segs[i] = &widget.TextSegment{Text: label, Style: style}
+	}
+	e.gutter.Segments = segs
+	e.gutter.Refresh()
+}
+
+// markedLines are the lines the gutter marks, for tests.
+func (e *editor) markedLines() []int {
+	var out []int
+	for i, s := range e.gutter.Segments {
+		if s.(*widget.TextSegment).Style.ColorName == theme.ColorNameError {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// publicKeyIn derives the public key from the PrivateKey line, so it shows
+// while other lines are still wrong.
+func publicKeyIn(text string) string {
+	for line := range strings.SplitSeq(text, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "PrivateKey") {
+			continue
+		}
+		v, _, _ = strings.Cut(v, "#")
+		if key, err := importer.ParseKey(strings.TrimSpace(v)); err == nil {
+			return key.Public().String()
+		}
+	}
+	return ""
+}
+
+func (e *editor) saveTunnel() {
+	e.check()
+	if e.cfg == nil || e.nameError() != nil {
+		return
+	}
+	name, cfg, original := strings.TrimSpace(e.name.Text), e.cfg, e.original
+	setEnabled(e.save, false)
+	e.a.async(func(ctx context.Context) error {
+		if original == "" {
+			_, err := e.a.svc.Import(ctx, name, cfg)
+			return err
+		}
+		if name != original {
+			return fmt.Errorf("renaming is not supported: remove %s and import the config as %s", original, name)
+		}
+		_, err := e.a.svc.Update(ctx, name, cfg)
+		return err
+	}, func(err error) {
+		if err != nil {
+			e.problems.SetText(err.Error())
+			e.problems.Show()
+			setEnabled(e.save, true)
+			return
+		}
+		e.a.selected = name
+		e.a.refresh()
+		e.win.Close()
+	})
+}

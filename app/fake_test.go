@@ -1,0 +1,487 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
+)
+
+// fakeService is an in-memory wgtrayd with the same event semantics: a
+// snapshot, EventReady, then changes; going down ends every stream.
+type fakeService struct {
+	mu         sync.Mutex
+	down       bool
+	tunnels    map[string]*fakeTunnel
+	killSwitch api.KillSwitch
+	subs       []chan api.Event
+	logs       []api.LogEntry
+	calls      []string
+	stats      map[string][]api.PeerStatus
+}
+
+type fakeTunnel struct {
+	api.Tunnel
+	cfg *importer.Config // with secrets, as the keyring would give them back
+}
+
+func newFakeService() *fakeService {
+	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff}, stats: map[string][]api.PeerStatus{}}
+}
+
+func (f *fakeService) called(format string, args ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
+
+// Calls returns the calls made so far.
+func (f *fakeService) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+func (f *fakeService) check() error {
+	if f.down {
+		return &client.NotRunningError{Socket: "/run/wgtray/wgtray.sock", Err: errors.New("connect: no such file or directory")}
+	}
+	return nil
+}
+
+func (f *fakeService) broadcast(ev api.Event) {
+	for _, s := range f.subs {
+		s <- ev
+	}
+}
+
+func (f *fakeService) tunnelEvent(t *fakeTunnel) api.Event {
+	c := t.Tunnel
+	return api.Event{Type: api.EventTunnel, Tunnel: &c}
+}
+
+// setDown stops or starts the fake service; stopping ends every stream.
+func (f *fakeService) setDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
+	if down {
+		for _, s := range f.subs {
+			close(s)
+		}
+		f.subs = nil
+	}
+}
+
+// add stores a tunnel as if imported earlier.
+func (f *fakeService) add(name string, cfg *importer.Config, state api.State) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.addLocked(name, cfg, state)
+}
+
+func (f *fakeService) addLocked(name string, cfg *importer.Config, state api.State) {
+	redacted, _ := cfg.Redact()
+	t := &fakeTunnel{cfg: cfg, Tunnel: api.Tunnel{
+		Name: name, State: state, Mine: true,
+		PublicKey: cfg.Interface.PrivateKey.Public().String(), Config: redacted.String(),
+	}}
+	f.tunnels[name] = t
+	f.broadcast(f.tunnelEvent(t))
+}
+
+// setState changes a tunnel's state as the service would report it.
+func (f *fakeService) setState(name string, state api.State, errText string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.tunnels[name]
+	t.State, t.Error = state, errText
+	f.broadcast(f.tunnelEvent(t))
+}
+
+func (f *fakeService) setStats(name string, peers []api.PeerStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stats[name] = peers
+}
+
+func (f *fakeService) Status(_ context.Context, name string) (api.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return api.Status{}, err
+	}
+	st := api.Status{KillSwitch: f.killSwitch}
+	for _, t := range f.tunnels {
+		if name != "" && t.Name != name {
+			continue
+		}
+		ts := api.TunnelStatus{Name: t.Name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys}
+		cfg := t.cfg
+		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
+		if t.State == api.StateUp {
+			ts.Peers = f.stats[t.Name]
+		}
+		st.Tunnels = append(st.Tunnels, ts)
+	}
+	return st, nil
+}
+
+func (f *fakeService) Events(ctx context.Context, fn func(api.Event)) error {
+	f.mu.Lock()
+	if err := f.check(); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	sub := make(chan api.Event, 100)
+	f.subs = append(f.subs, sub)
+	var snapshot []api.Event
+	for _, t := range f.tunnels {
+		snapshot = append(snapshot, f.tunnelEvent(t))
+	}
+	ks := f.killSwitch
+	f.mu.Unlock()
+	for _, ev := range snapshot {
+		fn(ev)
+	}
+	fn(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
+	fn(api.Event{Type: api.EventReady})
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-sub:
+			if !ok {
+				return errors.New("read event: connection reset by peer")
+			}
+			fn(ev)
+		}
+	}
+}
+
+func (f *fakeService) Import(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("import %s", name)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	if _, ok := f.tunnels[name]; ok {
+		return api.Tunnel{}, &client.Error{Status: 409, Code: api.CodeExists, Message: "a tunnel named " + name + " exists already"}
+	}
+	f.addLocked(name, cfg, api.StateDown)
+	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("update %s", name)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	state := f.tunnels[name].State
+	f.addLocked(name, cfg, state)
+	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) Delete(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("delete %s", name)
+	if err := f.check(); err != nil {
+		return err
+	}
+	delete(f.tunnels, name)
+	f.broadcast(api.Event{Type: api.EventRemoved, Tunnel: &api.Tunnel{Name: name}})
+	return nil
+}
+
+func (f *fakeService) Export(_ context.Context, name string) (*importer.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f.tunnels[name].cfg, nil
+}
+
+func (f *fakeService) Up(_ context.Context, name string) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("up %s", name)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.State, t.NeedsKeys = api.StateUp, false
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
+func (f *fakeService) Down(_ context.Context, name string) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("down %s", name)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.State = api.StateDown
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
+func (f *fakeService) Restore(ctx context.Context) ([]string, error) {
+	f.mu.Lock()
+	var names []string
+	for _, t := range f.tunnels {
+		if t.NeedsKeys && t.Mine {
+			names = append(names, t.Name)
+		}
+	}
+	f.called("restore")
+	f.mu.Unlock()
+	for _, n := range names {
+		if _, err := f.Up(ctx, n); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+func (f *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("killswitch %s lan=%v", mode, allowLAN)
+	if err := f.check(); err != nil {
+		return api.KillSwitch{}, err
+	}
+	f.killSwitch = api.KillSwitch{Mode: mode, AllowLAN: allowLAN, Active: mode == api.KillSwitchAlways}
+	ks := f.killSwitch
+	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
+	return ks, nil
+}
+
+func (f *fakeService) FollowLogs(ctx context.Context, fn func(api.LogEntry)) error {
+	f.mu.Lock()
+	logs := slices.Clone(f.logs)
+	f.mu.Unlock()
+	for _, e := range logs {
+		fn(e)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// fakeTray records what the app hands to the tray.
+type fakeTray struct {
+	menu *fyne.Menu
+	icon fyne.Resource
+	sets int
+}
+
+func (t *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { t.menu = m; t.sets++ }
+func (t *fakeTray) SetSystemTrayIcon(r fyne.Resource) { t.icon = r }
+
+// item finds a tray menu item by label.
+func (t *fakeTray) item(label string) *fyne.MenuItem {
+	if t.menu == nil {
+		return nil
+	}
+	for _, it := range t.menu.Items {
+		if it.Label == label {
+			return it
+		}
+	}
+	return nil
+}
+
+// harness runs an App against a fake service with every UI update queued
+// for the test goroutine, so widgets are touched from one goroutine only.
+type harness struct {
+	t     *testing.T
+	svc   *fakeService
+	tray  *fakeTray
+	app   *App
+	queue chan func()
+	now   time.Time
+	mu    sync.Mutex
+}
+
+var epoch = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T, svc *fakeService) *harness {
+	t.Helper()
+	fy := test.NewTempApp(t)
+	h := &harness{t: t, svc: svc, tray: &fakeTray{}, queue: make(chan func(), 4096), now: epoch}
+	h.app = New(fy, svc, Options{
+		Tray:       h.tray,
+		Do:         func(f func()) { h.queue <- f },
+		Now:        h.clock,
+		Retry:      20 * time.Millisecond,
+		Poll:       time.Hour, // tests fetch statistics with pollNow
+		HiddenPoll: time.Hour,
+	})
+	h.app.Window().Resize(fyne.NewSize(900, 640))
+	h.app.Show()
+	h.app.Start()
+	t.Cleanup(func() {
+		done := make(chan struct{})
+		go func() { h.app.Stop(); close(done) }()
+		for {
+			select {
+			case <-done:
+				return
+			case f := <-h.queue:
+				f()
+			}
+		}
+	})
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = h.now.Add(d)
+}
+
+// waitFor runs queued UI updates until cond holds, failing after 10 s.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// settle runs queued UI updates until none arrives for 50 ms.
+func (h *harness) settle() {
+	for {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-time.After(50 * time.Millisecond):
+			return
+		}
+	}
+}
+
+// pollNow fetches statistics as the 1 s ticker would.
+func (h *harness) pollNow() {
+	h.t.Helper()
+	st, err := h.svc.Status(context.Background(), "")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.app.applyStatus(st)
+}
+
+func (h *harness) ready() {
+	h.t.Helper()
+	h.waitFor("the event snapshot", func() bool { return h.app.ready })
+	h.settle()
+}
+
+func (h *harness) called(call string) func() bool {
+	return func() bool { return slices.Contains(h.svc.Calls(), call) }
+}
+
+// texts collects every label and button text under o, in tree order.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		case *widget.RichText:
+			out = append(out, w.String())
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, child := range c.Objects {
+				walk(child)
+			}
+			return
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			for _, child := range test.WidgetRenderer(w).Objects() {
+				walk(child)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// overlayTexts is texts of the topmost dialog.
+func (h *harness) overlayTexts() []string {
+	top := h.app.Window().Canvas().Overlays().Top()
+	if top == nil {
+		return nil
+	}
+	return texts(top)
+}
+
+// config builds a valid config with a fresh key pair and one peer.
+func config(t *testing.T, address, endpoint string) *importer.Config {
+	t.Helper()
+	priv, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := splitHostPort(endpoint)
+	return &importer.Config{
+		Interface: importer.Interface{
+			PrivateKey: priv,
+			ListenPort: 51820,
+			Addresses:  []netip.Prefix{netip.MustParsePrefix(address)},
+			DNS:        []netip.Addr{netip.MustParseAddr("10.64.0.1")},
+		},
+		Peers: []importer.Peer{{
+			PublicKey:  peer.Public(),
+			AllowedIPs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")},
+			Endpoint:   importer.Endpoint{Host: host, Port: port},
+		}},
+	}
+}
+
+func splitHostPort(s string) (string, uint16, error) {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return "", 0, err
+	}
+	return ap.Addr().String(), ap.Port(), nil
+}

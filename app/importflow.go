@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgtray/wgtray/importer"
+)
+
+// progressAfter is how many tunnels an import needs before it shows a
+// progress bar.
+const progressAfter = 5
+
+// source is one file to import; read runs off the UI thread.
+type source struct {
+	name string
+	read func() ([]byte, error)
+}
+
+// outcome is what became of one tunnel found in the imported files.
+type outcome struct {
+	source, name string
+	err          error
+}
+
+func (o outcome) String() string {
+	if o.err != nil {
+		return "✗ " + o.source + ": " + o.err.Error()
+	}
+	return "✓ " + o.source + " → " + o.name
+}
+
+// importDialog lets the user pick a .conf, .zip or QR image.
+func (a *App) importDialog() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		a.importSources([]source{{name: r.URI().Name(), read: func() ([]byte, error) {
+			defer r.Close()
+			return io.ReadAll(io.LimitReader(r, importer.MaxImportSize+1))
+		}}})
+	}, a.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".conf", ".zip", ".png", ".jpg", ".jpeg", ".gif"}))
+	d.Show()
+}
+
+// importURIs imports dropped files.
+func (a *App) importURIs(uris []fyne.URI) {
+	srcs := make([]source, len(uris))
+	for i, u := range uris {
+		srcs[i] = source{name: u.Name(), read: func() ([]byte, error) {
+			r, err := storage.Reader(u)
+			if err != nil {
+				return nil, err
+			}
+			defer r.Close()
+			return io.ReadAll(io.LimitReader(r, importer.MaxImportSize+1))
+		}}
+	}
+	a.importSources(srcs)
+}
+
+// ImportPaths imports files named on the command line.
+func (a *App) ImportPaths(paths []string) {
+	srcs := make([]source, len(paths))
+	for i, p := range paths {
+		srcs[i] = source{name: p, read: func() ([]byte, error) { return os.ReadFile(p) }}
+	}
+	a.importSources(srcs)
+}
+
+// importSources reads and parses the files, stores every valid tunnel with
+// the service, and ends with a summary per tunnel. A bundle of more than
+// progressAfter tunnels shows a progress bar meanwhile.
+func (a *App) importSources(srcs []source) {
+	if len(srcs) == 0 {
+		return
+	}
+	bar := widget.NewProgressBar()
+	status := widget.NewLabel("Reading files…")
+	progress := dialog.NewCustomWithoutButtons("Importing", container.NewVBox(status, bar), a.win)
+	var outcomes []outcome
+	a.async(func(ctx context.Context) error {
+		var results []importer.Result
+		for _, s := range srcs {
+			data, err := s.read()
+			if err != nil {
+				results = append(results, importer.Result{Source: s.name, Err: fmt.Errorf("cannot read the file: %w", err)})
+				continue
+			}
+			results = append(results, importer.Import(s.name, data)...)
+		}
+		importer.MarkDuplicates(results)
+		if len(results) > progressAfter {
+			a.opts.Do(progress.Show)
+		}
+		for i, r := range results {
+			o := outcome{source: r.Source, name: r.Name, err: r.Err}
+			if r.Err == nil {
+				_, o.err = a.svc.Import(ctx, r.Name, r.Config)
+			}
+			outcomes = append(outcomes, o)
+			a.opts.Do(func() {
+				status.SetText(fmt.Sprintf("%d of %d: %s", i+1, len(results), r.Source))
+				bar.SetValue(float64(i+1) / float64(len(results)))
+			})
+		}
+		return ctx.Err()
+	}, func(error) {
+		progress.Hide()
+		a.showImportSummary(outcomes)
+	})
+}
+
+func (a *App) showImportSummary(outcomes []outcome) {
+	ok := 0
+	lines := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		if o.err == nil {
+			ok++
+		}
+		lines[i] = o.String()
+	}
+	head := widget.NewLabel(fmt.Sprintf("Imported %d of %d tunnels.", ok, len(outcomes)))
+	body := widget.NewLabel(strings.Join(lines, "\n"))
+	body.Wrapping = fyne.TextWrapWord
+	scroll := container.NewVScroll(body)
+	scroll.SetMinSize(fyne.NewSize(560, min(float32(len(outcomes))*40+20, 320)))
+	dialog.NewCustom("Import", "Close", container.NewBorder(head, nil, nil, nil, scroll), a.win).Show()
+	for _, o := range outcomes {
+		if o.err == nil {
+			a.selected = o.name
+			a.refresh()
+			break
+		}
+	}
+}
+
+// importClipboard opens the editor on the text in the clipboard so the
+// user can name the tunnel and see any problem in place.
+func (a *App) importClipboard() {
+	text := a.fy.Clipboard().Content()
+	if strings.TrimSpace(text) == "" {
+		dialog.NewInformation("Paste", "The clipboard holds no text. Copy a WireGuard configuration (it starts with [Interface]) and try again.", a.win).Show()
+		return
+	}
+	a.openEditor("", text)
+}
+
+func (a *App) showError(err error) {
+	dialog.NewError(err, a.win).Show()
+}

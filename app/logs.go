@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// logLines is how many lines of the service log the view keeps.
+const logLines = 2000
+
+// logView shows the service log and follows it while the Log tab shows.
+type logView struct {
+	a       *App
+	content fyne.CanvasObject
+	list    *widget.List
+	lines   []string
+	cancel  context.CancelFunc
+}
+
+func newLogView(a *App) *logView {
+	v := &logView{a: a}
+	v.list = widget.NewList(
+		func() int { return len(v.lines) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.TextStyle.Monospace = true
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(v.lines) {
+				o.(*widget.Label).SetText(v.lines[id])
+			}
+		})
+	v.content = v.list
+	return v
+}
+
+// follow starts streaming the log; the stream restarts from the ring
+// buffer, so the lines are replaced.
+func (v *logView) follow() {
+	if v.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(v.a.ctx)
+	v.cancel = cancel
+	v.lines = v.lines[:0]
+	v.list.Refresh()
+	v.a.async(func(context.Context) error {
+		return v.a.svc.FollowLogs(ctx, func(e api.LogEntry) {
+			line := formatLogEntry(e)
+			v.a.opts.Do(func() { v.add(line) })
+		})
+	}, func(error) {
+		if ctx.Err() == nil {
+			v.add("— the log stream ended; switch tabs to reconnect —")
+		}
+		if v.cancel != nil && ctx.Err() == nil {
+			v.cancel()
+			v.cancel = nil
+		}
+	})
+}
+
+func (v *logView) stop() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel = nil
+	}
+}
+
+func (v *logView) add(line string) {
+	v.lines = append(v.lines, line)
+	if len(v.lines) > logLines {
+		v.lines = slices.Delete(v.lines, 0, len(v.lines)-logLines)
+	}
+	v.list.Refresh()
+	v.list.ScrollToBottom()
+}
+
+func formatLogEntry(e api.LogEntry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-5s %s", e.Time.Local().Format("15:04:05"), e.Level, e.Message)
+	keys := make([]string, 0, len(e.Attrs))
+	for k := range e.Attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, e.Attrs[k])
+	}
+	return b.String()
+}

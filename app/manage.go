@@ -1,0 +1,134 @@
+package app
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/wgtray/wgtray/importer"
+)
+
+const privateKeyWarning = "The exported file holds the private key of the tunnel. Anyone who has it can impersonate this computer: keep it safe and delete it when you no longer need it."
+
+// exportTunnel saves one tunnel as a wg-quick .conf after a warning.
+func (a *App) exportTunnel(name string) {
+	dialog.NewConfirm("Export "+name, privateKeyWarning, func(ok bool) {
+		if !ok {
+			return
+		}
+		a.saveFile(name+".conf", func(ctx context.Context) ([]byte, error) {
+			cfg, err := a.svc.Export(ctx, name)
+			if err != nil {
+				return nil, fmt.Errorf("export %s: %w", name, err)
+			}
+			return []byte(cfg.String()), nil
+		})
+	}, a.win).Show()
+}
+
+// exportAll saves every tunnel of this user in one .zip after a warning.
+func (a *App) exportAll() {
+	var names []string
+	for _, n := range a.names {
+		if a.tunnels[n].Mine {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		dialog.NewInformation("Export all", "There are no tunnels of yours to export.", a.win).Show()
+		return
+	}
+	dialog.NewConfirm("Export all tunnels", privateKeyWarning, func(ok bool) {
+		if !ok {
+			return
+		}
+		a.saveFile("wgtray-tunnels.zip", func(ctx context.Context) ([]byte, error) {
+			cfgs := make(map[string]*importer.Config, len(names))
+			for _, n := range names {
+				cfg, err := a.svc.Export(ctx, n)
+				if err != nil {
+					return nil, fmt.Errorf("export %s: %w", n, err)
+				}
+				cfgs[n] = cfg
+			}
+			return zipConfigs(names, cfgs, a.opts.Now())
+		})
+	}, a.win).Show()
+}
+
+// zipConfigs writes NAME.conf for every tunnel into a .zip archive.
+func zipConfigs(names []string, cfgs map[string]*importer.Config, now time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range names {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: n + ".conf", Method: zip.Deflate, Modified: now})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write([]byte(cfgs[n].String())); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// saveFile asks where to save, then produces the content off the UI
+// thread and writes it.
+func (a *App) saveFile(suggested string, produce func(context.Context) ([]byte, error)) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		a.async(func(ctx context.Context) error {
+			defer w.Close()
+			data, err := produce(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(data); err != nil {
+				return fmt.Errorf("write %s: %w", w.URI().Name(), err)
+			}
+			return nil
+		}, func(err error) {
+			if err != nil {
+				a.showError(err)
+				if rmErr := storage.Delete(w.URI()); rmErr != nil {
+					fyne.LogError("remove partial export", rmErr)
+				}
+			}
+		})
+	}, a.win)
+	d.SetFileName(suggested)
+	d.Show()
+}
+
+// removeTunnel deletes a tunnel and its keys after a confirmation.
+func (a *App) removeTunnel(name string) {
+	dialog.NewConfirm("Remove "+name,
+		"Remove the tunnel "+name+" and its keys from this computer? This cannot be undone; export it first to keep a copy.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			a.async(func(ctx context.Context) error {
+				return a.svc.Delete(ctx, name)
+			}, func(err error) {
+				if err != nil {
+					a.showError(fmt.Errorf("remove %s: %w", name, err))
+				}
+			})
+		}, a.win).Show()
+}

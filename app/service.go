@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// Service is what the app needs from wgtrayd: *client.Client with the
+// user's keyring in the desktop, a fake in tests. Every method may block on
+// the network, so the app calls them off the UI thread only.
+type Service interface {
+	// Status lists every tunnel (name "") with live statistics.
+	Status(ctx context.Context, name string) (api.Status, error)
+	// Events calls fn for every state change until ctx ends or the
+	// connection breaks. The stream opens with one EventTunnel per tunnel,
+	// the kill switch, and EventReady.
+	Events(ctx context.Context, fn func(api.Event)) error
+	// Import stores a new tunnel; its secrets go to the keyring.
+	Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// Update replaces a tunnel's configuration and its keyring secrets.
+	Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// Delete removes a tunnel and its keyring entries.
+	Delete(ctx context.Context, name string) error
+	// Export returns a tunnel's full configuration, keys from the keyring.
+	Export(ctx context.Context, name string) (*importer.Config, error)
+	// Up starts a tunnel with its keys from the keyring; Down stops it.
+	Up(ctx context.Context, name string) (api.Tunnel, error)
+	Down(ctx context.Context, name string) (api.Tunnel, error)
+	// Restore sends the keys again for tunnels the service wants up but
+	// holds no keys for (it restarted) and returns their names.
+	Restore(ctx context.Context) ([]string, error)
+	// SetKillSwitch changes the kill-switch settings.
+	SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error)
+	// FollowLogs calls fn for every entry of the service log, oldest
+	// first, then for new ones until ctx ends.
+	FollowLogs(ctx context.Context, fn func(api.LogEntry)) error
+}
