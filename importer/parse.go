@@ -549,7 +549,10 @@ func parseEndpoint(v string) (Endpoint, string) {
 			if _, err := netip.ParseAddr(v); err == nil {
 				return Endpoint{}, fmt.Sprintf("Endpoint %q is an IPv6 address without a port; write it as [%s]:51820", clip(v), clip(v))
 			}
-			return Endpoint{}, fmt.Sprintf("Endpoint %q looks like an IPv6 address without brackets; write it as [%s]:%s", clip(v), clip(host), clip(port))
+			if _, err := netip.ParseAddr(host); err == nil {
+				return Endpoint{}, fmt.Sprintf("Endpoint %q is an IPv6 address without brackets; write it as [%s]:%s", clip(v), clip(host), clip(port))
+			}
+			return Endpoint{}, fmt.Sprintf("Endpoint %q has more than one colon; write HOST:PORT, or [IPv6]:PORT with brackets around an IPv6 address", clip(v))
 		}
 		if host == "" {
 			return Endpoint{}, fmt.Sprintf("Endpoint %q has no host; write HOST:PORT, as in vpn.example.org:51820", clip(v))

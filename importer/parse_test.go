@@ -362,6 +362,7 @@ func TestParseRejectsEachBadValue(t *testing.T) {
 		{"endpoint port name", "", "Endpoint = 192.0.2.1:wireguard\n", 5, "Endpoint", "1 to 65535"},
 		{"endpoint IPv6 without brackets", "", "Endpoint = 2001:db8::1:51820\n", 5, "Endpoint", "[2001:db8::1]:51820"},
 		{"endpoint IPv6 without brackets or port", "", "Endpoint = 2001:db8::1\n", 5, "Endpoint", "[2001:db8::1]:51820"},
+		{"endpoint two colons", "", "Endpoint = vpn.example.org:1:2\n", 5, "Endpoint", "more than one colon"},
 		{"endpoint IPv6 brackets without port", "", "Endpoint = [2001:db8::1]\n", 5, "Endpoint", "no port"},
 		{"endpoint unclosed bracket", "", "Endpoint = [2001:db8::1:51820\n", 5, "Endpoint", "closing"},
 		{"endpoint host in brackets", "", "Endpoint = [vpn.example.org]:51820\n", 5, "Endpoint", "not an IP address"},

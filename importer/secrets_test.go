@@ -99,3 +99,24 @@ func TestEqualTreatsNilAndEmptyListsAlike(t *testing.T) {
 		t.Errorf("configs with different peers are equal")
 	}
 }
+
+func TestParseRedactedReadsWhatRedactWrites(t *testing.T) {
+	redacted, _ := secretConfig().Redact()
+	text := redacted.String()
+	if _, err := Parse("r.conf", []byte(text)); err == nil {
+		t.Errorf("Parse accepts a config without PrivateKey")
+	}
+	back, err := ParseRedacted("r.conf", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, redacted) {
+		t.Errorf("got %#v, want %#v", back, redacted)
+	}
+	if _, err := ParseRedacted("r.conf", []byte(text+"[Peer]\nAllowedIPs = 10.0.0.0/8\n")); err == nil {
+		t.Errorf("ParseRedacted accepts a peer without PublicKey")
+	}
+	if _, err := ParseRedacted("r.conf", []byte("[Interface]\nPrivateKey = short\n")); err == nil {
+		t.Errorf("ParseRedacted accepts a bad PrivateKey")
+	}
+}
