@@ -83,7 +83,7 @@ PublicKey = Proa1waNDUX3zpgCWlZrugIcdj9iHFWscGCOZu9xMxM=
 }
 
 func TestRoundTripOfGeneratedConfigs(t *testing.T) {
-	for seed := range uint64(2000) {
+	for seed := range uint64(500) {
 		c := randomConfig(rand.New(rand.NewPCG(seed, 0x5eed)))
 		if err := c.Validate(); err != nil {
 			t.Fatalf("seed %d: generated config is invalid: %v\n%s", seed, err, c)
