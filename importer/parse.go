@@ -127,6 +127,7 @@ type parser struct {
 	skip       bool // inside a section already reported as wrong
 	sawSection bool
 	sawIface   bool
+	sawAmnezia bool
 	line       int
 	seen       map[string]int // non-repeatable keys of the current section: line
 }
@@ -188,6 +189,14 @@ func (p *parser) parseLine(raw string) {
 	}
 	f := fields[strings.ToLower(name)]
 	if f == nil {
+		if amneziaKeys[strings.ToLower(name)] {
+			if !p.sawAmnezia {
+				p.errs.add(p.line, name, fmt.Sprintf("%s is an AmneziaWG setting, which WireGuard does not have; "+
+					"wgtray imports WireGuard configs, so get a plain WireGuard config from your provider", name))
+			}
+			p.sawAmnezia = true // one error for all of them
+			return
+		}
 		p.errs.add(p.line, name, p.unknownKey(name))
 		return
 	}
@@ -206,6 +215,14 @@ func (p *parser) parseLine(raw string) {
 	if msg := f.parse(&p.cfg, value); msg != "" {
 		p.errs.add(p.line, f.name, msg)
 	}
+}
+
+// amneziaKeys are the obfuscation settings of AmneziaWG, a WireGuard fork
+// whose configs look like wg-quick files.
+var amneziaKeys = map[string]bool{
+	"jc": true, "jmin": true, "jmax": true, "s1": true, "s2": true, "s3": true, "s4": true,
+	"h1": true, "h2": true, "h3": true, "h4": true,
+	"i1": true, "i2": true, "i3": true, "i4": true, "i5": true, "j1": true, "j2": true, "j3": true, "itime": true,
 }
 
 func (p *parser) unknownKey(name string) string {
