@@ -25,7 +25,10 @@ const MaxConfigSize = 1 << 20
 // case-insensitive; a key that may appear once appearing twice is an error
 // (wg-quick would silently keep one); AllowedIPs are masked to their
 // network as wg(8) does, while Address keeps its host part; Table accepts
-// "main" and stores it as 254; a zero key is rejected.
+// "main" and stores it as 254; MTU is 576 to 9000, at least 1280 when the
+// interface has an IPv6 address; Pre/PostUp/Down keep their text after
+// wg-quick's comment stripping (everything from "#" on); a zero key is
+// rejected; UTF-16 is read with or without a byte-order mark.
 func Parse(filename string, data []byte) (*Config, error) {
 	return parse(filename, data, false)
 }
