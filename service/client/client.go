@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -73,6 +74,10 @@ func IsCode(err error, code string) bool {
 
 // ErrNotRunning means nothing answers on the socket.
 var ErrNotRunning = errors.New("the wgtray service is not running")
+
+// ErrNotAllowed means the OS refused the connection: the user is not in
+// the operators' group.
+var ErrNotAllowed = errors.New("not allowed")
 
 // NotRunningError says where the client looked and how to start the service.
 type NotRunningError struct {
@@ -264,7 +269,7 @@ func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, all
 // then api.EventReady. Reconnecting is the caller's job: the error says why
 // the stream ended (nil after ctx is done).
 func (c *Client) Events(ctx context.Context, fn func(api.Event)) error {
-	return c.streamLines(ctx, "/events", func(line []byte) error {
+	return c.streamLines(ctx, "/events", false, func(line []byte) error {
 		var e api.Event
 		if err := json.Unmarshal(line, &e); err != nil {
 			return fmt.Errorf("read event: %w", err)
@@ -292,7 +297,7 @@ func (c *Client) logs(ctx context.Context, follow bool, fn func(api.LogEntry)) e
 	if follow {
 		path += "?follow=true"
 	}
-	return c.streamLines(ctx, path, func(line []byte) error {
+	return c.streamLines(ctx, path, !follow, func(line []byte) error {
 		var e api.LogEntry
 		if err := json.Unmarshal(line, &e); err != nil {
 			return fmt.Errorf("read log entry: %w", err)
@@ -347,6 +352,11 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		}
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
+			if errors.Is(op.Err, os.ErrPermission) {
+				return nil, fmt.Errorf("%w: you may not use the wgtray service (%v); "+
+					"ask an administrator to add you to the group %s (`sudo usermod -aG %s $USER`), then log in again",
+					ErrNotAllowed, op.Err, platform.OperatorGroup, platform.OperatorGroup)
+			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}
 		return nil, fmt.Errorf("talk to the wgtray service: %w", err)
@@ -368,8 +378,9 @@ func readError(resp *http.Response) error {
 	return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 }
 
-// streamLines reads a long-running answer of one JSON object a line.
-func (c *Client) streamLines(ctx context.Context, path string, fn func([]byte) error) error {
+// streamLines reads an answer of one JSON object a line; unless the answer
+// ends by itself (finite), its end is an error: the stream was cut.
+func (c *Client) streamLines(ctx context.Context, path string, finite bool, fn func([]byte) error) error {
 	resp, err := c.send(ctx, c.stream, http.MethodGet, path, nil)
 	if err != nil {
 		return err
@@ -391,5 +402,8 @@ func (c *Client) streamLines(ctx context.Context, path string, fn func([]byte) e
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("stream %s: %w", path, err)
 	}
-	return io.ErrUnexpectedEOF
+	if finite {
+		return nil
+	}
+	return fmt.Errorf("stream %s: %w", path, io.ErrUnexpectedEOF)
 }
