@@ -60,6 +60,7 @@ test-unit:
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./importer/...
+	$(GO) test -run '^$$' -bench BenchmarkTunnel -benchtime 1x -timeout 20m ./tunnel/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go') | tee /dev/stderr)"
