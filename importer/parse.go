@@ -218,6 +218,9 @@ func (p *parser) parseLine(raw string) {
 	if msg := f.parse(&p.cfg, value); msg != "" {
 		p.errs.add(p.line, f.name, msg)
 	}
+	for len(p.pos.addresses) < len(p.cfg.Interface.Addresses) {
+		p.pos.addresses = append(p.pos.addresses, p.line)
+	}
 }
 
 // amneziaKeys are the obfuscation settings of AmneziaWG, a WireGuard fork

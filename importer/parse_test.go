@@ -328,6 +328,7 @@ func TestParseRejectsEachBadValue(t *testing.T) {
 		{"address prefix not a number", "Address = 10.0.0.2/x\n", "", 3, "Address", "prefix length"},
 		{"address prefix with sign", "Address = 10.0.0.2/+8\n", "", 3, "Address", "prefix length"},
 		{"address not an IP", "Address = vpn.example.org\n", "", 3, "Address", "not an IP address"},
+		{"address twice", "Address = 10.0.0.2/24\nAddress = 10.0.0.2/24\n", "", 4, "Address", "listed twice"},
 		{"address with zone", "Address = fe80::1%eth0/64\n", "", 3, "Address", "zone"},
 		{"allowed IPs prefix too long", "", "AllowedIPs = 10.0.0.0/8, 10.0.0.0/40\n", 5, "AllowedIPs", "0 to 32"},
 		{"DNS bad domain", "DNS = bad_domain..com\n", "", 3, "DNS", "empty labels"},

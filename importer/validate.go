@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +36,7 @@ func (c *Config) ValidateRedacted() error {
 type positions struct {
 	ifaceLine int
 	iface     map[string]int
+	addresses []int // the line of each Address
 	peers     []peerPos
 }
 
@@ -82,6 +84,13 @@ func (ps *positions) line(peer int, key string) int {
 	return ps.peers[peer].keys[key]
 }
 
+func (ps *positions) addressLine(i int) int {
+	if ps == nil || i >= len(ps.addresses) {
+		return 0
+	}
+	return ps.addresses[i]
+}
+
 // validate checks what the parser cannot check on one line, and everything
 // for a config built in code. A key that has a line but a zero value failed
 // to parse and was reported already.
@@ -92,9 +101,11 @@ func validate(c *Config, pos *positions, redacted bool, errs *errorList) {
 	} else if iface.PrivateKey.IsZero() && !redacted && pos.line(-1, "PrivateKey") == 0 {
 		errs.add(pos.line(-1, ""), "PrivateKey", "[Interface] has no PrivateKey; add PrivateKey = <this device's private key, as wg genkey prints it>")
 	}
-	for _, a := range iface.Addresses {
+	for k, a := range iface.Addresses {
 		if msg := checkPrefix("Address", a, false); msg != "" {
 			errs.add(pos.line(-1, "Address"), "Address", msg)
+		} else if slices.Contains(iface.Addresses[:k], a) {
+			errs.add(pos.addressLine(k), "Address", fmt.Sprintf("Address %s is listed twice, which makes wg-quick fail; list it once", a))
 		}
 	}
 	for _, a := range iface.DNS {

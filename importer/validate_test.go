@@ -17,6 +17,9 @@ func TestValidateChecksConfigsBuiltInCode(t *testing.T) {
 		{"valid", func(*Config) {}, "", ""},
 		{"no private key", func(c *Config) { c.Interface.PrivateKey = Key{} }, "PrivateKey", "no PrivateKey"},
 		{"empty address", func(c *Config) { c.Interface.Addresses = []netip.Prefix{{}} }, "Address", "invalid prefix"},
+		{"address twice", func(c *Config) {
+			c.Interface.Addresses = []netip.Prefix{confPrefix("10.0.0.2/24"), confPrefix("10.0.0.2/32"), confPrefix("10.0.0.2/24")}
+		}, "Address", "listed twice"},
 		{"empty DNS address", func(c *Config) { c.Interface.DNS = []netip.Addr{{}} }, "DNS", "empty IP"},
 		{"bad search domain", func(c *Config) { c.Interface.DNSSearch = []string{"a b"} }, "DNS", "search domain"},
 		{"MTU too small", func(c *Config) { c.Interface.MTU = 500 }, "MTU", "576 to 9000"},
