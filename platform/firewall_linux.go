@@ -38,6 +38,13 @@ func (f firewallSys) conn() (*nftables.Conn, error) {
 // moment without rules while blocking; a policy that does not block
 // removes the table.
 func (f firewallSys) apply(p FirewallPolicy) error {
+	if !p.Blocking() {
+		// Nothing to remove: leave nftables alone, so that off works
+		// even where nf_tables is missing.
+		if active, err := f.active(); err == nil && !active {
+			return nil
+		}
+	}
 	c, err := f.conn()
 	if err != nil {
 		return err
