@@ -270,7 +270,14 @@ func (p *parser) parseHeader(s string) {
 		p.cfg.Peers = append(p.cfg.Peers, Peer{})
 		p.pos.peers = append(p.pos.peers, peerPos{line: p.line})
 	default:
-		p.errs.add(p.line, "", fmt.Sprintf("unknown section [%s]; a config has one [Interface] section and [Peer] sections", clip(name)))
+		want := "a config has one [Interface] section and [Peer] sections"
+		switch lower := strings.ToLower(name); {
+		case strings.Contains(lower, "peer"):
+			want = "write [Peer] for each peer"
+		case strings.Contains(lower, "interface"):
+			want = "write [Interface]"
+		}
+		p.errs.add(p.line, "", fmt.Sprintf("unknown section [%s]; %s", clip(name), want))
 		p.skip = true
 	}
 }
