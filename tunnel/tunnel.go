@@ -162,6 +162,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if err := t.dev.Up(); err != nil {
 		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
 	}
+	t.handshake(cfg.Peers)
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
 		t.dns, err = platform.ApplyDNS(platform.DNSConfig{
@@ -184,7 +185,6 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.workers.Add(1)
 	go t.serveUAPI()
 
-	t.handshake(cfg.Peers)
 	if hosts := peersWithHostnames(cfg.Peers); len(hosts) > 0 {
 		t.workers.Add(1)
 		go t.reresolve(hosts, endpoints)

@@ -51,7 +51,13 @@ type lab struct {
 
 // newLab builds the namespaces and the peer. In the re-executed child it
 // runs the child's part of the test instead and returns nil.
-func newLab(t *testing.T) *lab {
+func newLab(t testing.TB) *lab {
+	return newLabWithPeer(t, "")
+}
+
+// newLabWithPeer is newLab with the peer run by the wireguard-go binary
+// peerBinary ("" for Debian's).
+func newLabWithPeer(t testing.TB, peerBinary string) *lab {
 	t.Helper()
 	if testnet.Role() != "" {
 		runChild(t)
@@ -66,7 +72,7 @@ func newLab(t *testing.T) *lab {
 	l.server.Run(t, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
 	l.client.Run(t, "ip", "route", "add", "default", "via", addr(serverVeth))
 	l.client.Run(t, "ip", "-6", "route", "add", "default", "via", addr(serverVeth6))
-	l.peer = testnet.StartPeer(t, l.server, testnet.PeerConfig{Addresses: []string{serverTunnel, serverTun6}})
+	l.peer = testnet.StartPeer(t, l.server, testnet.PeerConfig{Addresses: []string{serverTunnel, serverTun6}, Binary: peerBinary})
 	var err error
 	if l.key, err = importer.GenerateKey(); err != nil {
 		t.Fatal(err)
@@ -102,7 +108,10 @@ type payload struct {
 	StateDir string
 	// Crash makes the child exit without closing the tunnel.
 	Crash bool
-	// Cycles is the number of up/down cycles for the leak test.
+	// Quiet logs only warnings and errors (for the benchmark).
+	Quiet bool
+	// Cycles is the number of up/down cycles for the leak test and the
+	// handshake benchmark.
 	Cycles int
 }
 
@@ -115,6 +124,9 @@ type report struct {
 	// Handshake is the time from calling Start to the first completed
 	// handshake.
 	Handshake time.Duration
+	// Handshakes are those times for each cycle of the benchmark, and
+	// Started the times until Start returned.
+	Handshakes, Started []time.Duration
 }
 
 func (l *lab) payload(cfg *importer.Config) payload {
@@ -122,7 +134,7 @@ func (l *lab) payload(cfg *importer.Config) payload {
 }
 
 // up runs the tunnel in the client namespace and waits for its handshake.
-func (l *lab) up(t *testing.T, p payload) (*testnet.Child, report) {
+func (l *lab) up(t testing.TB, p payload) (*testnet.Child, report) {
 	t.Helper()
 	child := l.client.StartTest(t, "tunnel", p)
 	var r report
@@ -133,12 +145,16 @@ func (l *lab) up(t *testing.T, p payload) (*testnet.Child, report) {
 	return child, r
 }
 
-func childLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+func childLogger(quiet bool) *slog.Logger {
+	level := slog.LevelDebug
+	if quiet {
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // runChild is the part of every test that runs inside the client namespace.
-func runChild(t *testing.T) {
+func runChild(t testing.TB) {
 	var p payload
 	if err := testnet.Payload(&p); err != nil {
 		t.Fatal(err)
@@ -148,6 +164,8 @@ func runChild(t *testing.T) {
 		runTunnel(t, p)
 	case "cycles":
 		runCycles(t, p)
+	case "handshakes":
+		runHandshakes(t, p)
 	case "recover":
 		if err := tunnel.Recover(p.StateDir); err != nil {
 			t.Error(err)
@@ -158,9 +176,9 @@ func runChild(t *testing.T) {
 	}
 }
 
-func runTunnel(t *testing.T, p payload) {
+func runTunnel(t testing.TB, p payload) {
 	start := time.Now()
-	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(), StateDir: p.StateDir})
+	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir})
 	if err != nil {
 		_ = testnet.Send(report{Err: err.Error()})
 		t.Fatal(err)
@@ -426,7 +444,7 @@ func TestHundredUpDownCyclesLeakNothing(t *testing.T) {
 	assertFile(t, l.resolvConf, origResolv)
 }
 
-func runCycles(t *testing.T, p payload) {
+func runCycles(t testing.TB, p payload) {
 	var problems []string
 	// One cycle first: it starts what lives as long as the process (the
 	// netlink and DNS resolver machinery, the race detector's helpers).
@@ -473,7 +491,7 @@ func settle() (fds, goroutines int) {
 	return len(entries), runtime.NumGoroutine()
 }
 
-func ipState(t *testing.T) string {
+func ipState(t testing.TB) string {
 	var b strings.Builder
 	for _, args := range [][]string{{"link"}, {"addr"}, {"-4", "route", "show", "table", "all"}, {"-6", "route", "show", "table", "all"}, {"-4", "rule"}, {"-6", "rule"}} {
 		out, err := exec.Command("ip", args...).CombinedOutput()
@@ -486,7 +504,7 @@ func ipState(t *testing.T) string {
 }
 
 // peerRx is how many bytes the peer received from the tunnel under test.
-func peerRx(t *testing.T, l *lab) uint64 {
+func peerRx(t testing.TB, l *lab) uint64 {
 	fields := strings.Fields(l.server.Run(t, "wg", "show", l.peer.Interface, "transfer"))
 	if len(fields) != 3 {
 		t.Fatalf("wg show transfer: %q", fields)
@@ -496,7 +514,7 @@ func peerRx(t *testing.T, l *lab) uint64 {
 }
 
 // transferTCP sends mib MiB over TCP from the client to iperf3 on dst.
-func transferTCP(t *testing.T, l *lab, dst string, mib int) {
+func transferTCP(t testing.TB, l *lab, dst string, mib int) {
 	t.Helper()
 	port := strconv.Itoa(5201 + int(time.Now().UnixNano()%500))
 	srv := l.server.Start(t, nil, "iperf3", "-s", "-1", "-B", dst, "-p", port)

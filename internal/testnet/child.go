@@ -63,7 +63,8 @@ type Child struct {
 }
 
 // StartTest re-executes the running test binary inside the namespace,
-// running only the calling test (t.Name()), with Role() == role and payload
+// running only the calling test or benchmark (t.Name(); a benchmark runs
+// once), with Role() == role and payload
 // readable through Payload. The child talks back through Send; it should
 // call WaitForStop after bringing up what the test needs, then clean up and
 // return normally. t.Cleanup kills a child the test did not stop.
@@ -81,8 +82,11 @@ func (ns *Namespace) StartTest(t testing.TB, role string, payload any) *Child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", ns.Name, exe,
-		"-test.run="+runPattern(t.Name()), "-test.v", "-test.count=1", "-test.timeout=20m")
+	args := []string{"netns", "exec", ns.Name, exe, "-test.run=" + runPattern(t.Name())}
+	if strings.HasPrefix(t.Name(), "Benchmark") {
+		args = append(args, "-test.run=^$", "-test.bench="+runPattern(t.Name()), "-test.benchtime=1x")
+	}
+	cmd := exec.Command("ip", append(args, "-test.v", "-test.count=1", "-test.timeout=20m")...)
 	cmd.Env = append(os.Environ(), roleEnv+"="+role, payloadEnv+"="+string(data))
 	cmd.ExtraFiles = []*os.File{w}
 	stdin, err := cmd.StdinPipe()

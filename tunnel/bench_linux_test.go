@@ -1,0 +1,262 @@
+package tunnel_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wgtray/wgtray/internal/testnet"
+	"github.com/wgtray/wgtray/tunnel"
+)
+
+const (
+	benchSeconds    = 5 // per iperf3 run
+	benchRounds     = 3 // alternating runs of each engine
+	benchHandshakes = 21
+)
+
+// BenchmarkTunnelAgainstStandaloneWireguardGo measures, between the same two
+// namespaces and against the same peer (the standalone newest wireguard-go),
+// iperf3 TCP throughput through a wgtray tunnel and through the standalone
+// wireguard-go binary of the version in go.mod, the CPU time each spends per
+// Gbit, their memory idle and under load, and wgtray's time from Start to
+// the first completed handshake. It prints a table; `make bench` runs it.
+func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
+	if testnet.Role() != "" {
+		runChild(b)
+		return
+	}
+	testnet.RequireRoot(b)
+	bin, version := buildWireguardGo(b)
+	l := newLabWithPeer(b, bin)
+	cfg := l.config("10.200.0.0/24")
+
+	// Time to first handshake, with a fresh tunnel each time.
+	p := l.payload(cfg)
+	p.Cycles = benchHandshakes
+	hs := l.client.StartTest(b, "handshakes", p)
+	var hr report
+	hs.Receive(b, &hr)
+	hs.Stop(b)
+	if hr.Err != "" {
+		b.Fatal(hr.Err)
+	}
+
+	var ours, theirs []measurement
+	for range benchRounds {
+		tp := l.payload(cfg)
+		tp.Quiet = true
+		child, _ := l.up(b, tp)
+		ours = append(ours, measure(b, l, child.Pid()))
+		child.Stop(b)
+
+		standalone := testnet.StartPeer(b, l.client, testnet.PeerConfig{Addresses: []string{clientTunnel}, ListenPort: 51822, Binary: bin})
+		standalone.AddPeer(b, l.peer.PublicKey, []string{"10.200.0.0/24"})
+		l.client.Run(b, "wg", "set", standalone.Interface, "peer", l.peer.PublicKey.String(), "endpoint", l.peer.Endpoint(addr(serverVeth)).String())
+		l.peer.AddPeer(b, standalone.PublicKey, []string{"10.200.0.2/32"})
+		theirs = append(theirs, measure(b, l, standalone.Process.Pid()))
+		if err := standalone.Process.Stop(5 * time.Second); err != nil {
+			b.Log(err)
+		}
+		l.peer.AddPeer(b, l.key.Public(), []string{"10.200.0.2/32"})
+	}
+
+	o, s := average(ours), average(theirs)
+	slices.Sort(hr.Handshakes)
+	slices.Sort(hr.Started)
+	median := hr.Handshakes[len(hr.Handshakes)/2]
+	fmt.Printf("\nwgtray tunnel vs. standalone wireguard-go %s, iperf3 TCP %d s x %d rounds each, %d CPUs\n\n", version, benchSeconds, benchRounds, runtimeCPUs())
+	fmt.Printf("%-34s %14s %14s %8s\n", "", "wgtray", "wireguard-go", "ratio")
+	fmt.Printf("%-34s %14.2f %14.2f %8.2f   (target >= 0.95)\n", "TCP throughput (Gbit/s)", o.gbps, s.gbps, o.gbps/s.gbps)
+	fmt.Printf("%-34s %14s %14s\n", "  each round", roundList(ours), roundList(theirs))
+	fmt.Printf("%-34s %14.2f %14.2f %8.2f\n", "CPU seconds per Gbit", o.cpuPerGbit, s.cpuPerGbit, o.cpuPerGbit/s.cpuPerGbit)
+	fmt.Printf("%-34s %14.1f %14.1f\n", "RSS idle (MiB)", o.rssIdle, s.rssIdle)
+	fmt.Printf("%-34s %14.1f %14.1f\n", "RSS under load, peak (MiB)", o.rssLoad, s.rssLoad)
+	fmt.Printf("%-34s %14s %14s\n", fmt.Sprintf("Start to first handshake, median of %d", len(hr.Handshakes)), median.Round(10*time.Microsecond), "-")
+	fmt.Printf("%-34s %14s   (target < 20ms)\n", "  min / max", fmt.Sprintf("%s / %s", hr.Handshakes[0].Round(10*time.Microsecond), hr.Handshakes[len(hr.Handshakes)-1].Round(10*time.Microsecond)))
+	fmt.Printf("%-34s %14s\n", "  of which Start returns, median", hr.Started[len(hr.Started)/2].Round(10*time.Microsecond))
+	fmt.Println("\nwgtray's RSS includes the Go test binary that hosts the tunnel.")
+	b.ReportMetric(o.gbps/s.gbps, "throughput-ratio")
+	b.ReportMetric(float64(median.Microseconds())/1000, "ms-to-handshake")
+}
+
+// runHandshakes starts and closes the tunnel p.Cycles times and reports the
+// time from Start to the first completed handshake of each.
+func runHandshakes(t testing.TB, p payload) {
+	var r report
+	for i := range p.Cycles {
+		start := time.Now()
+		tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: slog.New(slog.DiscardHandler), StateDir: p.StateDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Started = append(r.Started, time.Since(start))
+		for time.Since(start) < 10*time.Second {
+			st, err := tun.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !st.Peers[0].LatestHandshake.IsZero() {
+				r.Handshakes = append(r.Handshakes, time.Since(start))
+				break
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+		if len(r.Handshakes) != i+1 {
+			r.Err = fmt.Sprintf("cycle %d: no handshake in 10 s", i)
+		}
+		if err := tun.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// The responder ignores initiations that come faster than every
+		// 20 ms (wireguard-go's flood protection).
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = testnet.Send(r)
+	testnet.WaitForStop()
+}
+
+type measurement struct {
+	gbps, cpuPerGbit, rssIdle, rssLoad float64
+}
+
+// measure runs iperf3 from the client to the peer's tunnel address while it
+// watches the CPU time and RSS of the process pid that runs the client's
+// WireGuard.
+func measure(t testing.TB, l *lab, pid int) measurement {
+	t.Helper()
+	time.Sleep(500 * time.Millisecond)
+	var m measurement
+	m.rssIdle = rssMiB(t, pid)
+	port := strconv.Itoa(5201 + int(time.Now().UnixNano()%500))
+	srv := l.server.Start(t, nil, "iperf3", "-s", "-1", "-B", addr(serverTunnel), "-p", port)
+	var peak float64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+				peak = max(peak, rssMiB(t, pid))
+			}
+		}
+	})
+	cpu := cpuSeconds(t, pid)
+	var out string
+	var err error
+	for range 50 {
+		if out, err = l.client.Exec("iperf3", "-c", addr(serverTunnel), "-p", port, "-t", strconv.Itoa(benchSeconds), "-J"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cpu = cpuSeconds(t, pid) - cpu
+	close(stop)
+	wg.Wait()
+	_ = srv.Wait(10 * time.Second)
+	if err != nil {
+		t.Fatalf("iperf3: %v", err)
+	}
+	var res struct {
+		End struct {
+			SumReceived struct {
+				Bytes         float64 `json:"bytes"`
+				BitsPerSecond float64 `json:"bits_per_second"`
+			} `json:"sum_received"`
+		} `json:"end"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("iperf3 output: %v", err)
+	}
+	m.gbps = res.End.SumReceived.BitsPerSecond / 1e9
+	m.cpuPerGbit = cpu / (res.End.SumReceived.Bytes * 8 / 1e9)
+	m.rssLoad = peak
+	return m
+}
+
+func average(ms []measurement) measurement {
+	var a measurement
+	for _, m := range ms {
+		a.gbps += m.gbps / float64(len(ms))
+		a.cpuPerGbit += m.cpuPerGbit / float64(len(ms))
+		a.rssIdle = max(a.rssIdle, m.rssIdle)
+		a.rssLoad = max(a.rssLoad, m.rssLoad)
+	}
+	return a
+}
+
+func roundList(ms []measurement) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, strconv.FormatFloat(m.gbps, 'f', 2, 64))
+	}
+	return strings.Join(parts, " ")
+}
+
+func rssMiB(t testing.TB, pid int) float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// cpuSeconds is the user and system time pid has used so far.
+func cpuSeconds(t testing.TB, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th of them.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+func runtimeCPUs() int {
+	out, err := exec.Command("nproc").Output()
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
+
+// buildWireguardGo builds the standalone wireguard-go of the version go.mod
+// requires, into a temporary directory, and returns its path and version.
+func buildWireguardGo(t testing.TB) (string, string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "golang.zx2c4.com/wireguard").Output()
+	if err != nil {
+		t.Fatalf("find the wireguard-go version: %v", err)
+	}
+	version := strings.TrimSpace(string(out))
+	bin := filepath.Join(t.TempDir(), "wireguard-go")
+	if out, err := exec.Command("go", "build", "-o", bin, "golang.zx2c4.com/wireguard").CombinedOutput(); err != nil {
+		t.Fatalf("build wireguard-go %s: %v: %s", version, err, out)
+	}
+	return bin, version
+}
