@@ -322,8 +322,11 @@ func TestDetailsShowLiveStatistics(t *testing.T) {
 	if pv.handshake.Text != "1 minute, 4 seconds ago" {
 		t.Errorf("handshake %q", pv.handshake.Text)
 	}
-	if want := "3.00 MiB received, 4.00 KiB sent (now 2.00 MiB/s in, 2.00 KiB/s out)"; pv.rx.Text != want {
-		t.Errorf("transfer %q, want %q", pv.rx.Text, want)
+	if want := "3.00 MiB received, 4.00 KiB sent"; pv.transfer.Text != want {
+		t.Errorf("transfer %q, want %q", pv.transfer.Text, want)
+	}
+	if want := "2.00 MiB/s in (blue), 2.00 KiB/s out (orange)"; pv.speed.Text != want {
+		t.Errorf("throughput %q, want %q", pv.speed.Text, want)
 	}
 	if len(pv.graph.rx) != 1 || pv.graph.rx[0] != 2<<20 {
 		t.Errorf("graph samples %v", pv.graph.rx)

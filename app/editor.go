@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -26,7 +27,10 @@ type editor struct {
 
 	name      *widget.Entry
 	text      *widget.Entry
-	gutter    *widget.RichText
+	numbers   *widget.RichText // line numbers beside the text
+	marks     *widget.RichText // ▶ beside lines with a problem
+	gutter    *fyne.Container
+	code      *fyne.Container // gutter and text
 	problems  *widget.Label
 	publicKey *widget.Label
 	save      *widget.Button
@@ -77,7 +81,9 @@ func (a *App) openEditor(original, text string) *editor {
 	e.text.TextStyle.Monospace = true
 	e.text.Wrapping = fyne.TextWrapOff
 	e.text.Scroll = fyne.ScrollNone
-	e.gutter = widget.NewRichText()
+	mono := fyne.TextStyle{Monospace: true}
+	e.numbers = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNameDisabled, TextStyle: mono}})
+	e.marks = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNameError, TextStyle: mono}})
 	e.problems = widget.NewLabel("")
 	e.problems.Wrapping = fyne.TextWrapWord
 	e.problems.Importance = widget.DangerImportance
@@ -93,16 +99,17 @@ func (a *App) openEditor(original, text string) *editor {
 	e.name.OnChanged = func(string) { e.check() }
 
 	// The gutter sits beside the entry, below the entry's border, so its
-	// line numbers stay level with the text as both scroll together.
-	pad := canvas.NewRectangle(nil)
+	// lines stay level with the text as both scroll together. Each column
+	// is one text segment, laid out like the entry's own text.
+	pad := canvas.NewRectangle(color.Transparent)
 	pad.SetMinSize(fyne.NewSize(0, theme.InputBorderSize()))
-	code := container.NewScroll(container.NewBorder(nil, nil,
-		container.NewVBox(pad, e.gutter), nil, e.text))
+	e.gutter = container.NewBorder(pad, nil, e.marks, nil, e.numbers)
+	e.code = container.NewBorder(nil, nil, e.gutter, nil, e.text)
 	form := container.New(layout.NewFormLayout(),
 		fieldLabel("Name"), e.name,
 		fieldLabel("Public key"), e.publicKey)
 	buttons := container.NewHBox(layout.NewSpacer(), cancel, e.save)
-	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, buttons), nil, nil, code))
+	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, buttons), nil, nil, container.NewScroll(e.code)))
 	e.win.Resize(fyne.NewSize(720, 560))
 	e.check()
 	e.win.Show()
@@ -152,28 +159,30 @@ func (e *editor) nameError() error {
 	return importer.ValidateName(name)
 }
 
-// drawGutter numbers the lines and marks those with a problem in red.
+// drawGutter numbers the lines and marks those with a problem.
 func (e *editor) drawGutter(lines int) {
-	segs := make([]widget.RichTextSegment, lines)
+	numbers := make([]string, lines)
+	marks := make([]string, lines)
 	for i := range lines {
-		n := i + 1
-		style := widget.RichTextStyle{ColorName: theme.ColorNameDisabled, TextStyle: fyne.TextStyle{Monospace: true}}
-		label := fmt.Sprintf("%4d", n)
-		if e.bad[n] {
-			style.ColorName = theme.ColorNameError
-			label = "▶" + label[1:]
+		numbers[i] = fmt.Sprintf("%3d", i+1)
+		marks[i] = " "
+		if e.bad[i+1] {
+			marks[i] = "▶"
 		}
-		segs[i] = &widget.TextSegment{Text: label, Style: style}
 	}
-	e.gutter.Segments = segs
+	e.numbers.Segments[0].(*widget.TextSegment).Text = strings.Join(numbers, "\n")
+	e.marks.Segments[0].(*widget.TextSegment).Text = strings.Join(marks, "\n")
+	e.numbers.Refresh()
+	e.marks.Refresh()
 	e.gutter.Refresh()
+	e.code.Refresh()
 }
 
-// markedLines are the lines the gutter marks, for tests.
+// markedLines are the line numbers the gutter marks.
 func (e *editor) markedLines() []int {
 	var out []int
-	for i, s := range e.gutter.Segments {
-		if s.(*widget.TextSegment).Style.ColorName == theme.ColorNameError {
+	for i, m := range strings.Split(e.marks.String(), "\n") {
+		if m == "▶" {
 			out = append(out, i+1)
 		}
 	}

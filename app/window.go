@@ -56,8 +56,8 @@ func newWindow(a *App) *window {
 		func() fyne.CanvasObject {
 			dot := canvas.NewCircle(color.Transparent)
 			return container.NewBorder(nil, nil,
-				container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), dot)),
-				widget.NewLabel("state"), widget.NewLabel("name"))
+				container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), dot)), nil,
+				&widget.Label{Text: "name", Truncation: fyne.TextTruncateEllipsis})
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(a.names) {
@@ -65,11 +65,10 @@ func newWindow(a *App) *window {
 			}
 			t := a.tunnels[a.names[id]]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(t.Name)
+			c.Objects[0].(*widget.Label).SetText(t.Name + " · " + stateText(t.State))
 			dot := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
 			dot.FillColor = stateColor(t.State)
 			dot.Refresh()
-			c.Objects[2].(*widget.Label).SetText(stateText(t.State))
 		})
 	w.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(a.names) && a.selected != a.names[id] {
@@ -89,7 +88,7 @@ func newWindow(a *App) *window {
 	w.empty.Wrapping = fyne.TextWrapWord
 	w.right = container.NewStack(w.empty, container.NewVScroll(w.details.content))
 	split := container.NewHSplit(w.list, w.right)
-	split.Offset = 0.28
+	split.Offset = 0.34
 	tunnelsTab := container.NewBorder(toolbar, nil, nil, nil, split)
 
 	w.killSwitch = newKillSwitchView(a)
@@ -118,6 +117,7 @@ func (w *window) hidden() { w.logs.stop() }
 
 func (w *window) refresh() {
 	a := w.a
+	wasShown := w.banner.Visible()
 	switch {
 	case a.connected:
 		w.banner.Hide()
@@ -129,7 +129,9 @@ func (w *window) refresh() {
 		w.banner.Show()
 	}
 	w.trayNote.Hidden = a.opts.TrayNote == ""
-	w.top.Refresh()
+	if wasShown != w.banner.Visible() {
+		w.content.Refresh()
+	}
 
 	for _, b := range []*widget.Button{w.importButton, w.pasteButton, w.newButton, w.exportAllButton} {
 		setEnabled(b, a.connected)
@@ -286,6 +288,7 @@ func (d *detailsView) show(t *tunnel) {
 			d.peerViews = append(d.peerViews, pv)
 			d.peers.Add(pv.card)
 		}
+		d.content.Refresh()
 	}
 	for i, p := range peers {
 		d.peerViews[i].show(p, t, a.opts.Now())
@@ -303,9 +306,9 @@ func (d *detailsView) interfaceOf(t *tunnel) (api.InterfaceStatus, []api.PeerSta
 }
 
 type peerView struct {
-	card                                        *widget.Card
-	publicKey, endpoint, allowed, handshake, rx *widget.Label
-	graph                                       *graph
+	card                                                     *widget.Card
+	publicKey, endpoint, allowed, handshake, transfer, speed *widget.Label
+	graph                                                    *graph
 }
 
 func newPeerView() *peerView {
@@ -314,7 +317,8 @@ func newPeerView() *peerView {
 		endpoint:  widget.NewLabel(""),
 		allowed:   widget.NewLabel(""),
 		handshake: widget.NewLabel(""),
-		rx:        widget.NewLabel(""),
+		transfer:  widget.NewLabel(""),
+		speed:     widget.NewLabel(""),
 		graph:     newGraph(),
 	}
 	p.publicKey.TextStyle.Monospace = true
@@ -324,8 +328,8 @@ func newPeerView() *peerView {
 		fieldLabel("Endpoint"), p.endpoint,
 		fieldLabel("Allowed IPs"), p.allowed,
 		fieldLabel("Latest handshake"), p.handshake,
-		fieldLabel("Transfer"), p.rx,
-		fieldLabel("Throughput"), p.graph,
+		fieldLabel("Transfer"), p.transfer,
+		fieldLabel("Throughput"), container.NewVBox(p.speed, p.graph),
 	)
 	p.card = widget.NewCard("", "Peer", form)
 	return p
@@ -337,7 +341,8 @@ func (p *peerView) show(s api.PeerStatus, t *tunnel, now time.Time) {
 	p.allowed.SetText(orDash(joinPrefixes(s.AllowedIPs)))
 	if t.State != api.StateUp {
 		p.handshake.SetText("—")
-		p.rx.SetText("—")
+		p.transfer.SetText("—")
+		p.speed.SetText("—")
 		p.graph.set(nil, nil)
 		return
 	}
@@ -346,8 +351,8 @@ func (p *peerView) show(s api.PeerStatus, t *tunnel, now time.Time) {
 		hs = ago(*s.LatestHandshake, now)
 	}
 	p.handshake.SetText(hs)
-	p.rx.SetText(fmt.Sprintf("%s received, %s sent (now %s in, %s out)",
-		humanBytes(s.RxBytes), humanBytes(s.TxBytes), rate(t.rx.last()), rate(t.tx.last())))
+	p.transfer.SetText(fmt.Sprintf("%s received, %s sent", humanBytes(s.RxBytes), humanBytes(s.TxBytes)))
+	p.speed.SetText(fmt.Sprintf("%s in (blue), %s out (orange)", rate(t.rx.last()), rate(t.tx.last())))
 	p.graph.set(t.rx.values(), t.tx.values())
 }
 
