@@ -45,13 +45,7 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 	// Time to first handshake, with a fresh tunnel each time.
 	p := l.payload(cfg)
 	p.Cycles = benchHandshakes
-	hs := l.client.StartTest(b, "handshakes", p)
-	var hr report
-	hs.Receive(b, &hr)
-	hs.Stop(b)
-	if hr.Err != "" {
-		b.Fatal(hr.Err)
-	}
+	hr := l.run(b, "handshakes", p)
 
 	var ours, theirs []measurement
 	for range benchRounds {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/internal/testnet"
 	"github.com/wgtray/wgtray/tunnel"
@@ -41,8 +43,9 @@ const (
 )
 
 type lab struct {
-	client, server *testnet.Namespace
-	peer           *testnet.Peer
+	client, server     *testnet.Namespace
+	clientIf, serverIf string // the veth link's ends
+	peer               *testnet.Peer
 	key            importer.Key
 	name           string
 	stateDir       string
@@ -66,7 +69,7 @@ func newLabWithPeer(t testing.TB, peerBinary string) *lab {
 	testnet.RequireRoot(t)
 	l := &lab{client: testnet.NewNamespace(t), server: testnet.NewNamespace(t), name: testnet.UniqueName("wgc"), stateDir: t.TempDir()}
 	l.resolvConf = l.client.WriteEtc(t, "resolv.conf", origResolv)
-	testnet.Connect(t, l.client, l.server, clientVeth, serverVeth, clientVeth6, serverVeth6)
+	l.clientIf, l.serverIf = testnet.Connect(t, l.client, l.server, clientVeth, serverVeth, clientVeth6, serverVeth6)
 	l.server.Run(t, "ip", "addr", "add", beyond+"/32", "dev", "lo")
 	l.server.Run(t, "ip", "addr", "add", beyond6+"/128", "dev", "lo")
 	l.server.Run(t, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
@@ -110,6 +113,10 @@ type payload struct {
 	Crash bool
 	// Quiet logs only warnings and errors (for the benchmark).
 	Quiet bool
+	// HideTUN hides /dev/net/tun from the child, as on a machine without
+	// the tun driver. `ip netns exec` gave the child its own mount
+	// namespace, so the host does not see this.
+	HideTUN bool
 	// Cycles is the number of up/down cycles for the leak test and the
 	// handshake benchmark.
 	Cycles int
@@ -145,6 +152,20 @@ func (l *lab) up(t testing.TB, p payload) (*testnet.Child, report) {
 	return child, r
 }
 
+// run runs a child role in the client namespace to its end and returns its
+// report; a report with an error fails the test.
+func (l *lab) run(t testing.TB, role string, p payload) report {
+	t.Helper()
+	child := l.client.StartTest(t, role, p)
+	var r report
+	child.Receive(t, &r)
+	child.Stop(t)
+	if r.Err != "" {
+		t.Fatal(r.Err)
+	}
+	return r
+}
+
 func childLogger(quiet bool) *slog.Logger {
 	level := slog.LevelDebug
 	if quiet {
@@ -177,6 +198,11 @@ func runChild(t testing.TB) {
 }
 
 func runTunnel(t testing.TB, p payload) {
+	if p.HideTUN {
+		if err := unix.Mount("none", "/dev/net", "tmpfs", 0, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	start := time.Now()
 	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir})
 	if err != nil {
@@ -367,9 +393,7 @@ func TestRecoverUndoesWhatACrashedRunLeft(t *testing.T) {
 	if rules := l.client.Run(t, "ip", "rule"); !strings.Contains(rules, "suppress_prefixlength 0") {
 		t.Fatalf("the crashed run left no rules behind, so this test tests nothing:\n%s", rules)
 	}
-	rec := l.client.StartTest(t, "recover", p)
-	rec.Receive(t, &report{})
-	rec.Stop(t)
+	l.run(t, "recover", p)
 	assertSame(t, "the client namespace", before, l.client.Snapshot(t))
 	assertFile(t, l.resolvConf, origResolv)
 	if entries, _ := os.ReadDir(l.stateDir); len(entries) != 0 {
@@ -398,15 +422,18 @@ func TestStartFailuresAreClearAndLeaveNothing(t *testing.T) {
 	for _, c := range []struct {
 		name, iface string
 		cfg         *importer.Config
+		hideTUN     bool
 		want        string
 	}{
-		{"name taken", "taken0", taken, "interface called taken0 already exists"},
-		{"unresolvable endpoint", l.name, unresolvable, "no-such-host.invalid"},
-		{"address conflict", l.name, conflict, "address 10.203.0.1 of " + l.name + " is already on interface taken0"},
-		{"no private key", l.name, noKey, "add the private key"},
+		{"name taken", "taken0", taken, false, "interface called taken0 already exists"},
+		{"unresolvable endpoint", l.name, unresolvable, false, "no-such-host.invalid"},
+		{"address conflict", l.name, conflict, false, "address 10.203.0.1 of " + l.name + " is already on interface taken0"},
+		{"no private key", l.name, noKey, false, "add the private key"},
+		{"no TUN", l.name, taken, true, "/dev/net/tun is missing; load the tun kernel module"},
 	} {
 		p := l.payload(c.cfg)
 		p.Name = c.iface
+		p.HideTUN = c.hideTUN
 		child := l.client.StartTest(t, "tunnel", p)
 		var r report
 		child.Receive(t, &r)
@@ -423,6 +450,40 @@ func TestStartFailuresAreClearAndLeaveNothing(t *testing.T) {
 	}
 }
 
+func TestEndpointHostnameIsResolvedAgainWhenTheNetworkChanges(t *testing.T) {
+	l := newLab(t)
+	if l == nil {
+		return
+	}
+	hosts := l.client.WriteEtc(t, "hosts", "127.0.0.1 localhost\n"+addr(serverVeth)+" peer.wgtray.test\n")
+	l.server.Run(t, "ip", "addr", "add", "10.99.0.3/24", "dev", l.serverIf)
+	before := l.client.Snapshot(t)
+	cfg := l.config("10.200.0.0/24")
+	cfg.Peers[0].Endpoint = importer.Endpoint{Host: "peer.wgtray.test", Port: l.peer.ListenPort}
+	child, r := l.up(t, l.payload(cfg))
+	if got := r.Stats.Peers[0].Endpoint.String(); got != "10.99.0.2:51820" || r.Handshake == 0 {
+		t.Fatalf("the host name resolved to %s (handshake after %s), want 10.99.0.2:51820 and a handshake", got, r.Handshake)
+	}
+
+	// The server moves; the tunnel learns of it when the network changes.
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n10.99.0.3 peer.wgtray.test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	for i := 0; i < 15 && !moved; i++ {
+		l.client.Run(t, "ip", "addr", "add", "10.98.0.1/32", "dev", l.clientIf)
+		l.client.Run(t, "ip", "addr", "del", "10.98.0.1/32", "dev", l.clientIf)
+		time.Sleep(1500 * time.Millisecond)
+		moved = strings.Contains(l.client.Run(t, "wg", "show", l.name, "endpoints"), "10.99.0.3:51820")
+	}
+	if !moved {
+		t.Error("the endpoint did not follow the host name to 10.99.0.3 after network changes")
+	}
+	l.client.Run(t, "ping", "-c1", "-W3", addr(serverTunnel))
+	child.Stop(t)
+	assertSame(t, "the client namespace", before, l.client.Snapshot(t))
+}
+
 func TestHundredUpDownCyclesLeakNothing(t *testing.T) {
 	l := newLab(t)
 	if l == nil {
@@ -433,13 +494,7 @@ func TestHundredUpDownCyclesLeakNothing(t *testing.T) {
 	cfg.Interface.DNS = []netip.Addr{netip.MustParseAddr(addr(serverTunnel))}
 	p := l.payload(cfg)
 	p.Cycles = 100
-	child := l.client.StartTest(t, "cycles", p)
-	var r report
-	child.Receive(t, &r)
-	child.Stop(t)
-	if r.Err != "" {
-		t.Error(r.Err)
-	}
+	l.run(t, "cycles", p)
 	assertSame(t, "the client namespace", before, l.client.Snapshot(t))
 	assertFile(t, l.resolvConf, origResolv)
 }
