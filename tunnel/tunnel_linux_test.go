@@ -46,10 +46,10 @@ type lab struct {
 	client, server     *testnet.Namespace
 	clientIf, serverIf string // the veth link's ends
 	peer               *testnet.Peer
-	key            importer.Key
-	name           string
-	stateDir       string
-	resolvConf     string
+	key                importer.Key
+	name               string
+	stateDir           string
+	resolvConf         string
 }
 
 // newLab builds the namespaces and the peer. In the re-executed child it
