@@ -319,6 +319,13 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 	// Always: blocked with no tunnel; allow_lan opens the LAN and no more.
 	w.cli(t, "killswitch", "always")
 	n.expect(t, "always, no tunnel", ksReach{})
+	w.up(t, name)
+	w.handshake(t, n, name)
+	n.expect(t, "always, tunnel up", throughTunnelOnly)
+	if _, err := w.client.Down(ctx(t), name); err != nil {
+		t.Fatal(err)
+	}
+	n.expect(t, "always, tunnel down again", ksReach{})
 	if out := w.cli(t, "killswitch", "--allow-lan=true"); !strings.Contains(out, "kill switch: always") || !strings.Contains(out, "allow LAN:   yes") {
 		t.Errorf("wgtrayd killswitch --allow-lan=true prints %q", out)
 	}
