@@ -24,6 +24,7 @@ import (
 	"github.com/wgtray/wgtray/internal/testnet"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
+	"github.com/wgtray/wgtray/service/client/keyringtest"
 )
 
 // Addresses inside the namespaces the tests create.
@@ -234,38 +235,7 @@ func (l *lab) newUser(t *testing.T, prefix string, operator, keyring bool) *test
 // user, for as long as the test runs.
 func (u *testUser) startKeyring(t *testing.T) {
 	t.Helper()
-	busFile := filepath.Join(u.home, "bus")
-	script := "echo | gnome-keyring-daemon --unlock --components=secrets >/dev/null; " +
-		"echo \"$DBUS_SESSION_BUS_ADDRESS\" > " + busFile + ".tmp && mv " + busFile + ".tmp " + busFile + "; exec sleep 900"
-	cmd := exec.Command("runuser", "-u", u.name, "--", "env", "HOME="+u.home, "dbus-run-session", "--", "sh", "-c", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Dir = u.home
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		b, err := os.ReadFile(busFile)
-		if err == nil && len(strings.TrimSpace(string(b))) > 0 {
-			u.bus = strings.TrimSpace(string(b))
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the user's D-Bus session with gnome-keyring did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	u.bus = keyringtest.Start(t, u.name, u.home)
 }
 
 // run runs a command as the user, with the user's session and the lab's

@@ -1,0 +1,499 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
+)
+
+// fakeEngine stands in for the tunnel package where a test is about the
+// manager's bookkeeping, not about packets (the end-to-end tests run real
+// tunnels). It records the configs it was started with.
+type fakeEngine struct {
+	mu      sync.Mutex
+	started map[string]*importer.Config
+	fail    error
+}
+
+func (e *fakeEngine) Start(_ context.Context, name string, cfg *importer.Config) (running, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fail != nil {
+		return nil, e.fail
+	}
+	if e.started == nil {
+		e.started = make(map[string]*importer.Config)
+	}
+	e.started[name] = cfg
+	full := false
+	for _, p := range cfg.Peers {
+		for _, a := range p.AllowedIPs {
+			full = full || a.Bits() == 0
+		}
+	}
+	return &fakeRunning{name: name, full: full, engine: e}, nil
+}
+
+func (e *fakeEngine) running(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.started[name]
+	return ok
+}
+
+type fakeRunning struct {
+	name   string
+	full   bool
+	engine *fakeEngine
+}
+
+func (r *fakeRunning) Close() error {
+	r.engine.mu.Lock()
+	defer r.engine.mu.Unlock()
+	delete(r.engine.started, r.name)
+	return nil
+}
+func (r *fakeRunning) Interface() string  { return r.name }
+func (r *fakeRunning) FwMark() uint32     { return 0x1234 }
+func (r *fakeRunning) DefaultRoute() bool { return r.full }
+func (r *fakeRunning) Stats() (liveStats, error) {
+	return liveStats{ListenPort: 40000}, nil
+}
+
+// fakeFirewall records the policies applied; the nftables backend has its
+// own tests in platform.
+type fakeFirewall struct {
+	mu       sync.Mutex
+	policies []platform.FirewallPolicy
+}
+
+func (f *fakeFirewall) Apply(p platform.FirewallPolicy) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.policies = append(f.policies, p)
+	return nil
+}
+
+func (f *fakeFirewall) Active() (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.policies) > 0 && f.policies[len(f.policies)-1].Blocking(), nil
+}
+
+func (f *fakeFirewall) last() platform.FirewallPolicy {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.policies[len(f.policies)-1]
+}
+
+// harness is the service's manager and API on a socket in a temporary
+// directory, with the fake engine and firewall; clients connect as the
+// user running the test (root in CI, an admin).
+type harness struct {
+	dir    string
+	socket string
+	ring   *ringLog
+	engine *fakeEngine
+	fw     *fakeFirewall
+	srv    *server
+	mgr    *manager
+	done   chan error
+}
+
+func startHarness(t *testing.T, dir string) *harness {
+	t.Helper()
+	h := &harness{dir: dir, socket: filepath.Join(dir, "run", "wgtray.sock"), engine: &fakeEngine{}, fw: &fakeFirewall{}, done: make(chan error, 1)}
+	h.ring = newRingLog(nil)
+	log := h.ring.logger()
+	st, err := openStore(filepath.Join(dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := st.loadSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := newBroker()
+	ks := newKillSwitch(log, st, h.fw, events, set)
+	h.mgr = newManager(log, h.ring, st, h.engine, events, ks)
+	if err := h.mgr.load(); err != nil {
+		t.Fatal(err)
+	}
+	ks.reconcile(h.mgr.policy())
+	l, err := platform.ListenIPC(h.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = newServer(log, h.ring, h.mgr, ks, events)
+	go func() { h.done <- h.srv.serve(l) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) stop() {
+	if h.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = h.srv.shutdown(ctx)
+	h.mgr.shutdown()
+	<-h.done
+	h.srv = nil
+}
+
+func newConfig(t *testing.T, allowed string) *importer.Config {
+	t.Helper()
+	var keys [3]importer.Key
+	for i := range keys {
+		var err error
+		if keys[i], err = importer.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	priv, peer, psk := keys[0], keys[1], keys[2]
+	return &importer.Config{
+		Interface: importer.Interface{PrivateKey: priv, Addresses: []netip.Prefix{netip.MustParsePrefix("10.9.0.2/32")}, DNS: []netip.Addr{netip.MustParseAddr("10.9.0.1")}},
+		Peers: []importer.Peer{{
+			PublicKey:    peer.Public(),
+			PresharedKey: psk,
+			Endpoint:     importer.Endpoint{Host: "192.0.2.1", Port: 51820},
+			AllowedIPs:   []netip.Prefix{netip.MustParsePrefix(allowed)},
+		}},
+	}
+}
+
+// startWithTunnel starts a harness with tunnel name imported by a client.
+func startWithTunnel(t *testing.T, name string) (*harness, *client.Client, context.Context) {
+	t.Helper()
+	h := startHarness(t, t.TempDir())
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	if _, err := c.Import(ctx, name, newConfig(t, "10.9.0.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	return h, c, ctx
+}
+
+func testClient(t *testing.T, h *harness) *client.Client {
+	t.Helper()
+	return client.New(h.socket, client.FileKeyStore(filepath.Join(h.dir, "keys")))
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestUpSendsKeysAndDownWipesThem(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	cfg := newConfig(t, "10.9.0.0/24")
+	if _, err := c.Import(ctx, "home", cfg); err != nil {
+		t.Fatal(err)
+	}
+	tun, err := c.Up(ctx, "home")
+	if err != nil || tun.State != api.StateUp {
+		t.Fatalf("up: %+v %v", tun, err)
+	}
+	h.engine.mu.Lock()
+	got := h.engine.started["home"]
+	h.engine.mu.Unlock()
+	if got.String() != cfg.String() {
+		t.Errorf("the engine got\n%s\nwant\n%s", got, cfg)
+	}
+	if _, err := c.Down(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Interface.PrivateKey.IsZero() || !got.Peers[0].PresharedKey.IsZero() {
+		t.Error("the keys are still in the service's memory after down")
+	}
+	if h.engine.running("home") {
+		t.Error("the tunnel still runs after down")
+	}
+}
+
+func TestStateFilesArePrivateAndHoldNoSecrets(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	cfg := newConfig(t, "10.9.0.0/24")
+	if _, err := c.Import(ctx, "home", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetKillSwitch(ctx, api.KillSwitchAuto, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Up(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{cfg.Interface.PrivateKey.String(), cfg.Interface.PrivateKey.Hex(), cfg.Peers[0].PresharedKey.String()}
+	state := filepath.Join(h.dir, "state")
+	n := 0
+	err := filepath.WalkDir(state, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", p, fi.Mode().Perm())
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s holds a secret", p)
+			}
+		}
+		return nil
+	})
+	if err != nil || n < 2 {
+		t.Fatalf("walk state: %v, %d files", err, n)
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+}
+
+func TestDamagedTunnelFileIsSkippedAndOthersLoad(t *testing.T) {
+	dir := t.TempDir()
+	h := startHarness(t, dir)
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	for _, name := range []string{"good", "bad"} {
+		if _, err := c.Import(ctx, name, newConfig(t, "10.9.0.0/24")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.stop()
+	if err := os.WriteFile(filepath.Join(dir, "state", "tunnels", "bad.json"), []byte(`{"name":"bad","config":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h = startHarness(t, dir)
+	ts, err := testClient(t, h).List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Name != "good" {
+		t.Errorf("after damaging bad.json the service lists %+v, want only good", ts)
+	}
+	entries, _ := h.ring.snapshot(false)
+	found := false
+	for _, e := range entries {
+		found = found || (e.Level == "ERROR" && strings.Contains(e.Attrs["file"], "bad.json"))
+	}
+	if !found {
+		t.Error("the damaged file is not reported in the log")
+	}
+}
+
+func TestRestartWaitsForKeysAndRestoreBringsTunnelsBack(t *testing.T) {
+	dir := t.TempDir()
+	h := startHarness(t, dir)
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	if _, err := c.Import(ctx, "full", newConfig(t, "0.0.0.0/0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetKillSwitch(ctx, api.KillSwitchAuto, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Up(ctx, "full"); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.fw.last(); !p.Blocking() || len(p.Tunnels) != 1 || p.Tunnels[0].FwMark != 0x1234 {
+		t.Errorf("policy with the full tunnel up: %+v", p)
+	}
+	h.stop()
+
+	h = startHarness(t, dir)
+	c = testClient(t, h)
+	tun, err := c.Get(ctx, "full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tun.State != api.StateFailed || !tun.NeedsKeys {
+		t.Errorf("after a restart: %+v, want failed and waiting for keys", tun)
+	}
+	if p := h.fw.last(); !p.Blocking() {
+		t.Errorf("after a restart the kill switch does not block while the full tunnel waits for keys: %+v", p)
+	}
+	restored, err := c.Restore(ctx)
+	if err != nil || len(restored) != 1 {
+		t.Fatalf("restore: %v %v", restored, err)
+	}
+	if !h.engine.running("full") {
+		t.Error("restore did not bring the tunnel up")
+	}
+	if _, err := c.Down(ctx, "full"); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.fw.last(); p.Blocking() || p.Mode != platform.KillSwitchAuto {
+		t.Errorf("after down the policy still blocks: %+v", p)
+	}
+}
+
+func TestEventsStartWithSnapshotThenFollowChanges(t *testing.T) {
+	_, c, ctx := startWithTunnel(t, "a")
+	events := make(chan api.Event, 64)
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Events(sctx, func(e api.Event) { events <- e }) }()
+	next := func() api.Event {
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event within 10 s")
+			return api.Event{}
+		}
+	}
+	if e := next(); e.Type != api.EventTunnel || e.Tunnel.Name != "a" || !e.Tunnel.Mine {
+		t.Errorf("first event %+v, want tunnel a", e)
+	}
+	if e := next(); e.Type != api.EventKillSwitch {
+		t.Errorf("second event %+v, want the kill switch", e)
+	}
+	if e := next(); e.Type != api.EventReady {
+		t.Errorf("third event %+v, want ready", e)
+	}
+	if _, err := c.Up(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	var states []api.State
+	for len(states) < 2 {
+		if e := next(); e.Type == api.EventTunnel {
+			states = append(states, e.Tunnel.State)
+		}
+	}
+	if states[0] != api.StateStarting || states[1] != api.StateUp {
+		t.Errorf("states %v, want starting, up", states)
+	}
+	if err := c.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if e := next(); e.Type == api.EventRemoved {
+			break
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("events ended with %v after cancel", err)
+	}
+}
+
+func TestFailedStartReportsReasonAndKeepsNoKeys(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "a")
+	h.engine.fail = errors.New("no TUN device")
+	if _, err := c.Up(ctx, "a"); !client.IsCode(err, api.CodeTunnelFailed) {
+		t.Fatalf("up with a failing engine: %v", err)
+	}
+	tun, err := c.Get(ctx, "a")
+	if err != nil || tun.State != api.StateFailed || !strings.Contains(tun.Error, "no TUN device") {
+		t.Errorf("after a failed start: %+v %v", tun, err)
+	}
+	h.mgr.mu.Lock()
+	held := h.mgr.tunnels["a"].full
+	h.mgr.mu.Unlock()
+	if held != nil {
+		t.Error("the service holds keys of a tunnel that failed")
+	}
+}
+
+func TestWrongKeyIsRefused(t *testing.T) {
+	h, _, ctx := startWithTunnel(t, "a")
+	wrong, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := client.FileKeyStore(t.TempDir())
+	if err := keys.Set("a", `{"private_key":"`+wrong.String()+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.New(h.socket, keys).Up(ctx, "a"); !client.IsCode(err, api.CodeKeyMismatch) {
+		t.Errorf("up with another private key: %v, want key_mismatch", err)
+	}
+	if h.engine.running("a") {
+		t.Error("the tunnel runs with the wrong key")
+	}
+}
+
+func TestLogRedactsSecrets(t *testing.T) {
+	r := newRingLog(io.Discard)
+	k, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addSecret(k)
+	log := r.logger().With("tunnel", "a")
+	log.Info("config "+k.String(), "uapi", "private_key="+k.Hex()+"\nlisten_port=1", "private_key", "x", "peer", k.Public().String())
+	log.Info("plain", "detail", "preshared_key="+strings.Repeat("ab", 32))
+	entries, _ := r.snapshot(false)
+	for _, e := range entries {
+		text := e.Message
+		for _, v := range e.Attrs {
+			text += " " + v
+		}
+		if strings.Contains(text, k.String()) || strings.Contains(text, k.Hex()) || strings.Contains(text, strings.Repeat("ab", 32)) {
+			t.Errorf("a secret survives in %+v", e)
+		}
+	}
+	if entries[0].Attrs["peer"] != k.Public().String() || entries[0].Attrs["tunnel"] != "a" {
+		t.Errorf("redaction hides what is not secret: %+v", entries[0].Attrs)
+	}
+}
+
+func TestLogRingKeepsTheNewestEntries(t *testing.T) {
+	r := newRingLog(nil)
+	log := r.logger()
+	for i := range logCapacity + 10 {
+		log.Info("entry", "i", i)
+	}
+	entries, _ := r.snapshot(false)
+	if len(entries) != logCapacity || entries[0].Seq != 11 || entries[len(entries)-1].Seq != logCapacity+10 {
+		t.Errorf("ring holds %d entries from %d to %d", len(entries), entries[0].Seq, entries[len(entries)-1].Seq)
+	}
+}
+
+func TestSocketIsNotForEveryone(t *testing.T) {
+	dir := t.TempDir()
+	h := startHarness(t, dir)
+	fi, err := os.Stat(h.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o007 != 0 {
+		t.Errorf("socket mode %v lets everyone connect", fi.Mode().Perm())
+	}
+	// A second service on the same socket is refused; the first keeps it.
+	if _, err := platform.ListenIPC(h.socket); err == nil {
+		t.Error("a second listener took over a live socket")
+	}
+	c, err := net.Dial("unix", h.socket)
+	if err != nil {
+		t.Fatalf("the first service lost its socket: %v", err)
+	}
+	c.Close()
+}
