@@ -87,7 +87,7 @@ func (ns *Namespace) StartTest(t testing.TB, role string, payload any) *Child {
 		args = append(args, "-test.run=^$", "-test.bench="+runPattern(t.Name()), "-test.benchtime=1x")
 	}
 	cmd := exec.Command("ip", append(args, "-test.v", "-test.count=1", "-test.timeout=20m")...)
-	cmd.Env = append(os.Environ(), roleEnv+"="+role, payloadEnv+"="+string(data))
+	cmd.Env = append(childEnv(), roleEnv+"="+role, payloadEnv+"="+string(data))
 	cmd.ExtraFiles = []*os.File{w}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -6,7 +6,8 @@
 // Everything a test creates gets a random, machine-wide unique name (other
 // test runs share the machine and /var/run/wireguard) and is removed by
 // t.Cleanup, also when the test fails. The host's own namespace is never
-// touched.
+// touched, and processes started in a namespace get no D-Bus system bus
+// (so no systemd-resolved of the host), unless the test passes one.
 //
 // A typical test:
 //
@@ -206,12 +207,23 @@ type Process struct {
 	err  error
 }
 
-// Start runs a program inside the namespace. t.Cleanup stops it (SIGTERM,
+// noSystemBus keeps processes in test namespaces away from the host's D-Bus
+// system bus: a systemd-resolved there would apply a test tunnel's DNS to
+// the host's interface of the same index.
+const noSystemBus = "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/wgtray-test-has-no-system-bus"
+
+// childEnv is the environment of processes started in a namespace: this
+// process's, without the host's D-Bus system bus.
+func childEnv() []string { return append(os.Environ(), noSystemBus) }
+
+// Start runs a program inside the namespace, with this process's
+// environment plus env, but never the host's D-Bus system bus (pass
+// DBUS_SYSTEM_BUS_ADDRESS in env to give it one). t.Cleanup stops it (SIGTERM,
 // then SIGKILL after 5 s) if the test has not stopped it already.
 func (ns *Namespace) Start(t testing.TB, env []string, name string, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(childEnv(), env...)
 	return startProcess(t, cmd)
 }
 
