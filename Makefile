@@ -61,6 +61,7 @@ test-unit:
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./importer/...
 	$(GO) test -run '^$$' -bench BenchmarkTunnel -benchtime 1x -timeout 20m ./tunnel/
+	$(GO) test -run '^$$' -bench BenchmarkStatus -timeout 10m ./service/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go') | tee /dev/stderr)"

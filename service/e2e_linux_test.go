@@ -41,7 +41,7 @@ var (
 
 // wgtrayd builds the service binary once per test run, into a directory
 // every user may read (the test runs it as other users too).
-func wgtrayd(t *testing.T) string {
+func wgtrayd(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "wgtrayd-bin-")
@@ -72,7 +72,7 @@ func wgtrayd(t *testing.T) string {
 // lab is the service in one namespace, a WireGuard peer in another, and the
 // users who talk to the service.
 type lab struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	base    string // 0755, holds state, socket and the users' homes
 	state   string
@@ -85,6 +85,16 @@ type lab struct {
 }
 
 func newLab(t *testing.T) *lab {
+	t.Helper()
+	l := newServiceLab(t)
+	l.peerNS = testnet.NewNamespace(t)
+	testnet.Connect(t, l.svcNS, l.peerNS, serviceVeth, peerVeth)
+	l.peer = testnet.StartPeer(t, l.peerNS, testnet.PeerConfig{Addresses: []string{"10.232.0.1/24"}})
+	return l
+}
+
+// newServiceLab is the service alone in its namespace.
+func newServiceLab(t testing.TB) *lab {
 	t.Helper()
 	testnet.RequireRoot(t)
 	l := &lab{t: t, bin: wgtrayd(t)}
@@ -100,10 +110,7 @@ func newLab(t *testing.T) *lab {
 	l.state = filepath.Join(base, "state")
 	l.socket = filepath.Join(base, "run", "wgtray.sock")
 	l.svcNS = testnet.NewNamespace(t)
-	l.peerNS = testnet.NewNamespace(t)
 	l.svcNS.WriteEtc(t, "resolv.conf", "nameserver 192.0.2.53\n")
-	testnet.Connect(t, l.svcNS, l.peerNS, serviceVeth, peerVeth)
-	l.peer = testnet.StartPeer(t, l.peerNS, testnet.PeerConfig{Addresses: []string{"10.232.0.1/24"}})
 	l.root = client.New(l.socket, client.FileKeyStore(filepath.Join(base, "root-keys")))
 	ensureGroup(t) // before the service starts: it gives its socket to the group
 	l.start()
@@ -189,7 +196,7 @@ var groupOnce sync.Once
 
 // ensureGroup creates the group wgtray when it is missing. It stays: other
 // tests running at the same time may rely on it.
-func ensureGroup(t *testing.T) {
+func ensureGroup(t testing.TB) {
 	t.Helper()
 	groupOnce.Do(func() {
 		if _, err := user.LookupGroup("wgtray"); err == nil {

@@ -1,0 +1,94 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/internal/testnet"
+)
+
+// BenchmarkStatus measures GET /v1/status through the client against the
+// real service in a namespace, with 1 and 100 tunnels imported, and the
+// service's resident memory when idle. `make bench` runs it.
+func BenchmarkStatus(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("tunnels=%d", n), func(b *testing.B) {
+			l := newServiceLab(b)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			for i := range n {
+				if _, err := l.root.Import(ctx, testnet.UniqueName("bt"), benchConfig(b, i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			time.Sleep(500 * time.Millisecond) // let the service settle before measuring its memory
+			rss := residentMB(b, l.service.Pid())
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				start := time.Now()
+				st, err := l.root.Status(ctx, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				if len(st.Tunnels) != n {
+					b.Fatalf("status lists %d tunnels, want %d", len(st.Tunnels), n)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ms-p99")
+			b.ReportMetric(rss, "MB-RSS-idle")
+		})
+	}
+}
+
+func benchConfig(b *testing.B, i int) *importer.Config {
+	b.Helper()
+	priv, err := importer.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	peer, err := importer.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &importer.Config{
+		Interface: importer.Interface{PrivateKey: priv, Addresses: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 240, byte(i), 2}), 32)}},
+		Peers: []importer.Peer{{
+			PublicKey:  peer.Public(),
+			Endpoint:   importer.Endpoint{Host: "192.0.2.1", Port: 51820},
+			AllowedIPs: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 241, byte(i), 0}), 24)},
+		}},
+	}
+}
+
+// residentMB reads VmRSS of a process.
+func residentMB(b *testing.B, pid int) float64 {
+	b.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatal("no VmRSS in /proc/PID/status")
+	return 0
+}
