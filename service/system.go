@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	kservice "github.com/kardianos/service"
 
@@ -49,20 +51,37 @@ WantedBy=multi-user.target
 type program struct {
 	opts   Options
 	cancel context.CancelFunc
-	done   chan error
+	exited chan struct{} // closed when Run has returned
+	err    error         // what Run returned
 }
 
 func (p *program) Start(kservice.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	p.done = make(chan error, 1)
-	go func() { p.done <- Run(ctx, p.opts) }()
+	p.exited = make(chan struct{})
+	go func() {
+		p.err = Run(ctx, p.opts)
+		close(p.exited)
+	}()
 	return nil
 }
 
 func (p *program) Stop(kservice.Service) error {
 	p.cancel()
-	return <-p.done
+	<-p.exited
+	return p.err
+}
+
+// wait is what the foreground run waits for: SIGINT or SIGTERM, or the
+// service ending by itself (it could not start).
+func (p *program) wait() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+	case <-p.exited:
+	}
 }
 
 func newSystemService(opts Options) (kservice.Service, *program, error) {
@@ -72,7 +91,11 @@ func newSystemService(opts Options) (kservice.Service, *program, error) {
 		DisplayName: "wgtray",
 		Description: "wgtray WireGuard service",
 		Arguments:   []string{"run"},
-		Option:      kservice.KeyValue{"SystemdScript": systemdUnit, "Restart": "on-failure"},
+		Option: kservice.KeyValue{
+			"SystemdScript": systemdUnit,
+			"Restart":       "on-failure",
+			"RunWait":       prg.wait,
+		},
 	}
 	s, err := kservice.New(prg, cfg)
 	if err != nil {
@@ -84,22 +107,11 @@ func newSystemService(opts Options) (kservice.Service, *program, error) {
 // RunSystemService runs the service under the OS service manager, or in the
 // foreground from a terminal until SIGINT or SIGTERM.
 func RunSystemService(opts Options) error {
-	s, prg, err := newSystemService(opts)
+	s, _, err := newSystemService(opts)
 	if err != nil {
 		return err
 	}
-	if err := s.Run(); err != nil {
-		return err
-	}
-	if prg.done == nil {
-		return nil
-	}
-	select {
-	case err := <-prg.done:
-		return err
-	default:
-		return nil
-	}
+	return s.Run()
 }
 
 // Control installs, uninstalls, starts or stops the OS service. Uninstall
@@ -173,6 +185,10 @@ func removeLeftovers(platformName string, purge bool) []error {
 		}
 	}
 	remove(platform.SocketPath())
+	// The socket's directory goes too when nothing else is in it.
+	if err := os.Remove(filepath.Dir(platform.SocketPath())); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		errs = append(errs, err)
+	}
 	if purge {
 		remove(platform.StateDir())
 	}
