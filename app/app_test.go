@@ -3,9 +3,6 @@ package app
 import (
 	"archive/zip"
 	"bytes"
-	"image"
-	"image/color"
-	"image/png"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,9 +14,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/wgtray/wgtray/app/desktoptest"
 	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
@@ -70,6 +66,22 @@ func TestImportConfZipAndQRFromFilesShowsSummary(t *testing.T) {
 		}
 	}
 	h.waitFor("the tunnels in the list", func() bool { return len(h.app.names) == 8 })
+}
+
+func TestImportOfOneTunnelSelectsItWithoutDialog(t *testing.T) {
+	h := newHarness(t, newFakeService())
+	h.ready()
+	qr := filepath.Join(t.TempDir(), "phone.png")
+	if err := os.WriteFile(qr, qrPNG(t, config(t, "10.3.0.2/32", "192.0.2.3:51820").String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	test.AssertNotificationSent(t, fyne.NewNotification("Imported phone", "From "+qr+". Activate it from the window or the tray."), func() {
+		h.app.ImportPaths([]string{qr})
+		h.waitFor("the tunnel selected", func() bool { return h.app.selected == "phone" })
+	})
+	if top := h.app.Window().Canvas().Overlays().Top(); top != nil {
+		t.Errorf("a dialog shows: %q", h.overlayTexts())
+	}
 }
 
 func TestImportReportsNameTakenByExistingTunnel(t *testing.T) {
@@ -378,27 +390,11 @@ func TestExportAllZipImportsBack(t *testing.T) {
 	}
 }
 
-// qrPNG encodes text as a QR code image, 4 pixels a module.
 func qrPNG(t *testing.T, text string) []byte {
 	t.Helper()
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 0, 0, nil)
+	b, err := desktoptest.QRCode(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const scale = 4
-	img := image.NewGray(image.Rect(0, 0, m.GetWidth()*scale, m.GetHeight()*scale))
-	for y := range img.Rect.Dy() {
-		for x := range img.Rect.Dx() {
-			c := color.Gray{0xff}
-			if m.Get(x/scale, y/scale) {
-				c = color.Gray{0}
-			}
-			img.SetGray(x, y, c)
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return b
 }

@@ -126,14 +126,25 @@ func (a *App) importSources(srcs []source) {
 	})
 }
 
+// showImportSummary selects the first imported tunnel. One tunnel imported
+// without a problem needs no dialog, a notification says so; anything else
+// gets a summary with a line per tunnel.
 func (a *App) showImportSummary(outcomes []outcome) {
 	ok := 0
 	lines := make([]string, len(outcomes))
 	for i, o := range outcomes {
 		if o.err == nil {
+			if ok == 0 {
+				a.selected = o.name
+			}
 			ok++
 		}
 		lines[i] = o.String()
+	}
+	a.refresh()
+	if ok == 1 && len(outcomes) == 1 {
+		a.notify("Imported "+outcomes[0].name, "From "+outcomes[0].source+". Activate it from the window or the tray.")
+		return
 	}
 	head := widget.NewLabel(fmt.Sprintf("Imported %d of %d tunnels.", ok, len(outcomes)))
 	body := widget.NewLabel(strings.Join(lines, "\n"))
@@ -141,13 +152,6 @@ func (a *App) showImportSummary(outcomes []outcome) {
 	scroll := container.NewVScroll(body)
 	scroll.SetMinSize(fyne.NewSize(560, min(float32(len(outcomes))*40+20, 320)))
 	dialog.NewCustom("Import", "Close", container.NewBorder(head, nil, nil, nil, scroll), a.win).Show()
-	for _, o := range outcomes {
-		if o.err == nil {
-			a.selected = o.name
-			a.refresh()
-			break
-		}
-	}
 }
 
 // importClipboard opens the editor on the text in the clipboard so the
