@@ -82,6 +82,8 @@ type lab struct {
 	peer    *testnet.Peer
 	service *testnet.Process
 	root    *client.Client
+	// earlier is the output of service processes that were killed.
+	earlier string
 }
 
 func newLab(t *testing.T) *lab {
@@ -147,6 +149,7 @@ func (l *lab) kill9() {
 	case <-time.After(10 * time.Second):
 		l.t.Fatal("wgtrayd survived SIGKILL")
 	}
+	l.earlier += l.service.Output()
 }
 
 // peerConfig is a config for the lab's peer with its own address n,
@@ -476,7 +479,7 @@ func TestServiceEndToEndAsOperatorWithKeyring(t *testing.T) {
 		t.Fatal(err)
 	}
 	logText, _ := json.Marshal(logs)
-	places := map[string]string{"service output": l.service.Output(), "API log": string(logText)}
+	places := map[string]string{"service output": l.earlier + l.service.Output(), "API log": string(logText)}
 	filepath.WalkDir(l.state, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)

@@ -248,6 +248,8 @@ func (s *server) openStream(w http.ResponseWriter) bool {
 		writeError(w, errorf(http.StatusServiceUnavailable, "busy", "too many event and log streams are open; close some clients and try again"))
 		return false
 	}
+	// The stream outlives the read timeout, which is for requests.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
