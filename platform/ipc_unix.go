@@ -26,7 +26,10 @@ func ListenIPC(path string) (net.Listener, error) {
 		gid, _ = strconv.Atoi(g.Gid)
 	}
 	dir := filepath.Dir(path)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+	_, err := os.Stat(dir)
+	// A directory of wgtray's own gets its mode and group on every start,
+	// so a group created after the first start takes effect.
+	if errors.Is(err, os.ErrNotExist) || filepath.Base(dir) == OperatorGroup {
 		mode := os.FileMode(0o750)
 		if gid < 0 {
 			mode = 0o700

@@ -168,6 +168,13 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 	data, err := c.keys.Get(name)
 	if err != nil {
+		// Without keys, say first what the service knows: no such tunnel,
+		// or one of another user.
+		if t, gerr := c.Get(ctx, name); gerr != nil {
+			return api.Tunnel{}, gerr
+		} else if t.Owner == nil {
+			return api.Tunnel{}, fmt.Errorf("bring up %s: the tunnel belongs to another user, whose keys only they have", name)
+		}
 		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	req, err := decodeUpRequest(data)
