@@ -371,6 +371,12 @@ func TestServiceEndToEndAsOperatorWithKeyring(t *testing.T) {
 		t.Fatalf("no ping through the tunnel\n%s", l.service.Output())
 	}
 	st := waitForTraffic(t, op, name)
+	if out := op.wgtrayd(t, "status", name); !strings.Contains(out, "latest handshake:") || !strings.Contains(out, "transfer:") {
+		t.Errorf("status for people shows no handshake or transfer:\n%s", out)
+	}
+	if out := op.wgtrayd(t, "logs"); !strings.Contains(out, "tunnel up") {
+		t.Errorf("wgtrayd logs does not show the tunnel coming up:\n%s", out)
+	}
 	if st.Interface == nil || st.Interface.PublicKey != private.Public().String() {
 		t.Errorf("status interface = %+v, want public key %s", st.Interface, private.Public())
 	}
