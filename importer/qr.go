@@ -14,7 +14,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // QR images: WebP, as browsers save them
 )
 
 // Image limits. A phone photo is at most a few tens of megapixels; more
@@ -26,25 +25,30 @@ const (
 	// down to it, which still leaves several pixels per QR module.
 	maxDecodeSide = 2000
 	// upscaleBelow: gozxing needs about 3 pixels per module, so an image
-	// whose long side is below this is also tried enlarged.
+	// whose long side is below this is also tried enlarged 2 and 3 times.
 	upscaleBelow = 1000
-	// qrBudget bounds the time spent trying further strategies; one attempt
-	// in flight is allowed to finish.
-	qrBudget = 5 * time.Second
+	// minDecodeSide: smaller than this, no QR code holding a config is
+	// readable, so an image is not scaled down below it.
+	minDecodeSide = 100
+	// qrBudget stops trying further strategies on a slow or busy machine
+	// (one attempt in flight is allowed to finish). The work itself is
+	// bounded by the image caps and the dozen strategies: at most a few
+	// seconds for a large photo with no code in it.
+	qrBudget = 20 * time.Second
 )
 
 // errNoQR is what DecodeQR returns when no strategy finds a code.
 var errNoQR = errors.New("no QR code found in the image; crop it to the code, " +
 	"take the photo straight on with the whole code sharp and evenly lit, or import the .conf file instead")
 
-// DecodeQR finds a QR code in a PNG, JPEG, GIF or WebP image and returns the
+// DecodeQR finds a QR code in a PNG, JPEG or GIF image and returns the
 // text it holds. It tries the image as it is, then enlarged, with other
 // binarization and inverted (a light code on a dark screen), within a
 // bounded time.
 func DecodeQR(data []byte) (string, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return "", fmt.Errorf("not a readable PNG, JPEG, GIF or WebP image: %w", err)
+		return "", fmt.Errorf("not a readable PNG, JPEG or GIF image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
 		return "", fmt.Errorf("the %s image is %d×%d pixels, more than the %d megapixels allowed; crop it to the QR code",
@@ -78,6 +82,16 @@ func luminance(img image.Image) *image.Gray {
 		h = max(1, h*maxDecodeSide/long)
 	}
 	gray := image.NewGray(image.Rect(0, 0, w, h))
+	if w == b.Dx() && h == b.Dy() {
+		switch src := img.(type) {
+		case *image.Gray:
+			copyRows(gray, src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride)
+			return gray
+		case *image.YCbCr: // JPEG: its Y plane is the luminance
+			copyRows(gray, src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride)
+			return gray
+		}
+	}
 	draw.Draw(gray, gray.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	if w == b.Dx() && h == b.Dy() {
 		draw.Draw(gray, gray.Bounds(), img, b.Min, draw.Over)
@@ -87,8 +101,21 @@ func luminance(img image.Image) *image.Gray {
 	return gray
 }
 
+// copyRows copies dst's height in rows of dst's width from pix.
+func copyRows(dst *image.Gray, pix []byte, stride int) {
+	w := dst.Rect.Dx()
+	for y := range dst.Rect.Dy() {
+		copy(dst.Pix[y*dst.Stride:y*dst.Stride+w], pix[y*stride:])
+	}
+}
+
 // qrStrategies lists the attempts in the order they are tried: the cheap
 // ones that read clean images first, the slower ones for photos after.
+//
+// Resampling matters beyond the pixels per module: gozxing estimates the
+// code's size from its finder patterns, and in a rotated, noisy photo of a
+// large code that estimate can be a module off at one scale and right at
+// another, so the ladder goes up and down as well.
 func qrStrategies(gray *image.Gray) []func() (string, bool) {
 	hybrid := func(s gozxing.LuminanceSource) gozxing.Binarizer { return gozxing.NewHybridBinarizer(s) }
 	global := func(s gozxing.LuminanceSource) gozxing.Binarizer { return gozxing.NewGlobalHistgramBinarizer(s) }
@@ -101,15 +128,16 @@ func qrStrategies(gray *image.Gray) []func() (string, bool) {
 		attempt(same, hybrid, false, gozxing.DecodeHintType_PURE_BARCODE),
 		attempt(same, hybrid, false, gozxing.DecodeHintType_TRY_HARDER),
 	}
-	if long := max(gray.Bounds().Dx(), gray.Bounds().Dy()); long < upscaleBelow {
-		for _, factor := range []int{2, 3} {
-			if long*factor > maxDecodeSide {
-				break
-			}
-			enlarged := func() *image.Gray { return scale(gray, factor) }
-			tries = append(tries,
-				attempt(enlarged, hybrid, false, gozxing.DecodeHintType_TRY_HARDER),
-				attempt(enlarged, global, false, gozxing.DecodeHintType_TRY_HARDER))
+	long := max(gray.Bounds().Dx(), gray.Bounds().Dy())
+	for _, factor := range []float64{2, 3, 1.5, 1.25, 0.75, 0.5} {
+		size := int(float64(long) * factor)
+		if size > maxDecodeSide || size < minDecodeSide || (factor > 1.5 && long >= upscaleBelow) {
+			continue
+		}
+		scaled := func() *image.Gray { return scale(gray, factor) }
+		tries = append(tries, attempt(scaled, hybrid, false, gozxing.DecodeHintType_TRY_HARDER))
+		if factor == 2 {
+			tries = append(tries, attempt(scaled, global, false, gozxing.DecodeHintType_TRY_HARDER))
 		}
 	}
 	return append(tries,
@@ -117,11 +145,11 @@ func qrStrategies(gray *image.Gray) []func() (string, bool) {
 		attempt(same, hybrid, true, gozxing.DecodeHintType_TRY_HARDER))
 }
 
-// scale enlarges gray by factor with bilinear interpolation, which keeps the
+// scale resizes gray by factor with bilinear interpolation, which keeps the
 // module edges of a blurred photo where nearest-neighbour would add steps.
-func scale(gray *image.Gray, factor int) *image.Gray {
+func scale(gray *image.Gray, factor float64) *image.Gray {
 	b := gray.Bounds()
-	dst := image.NewGray(image.Rect(0, 0, b.Dx()*factor, b.Dy()*factor))
+	dst := image.NewGray(image.Rect(0, 0, int(float64(b.Dx())*factor), int(float64(b.Dy())*factor)))
 	draw.BiLinear.Scale(dst, dst.Bounds(), gray, b, draw.Src, nil)
 	return dst
 }

@@ -81,10 +81,23 @@ func encodeJPEG(t *testing.T, img image.Image, quality int) []byte {
 	return buf.Bytes()
 }
 
+// encodeGIF writes img with a palette of 256 grays, as a screenshot tool
+// saving a black-and-white code would.
 func encodeGIF(t *testing.T, img image.Image) []byte {
 	t.Helper()
+	grays := make(color.Palette, 256)
+	for i := range grays {
+		grays[i] = color.Gray{Y: uint8(i)}
+	}
+	b := img.Bounds()
+	paletted := image.NewPaletted(b, grays)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			paletted.SetColorIndex(x, y, color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
+		}
+	}
 	var buf bytes.Buffer
-	if err := gif.Encode(&buf, img, nil); err != nil {
+	if err := gif.Encode(&buf, paletted, nil); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -113,21 +126,23 @@ func TestImportQRImageGivesTheSameConfigAsTheFile(t *testing.T) {
 	for _, name := range []string{"wg0", "office"} {
 		want := parseFile(t, "testdata/qr/"+name+".conf")
 		for file, data := range qrImages(t, name) {
-			results := Import(name+filepath.Ext(file), data)
-			if len(results) != 1 {
-				t.Fatalf("%s: %d results, want 1", file, len(results))
-			}
-			r := results[0]
-			if r.Err != nil {
-				t.Errorf("%s: %v", file, r.Err)
-				continue
-			}
-			if r.Name != name {
-				t.Errorf("%s: tunnel name %q, want %q", file, r.Name, name)
-			}
-			if !reflect.DeepEqual(r.Config, want) {
-				t.Errorf("%s: config differs from %s.conf:\n%s", file, name, r.Config)
-			}
+			t.Run(file, func(t *testing.T) {
+				t.Parallel()
+				results := Import(name+filepath.Ext(file), data)
+				if len(results) != 1 {
+					t.Fatalf("%d results, want 1", len(results))
+				}
+				r := results[0]
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+				if r.Name != name {
+					t.Errorf("tunnel name %q, want %q", r.Name, name)
+				}
+				if !reflect.DeepEqual(r.Config, want) {
+					t.Errorf("config differs from %s.conf:\n%s", name, r.Config)
+				}
+			})
 		}
 	}
 }

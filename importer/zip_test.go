@@ -18,13 +18,13 @@ type zipFile struct {
 	data []byte
 }
 
-// makeZip builds a deflate-compressed archive in memory.
+// makeZip builds an archive in memory, its entries stored uncompressed.
 func makeZip(t *testing.T, files ...zipFile) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	for _, f := range files {
-		fw, err := w.Create(f.name)
+		fw, err := w.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,6 +48,34 @@ func errorText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// addDeflated adds an entry of data, compressed once by the caller into
+// compressed, whose header claims size bytes uncompressed.
+func addDeflated(t *testing.T, w *zip.Writer, name string, data, compressed []byte, size uint64) {
+	t.Helper()
+	raw, err := w.CreateRaw(&zip.FileHeader{
+		Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+		CompressedSize64: uint64(len(compressed)), UncompressedSize64: size,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Write(compressed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func deflate(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	fw.Close()
+	return buf.Bytes()
 }
 
 func TestImportBundleGivesOneResultPerConfFile(t *testing.T) {
@@ -105,13 +133,7 @@ func TestImportBundleReportsEncryptedEntriesAndReadsTheRest(t *testing.T) {
 func TestReadZipStopsZipBombs(t *testing.T) {
 	conf := readFile(t, "testdata/qr/wg0.conf")
 	bomb := bytes.Repeat([]byte(" "), 4*MaxConfigSize)
-	var compressed bytes.Buffer
-	fw, err := flate.NewWriter(&compressed, flate.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(bomb)
-	fw.Close()
+	compressed := deflate(t, bomb)
 
 	for _, tc := range []struct {
 		header uint64 // the uncompressed size the header claims
@@ -122,14 +144,7 @@ func TestReadZipStopsZipBombs(t *testing.T) {
 	} {
 		var buf bytes.Buffer
 		w := zip.NewWriter(&buf)
-		raw, err := w.CreateRaw(&zip.FileHeader{
-			Name: "bomb.conf", Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(bomb),
-			CompressedSize64: uint64(compressed.Len()), UncompressedSize64: tc.header,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw.Write(compressed.Bytes())
+		addDeflated(t, w, "bomb.conf", bomb, compressed, tc.header)
 		good, err := w.Create("wg0.conf")
 		if err != nil {
 			t.Fatal(err)
@@ -152,12 +167,15 @@ func TestReadZipStopsZipBombs(t *testing.T) {
 
 func TestReadZipLimitsTheTotalDecompressedSize(t *testing.T) {
 	filler := bytes.Repeat([]byte("#"), MaxConfigSize)
-	var files []zipFile
+	compressed := deflate(t, filler)
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
 	n := MaxBundleTotal/MaxConfigSize + 2
 	for i := range n {
-		files = append(files, zipFile{strings.Repeat("x", i+1) + ".conf", filler})
+		addDeflated(t, w, strings.Repeat("x", i+1)+".conf", filler, compressed, uint64(len(filler)))
 	}
-	entries, err := ReadZip(makeZip(t, files...))
+	w.Close()
+	entries, err := ReadZip(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
