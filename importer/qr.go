@@ -42,15 +42,18 @@ var errNoQR = errors.New("no QR code found in the image; crop it to the code, " 
 	"take the photo straight on with the whole code sharp and evenly lit, or import the .conf file instead")
 
 // DecodeQR finds a QR code in a PNG, JPEG or GIF image and returns the
-// text it holds. It tries the image as it is, then enlarged, with other
-// binarization and inverted (a light code on a dark screen), within a
-// bounded time.
+// text it holds. It tries the image as it is, then resampled at other
+// scales, with another binarizer and inverted (a light code on a dark
+// screen), within a bounded time.
 func DecodeQR(data []byte) (string, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return "", fmt.Errorf("not a readable PNG, JPEG or GIF image: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", fmt.Errorf("the %s image is empty (%d×%d pixels)", format, cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
 		return "", fmt.Errorf("the %s image is %d×%d pixels, more than the %d megapixels allowed; crop it to the QR code",
 			format, cfg.Width, cfg.Height, maxImagePixels/1_000_000)
 	}
