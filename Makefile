@@ -62,6 +62,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./importer/...
 	$(GO) test -run '^$$' -bench BenchmarkTunnel -benchtime 1x -timeout 20m ./tunnel/
 	$(GO) test -run '^$$' -bench BenchmarkStatus -timeout 10m ./service/
+	$(GO) test -run '^$$' -bench BenchmarkDesktopApp -benchtime 1x -timeout 10m .
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go') | tee /dev/stderr)"

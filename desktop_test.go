@@ -86,7 +86,7 @@ func (d *session) env(extra ...string) []string {
 }
 
 // startDaemon runs a helper program until the test ends.
-func startDaemon(t *testing.T, cmd *exec.Cmd) {
+func startDaemon(t testing.TB, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
@@ -105,7 +105,7 @@ func startDaemon(t *testing.T, cmd *exec.Cmd) {
 
 // newDesktop starts Xvfb, a dbus-daemon and, with keyring, an unlocked
 // gnome-keyring serving the Secret Service on that bus.
-func newDesktop(t *testing.T, keyring bool) *session {
+func newDesktop(t testing.TB, keyring bool) *session {
 	t.Helper()
 	d := &session{home: t.TempDir()}
 	if err := os.Mkdir(filepath.Join(d.home, "run"), 0o700); err != nil {
@@ -141,7 +141,7 @@ func newDesktop(t *testing.T, keyring bool) *session {
 	return d
 }
 
-func readLine(t *testing.T, r interface{ Read([]byte) (int, error) }, what string) string {
+func readLine(t testing.TB, r interface{ Read([]byte) (int, error) }, what string) string {
 	t.Helper()
 	lines := make(chan string, 1)
 	go func() {
@@ -161,7 +161,7 @@ func readLine(t *testing.T, r interface{ Read([]byte) (int, error) }, what strin
 }
 
 // waitForName waits until a name has an owner on the bus.
-func waitForName(t *testing.T, bus, name string) {
+func waitForName(t testing.TB, bus, name string) {
 	t.Helper()
 	conn, err := dbus.Connect(bus)
 	if err != nil {
@@ -202,7 +202,7 @@ func (f logFile) String() string {
 }
 
 // startGUI runs wgtray on the desktop; the test's end stops it.
-func startGUI(t *testing.T, env []string, args ...string) *gui {
+func startGUI(t testing.TB, env []string, args ...string) *gui {
 	t.Helper()
 	bin, _ := binaries(t)
 	out, err := os.Create(filepath.Join(t.TempDir(), "wgtray.log"))
@@ -228,7 +228,7 @@ func startGUI(t *testing.T, env []string, args ...string) *gui {
 }
 
 // exited waits for wgtray to end and returns its error.
-func (g *gui) exited(t *testing.T, timeout time.Duration) error {
+func (g *gui) exited(t testing.TB, timeout time.Duration) error {
 	t.Helper()
 	select {
 	case <-g.done:
@@ -240,7 +240,7 @@ func (g *gui) exited(t *testing.T, timeout time.Duration) error {
 }
 
 // screenshot saves a window, by its title, as a PNG.
-func screenshot(t *testing.T, d *session, window, file string) {
+func screenshot(t testing.TB, d *session, window, file string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		t.Fatal(err)

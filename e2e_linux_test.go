@@ -31,7 +31,6 @@ const (
 // counters. The screenshot is kept in test-artifacts/.
 func TestQRImportTrayActivationAndScreenshot(t *testing.T) {
 	testnet.RequireRoot(t)
-	_, daemon := binaries(t)
 	d := newDesktop(t, true)
 	watcher, err := desktoptest.Start(d.bus)
 	if err != nil {
@@ -44,16 +43,7 @@ func TestQRImportTrayActivationAndScreenshot(t *testing.T) {
 	testnet.Connect(t, svcNS, peerNS, e2eServiceVeth, e2ePeerVeth)
 	peer := testnet.StartPeer(t, peerNS, testnet.PeerConfig{Addresses: []string{e2ePeerTunnel}})
 
-	base := t.TempDir()
-	socket := filepath.Join(base, "run", "wgtray.sock")
-	service := svcNS.Start(t, []string{"WGTRAY_STATE_DIR=" + filepath.Join(base, "state"), "WGTRAY_SOCKET=" + socket}, daemon, "run")
-	status := client.New(socket, client.FileKeyStore(filepath.Join(base, "unused-keys")))
-	waitFor(t, 15*time.Second, "the service to answer", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err := status.Version(ctx)
-		return err == nil
-	})
+	socket, status, service := startService(t, svcNS)
 
 	key, err := importer.GenerateKey()
 	if err != nil {
@@ -125,6 +115,24 @@ func TestQRImportTrayActivationAndScreenshot(t *testing.T) {
 	}
 }
 
+// startService runs wgtrayd in ns and waits until it answers; the client
+// it returns has no keys and serves to watch the service.
+func startService(t testing.TB, ns *testnet.Namespace) (string, *client.Client, *testnet.Process) {
+	t.Helper()
+	_, daemon := binaries(t)
+	base := t.TempDir()
+	socket := filepath.Join(base, "run", "wgtray.sock")
+	service := ns.Start(t, []string{"WGTRAY_STATE_DIR=" + filepath.Join(base, "state"), "WGTRAY_SOCKET=" + socket}, daemon, "run")
+	c := client.New(socket, client.FileKeyStore(filepath.Join(base, "unused-keys")))
+	waitFor(t, 15*time.Second, "the service to answer", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := c.Version(ctx)
+		return err == nil
+	})
+	return socket, c, service
+}
+
 // peerStatus is the first peer of tunnel name as the service reports it.
 func peerStatus(t *testing.T, c *client.Client, name string) (api.PeerStatus, bool) {
 	t.Helper()
@@ -137,7 +145,7 @@ func peerStatus(t *testing.T, c *client.Client, name string) (api.PeerStatus, bo
 	return st.Tunnels[0].Peers[0], true
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
