@@ -21,16 +21,17 @@ import (
 
 const serviceName = "wgtrayd"
 
-// systemdUnit is the unit installed where systemd runs; packages ship the
-// same service as packaging/systemd/wgtrayd.service.
+// systemdUnit is the unit installed where systemd runs (in kardianos's
+// template language); packages ship the same service, hardened further, as
+// packaging/systemd/wgtrayd.service.
 const systemdUnit = `[Unit]
-Description={{.Description}}
+Description={{Description}}
 After=network-pre.target systemd-resolved.service
 Wants=wgtray-killswitch.service
 
 [Service]
 Type=simple
-ExecStart={{.Path|cmdEscape}}{{range .Arguments}} {{.|cmd}}{{end}}
+ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
 Restart=on-failure
 RestartSec=2s
 Group=wgtray

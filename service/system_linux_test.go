@@ -2,7 +2,9 @@ package service_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,16 +19,22 @@ for d in /etc/init.d /etc/rc0.d /etc/rc1.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc
 	if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi
 done
 ip link set lo up
+if [ -n "$SYSTEMD" ]; then mkdir -p /run/systemd/system; fi
 snapshot() { find /etc/init.d /etc/rc?.d /etc/systemd/system /var/log /var/lib /run 2>/dev/null | sort; }
 before=$(snapshot)
 "$BIN" install
-"$BIN" start
-i=0
-until "$BIN" list >/dev/null 2>&1; do
-	i=$((i+1)); if [ $i -gt 100 ]; then echo "the started service does not answer"; cat /var/log/wgtrayd.* || true; exit 1; fi
-	sleep 0.1
-done
-"$BIN" stop
+if [ -n "$SYSTEMD" ]; then
+	grep -qx "ExecStart=$BIN \"run\"" /etc/systemd/system/wgtrayd.service || { cat /etc/systemd/system/wgtrayd.service; exit 1; }
+	grep -qx "Group=wgtray" /etc/systemd/system/wgtrayd.service
+else
+	"$BIN" start
+	i=0
+	until "$BIN" list >/dev/null 2>&1; do
+		i=$((i+1)); if [ $i -gt 100 ]; then echo "the started service does not answer"; cat /var/log/wgtrayd.* || true; exit 1; fi
+		sleep 0.1
+	done
+	"$BIN" stop
+fi
 "$BIN" uninstall --purge
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
@@ -37,16 +45,32 @@ echo clean
 `
 
 // TestInstallStartStopUninstallLeavesNothing installs wgtrayd with the OS
-// service manager of this machine (SysV here, systemd on most desktops),
-// starts it, checks that it answers, stops and uninstalls it, and then
-// finds no file left: init script, rc links, logs, socket, state.
+// service manager of this machine (SysV here), starts it, checks that it
+// answers, stops and uninstalls it, and then finds no file left: init
+// script, rc links, logs, socket, state.
 func TestInstallStartStopUninstallLeavesNothing(t *testing.T) {
+	runInstallScript(t, nil)
+}
+
+// TestInstallWritesTheSystemdUnit installs where systemd seems to run, with
+// a stand-in systemctl (no systemd runs here), and checks the unit that
+// kardianos renders from our template, then that uninstall removes it.
+func TestInstallWritesTheSystemdUnit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runInstallScript(t, []string{"SYSTEMD=1", "PATH=" + dir + ":/usr/sbin:/usr/bin:/sbin:/bin"})
+}
+
+func runInstallScript(t *testing.T, env []string) {
+	t.Helper()
 	testnet.RequireRoot(t)
 	bin := wgtrayd(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", "--mount", "--net", "--propagation", "private", "sh", "-c", installScript)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "BIN=" + bin}
+	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "BIN=" + bin}, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
