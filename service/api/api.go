@@ -1,6 +1,29 @@
 // Package api holds the types of wgtrayd's local HTTP+JSON API: what the
 // service sends and what it accepts under /v1/. The service and its client
 // share them so the wire format has one definition.
+//
+// The API, on the socket platform.SocketPath() (for example
+// `curl --unix-socket /run/wgtray/wgtray.sock http://wgtrayd/v1/status`):
+//
+//	GET    /v1/version                  VersionInfo
+//	GET    /v1/tunnels                  []Tunnel
+//	POST   /v1/tunnels                  CreateRequest → 201 Tunnel
+//	GET    /v1/tunnels/{name}           Tunnel
+//	PUT    /v1/tunnels/{name}           UpdateRequest → Tunnel
+//	DELETE /v1/tunnels/{name}           204 (brings it down first)
+//	POST   /v1/tunnels/{name}/up        UpRequest → Tunnel
+//	POST   /v1/tunnels/{name}/down      Tunnel
+//	GET    /v1/tunnels/{name}/status    TunnelStatus
+//	GET    /v1/status[?name=NAME]       Status
+//	GET    /v1/events                   Event a line, until the client leaves
+//	GET    /v1/logs[?follow=true]       LogEntry a line
+//	GET    /v1/killswitch               KillSwitch
+//	PUT    /v1/killswitch               KillSwitch (mode, allow_lan) → KillSwitch
+//
+// Bodies are application/json. Every error is ErrorBody with a status and
+// a Code* code. Callers are identified by the OS: root is admin, members
+// of the group wgtray operators, anyone else gets 403 on every path; an
+// operator sees another operator's tunnels by name and state only.
 package api
 
 import (
