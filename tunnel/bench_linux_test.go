@@ -22,7 +22,7 @@ import (
 
 const (
 	benchSeconds    = 5 // per iperf3 run
-	benchRounds     = 3 // alternating runs of each engine
+	benchRounds     = 4 // alternating runs of each engine
 	benchHandshakes = 21
 )
 
@@ -47,23 +47,37 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 	p.Cycles = benchHandshakes
 	hr := l.run(b, "handshakes", p)
 
-	var ours, theirs []measurement
-	for range benchRounds {
+	measureOurs := func() measurement {
 		tp := l.payload(cfg)
 		tp.Quiet = true
 		child, _ := l.up(b, tp)
-		ours = append(ours, measure(b, l, child.Pid()))
-		child.Stop(b)
-
+		defer child.Stop(b)
+		return measure(b, l, child.Pid())
+	}
+	measureTheirs := func() measurement {
 		standalone := testnet.StartPeer(b, l.client, testnet.PeerConfig{Addresses: []string{clientTunnel}, ListenPort: 51822, Binary: bin})
 		standalone.AddPeer(b, l.peer.PublicKey, []string{"10.200.0.0/24"})
 		l.client.Run(b, "wg", "set", standalone.Interface, "peer", l.peer.PublicKey.String(), "endpoint", l.peer.Endpoint(addr(serverVeth)).String())
 		l.peer.AddPeer(b, standalone.PublicKey, []string{"10.200.0.2/32"})
-		theirs = append(theirs, measure(b, l, standalone.Process.Pid()))
-		if err := standalone.Process.Stop(5 * time.Second); err != nil {
-			b.Log(err)
+		defer l.peer.AddPeer(b, l.key.Public(), []string{"10.200.0.2/32"})
+		defer func() {
+			if err := standalone.Process.Stop(5 * time.Second); err != nil {
+				b.Log(err)
+			}
+		}()
+		return measure(b, l, standalone.Process.Pid())
+	}
+	// Alternate which goes first, so a change in the machine's load
+	// favours neither.
+	var ours, theirs []measurement
+	for i := range benchRounds {
+		if i%2 == 0 {
+			ours = append(ours, measureOurs())
+			theirs = append(theirs, measureTheirs())
+		} else {
+			theirs = append(theirs, measureTheirs())
+			ours = append(ours, measureOurs())
 		}
-		l.peer.AddPeer(b, l.key.Public(), []string{"10.200.0.2/32"})
 	}
 
 	o, s := average(ours), average(theirs)
@@ -105,7 +119,7 @@ func runHandshakes(t testing.TB, p payload) {
 				r.Handshakes = append(r.Handshakes, time.Since(start))
 				break
 			}
-			time.Sleep(50 * time.Microsecond)
+			time.Sleep(time.Millisecond)
 		}
 		if len(r.Handshakes) != i+1 {
 			r.Err = fmt.Sprintf("cycle %d: no handshake in 10 s", i)
@@ -148,32 +162,36 @@ func measure(t testing.TB, l *lab, pid int) measurement {
 			}
 		}
 	})
-	cpu := cpuSeconds(t, pid)
-	var out string
-	var err error
-	for range 50 {
-		if out, err = l.client.Exec("iperf3", "-c", addr(serverTunnel), "-p", port, "-t", strconv.Itoa(benchSeconds), "-J"); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	cpu = cpuSeconds(t, pid) - cpu
-	close(stop)
-	wg.Wait()
-	_ = srv.Wait(10 * time.Second)
-	if err != nil {
-		t.Fatalf("iperf3: %v", err)
-	}
 	var res struct {
-		End struct {
+		Error string `json:"error"`
+		End   struct {
 			SumReceived struct {
 				Bytes         float64 `json:"bytes"`
 				BitsPerSecond float64 `json:"bits_per_second"`
 			} `json:"sum_received"`
 		} `json:"end"`
 	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("iperf3 output: %v", err)
+	// iperf3 -J exits 0 even when it could not connect: retry while the
+	// server is not listening yet.
+	cpu := cpuSeconds(t, pid)
+	for range 50 {
+		out, err := l.client.Exec("iperf3", "-c", addr(serverTunnel), "-p", port, "-t", strconv.Itoa(benchSeconds), "-J")
+		res.Error = ""
+		if jerr := json.Unmarshal([]byte(out), &res); jerr != nil && err == nil {
+			t.Fatalf("iperf3 output: %v\n%s", jerr, out)
+		}
+		if err == nil && res.Error == "" {
+			break
+		}
+		cpu = cpuSeconds(t, pid)
+		time.Sleep(100 * time.Millisecond)
+	}
+	cpu = cpuSeconds(t, pid) - cpu
+	close(stop)
+	wg.Wait()
+	_ = srv.Wait(10 * time.Second)
+	if res.Error != "" || res.End.SumReceived.Bytes == 0 {
+		t.Fatalf("iperf3 moved no data: %s", res.Error)
 	}
 	m.gbps = res.End.SumReceived.BitsPerSecond / 1e9
 	m.cpuPerGbit = cpu / (res.End.SumReceived.Bytes * 8 / 1e9)

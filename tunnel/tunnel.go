@@ -58,12 +58,13 @@ var (
 
 // Tunnel is a running tunnel.
 type Tunnel struct {
-	name    string
-	log     *slog.Logger
-	dev     *device.Device
-	uapi    net.Listener
-	network platform.Network
-	dns     platform.DNS
+	name     string
+	log      *slog.Logger
+	stateDir string
+	dev      *device.Device
+	uapi     net.Listener
+	network  platform.Network
+	dns      platform.DNS
 
 	stop      chan struct{}
 	workers   sync.WaitGroup
@@ -81,6 +82,9 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		log = slog.Default()
 	}
 	log = log.With("tunnel", name)
+	if opts.StateDir == "" {
+		return nil, fmt.Errorf("bring up %s: tunnel.Options.StateDir is required", name)
+	}
 	if cfg.Interface.PrivateKey.IsZero() {
 		return nil, fmt.Errorf("bring up %s: %w: add the private key to the configuration", name, ErrNoPrivateKey)
 	}
@@ -92,7 +96,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
 
-	t := &Tunnel{name: name, log: log, stop: make(chan struct{})}
+	t := &Tunnel{name: name, log: log, stateDir: opts.StateDir, stop: make(chan struct{})}
 	var undo []func() error
 	defer func() {
 		if err != nil {
@@ -103,6 +107,11 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 			}
 		}
 	}()
+
+	if err := markRunning(opts.StateDir, name); err != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	undo = append(undo, func() error { return unmarkRunning(opts.StateDir, name) })
 
 	uapiFile, err := openUAPI(name)
 	if err != nil {
@@ -251,6 +260,7 @@ func (t *Tunnel) Close() error {
 		}
 		t.dev.Close()
 		t.workers.Wait()
+		errs = append(errs, unmarkRunning(t.stateDir, t.name))
 		t.closeErr = errors.Join(errs...)
 		if t.closeErr != nil {
 			t.closeErr = fmt.Errorf("bring down %s: %w", t.name, t.closeErr)
@@ -271,16 +281,6 @@ func deviceLogger(log *slog.Logger) *device.Logger {
 			log.Error(fmt.Sprintf(format, args...))
 		},
 	}
-}
-
-// Recover undoes what tunnels of a crashed run left behind (routing rules,
-// DNS), as recorded in stateDir. The service calls it when it starts,
-// before it brings any tunnel up.
-func Recover(stateDir string) error {
-	if err := platform.RecoverNetwork(stateDir, slog.Default()); err != nil {
-		return fmt.Errorf("undo the network changes of the previous run: %w", err)
-	}
-	return nil
 }
 
 // resolveTimeout bounds resolving all endpoints once.

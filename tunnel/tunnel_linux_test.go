@@ -399,6 +399,9 @@ func TestRecoverUndoesWhatACrashedRunLeft(t *testing.T) {
 	if entries, _ := os.ReadDir(l.stateDir); len(entries) != 0 {
 		t.Errorf("recovery records are left in the state directory: %v", entries)
 	}
+	if _, err := os.Stat(filepath.Join("/var/run/wireguard", l.name+".sock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the crashed tunnel's UAPI socket is left: %v", err)
+	}
 }
 
 func TestStartFailuresAreClearAndLeaveNothing(t *testing.T) {
@@ -446,6 +449,9 @@ func TestStartFailuresAreClearAndLeaveNothing(t *testing.T) {
 		assertFile(t, l.resolvConf, origResolv)
 		if _, err := os.Stat(filepath.Join("/var/run/wireguard", c.iface+".sock")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s: the UAPI socket is left: %v", c.name, err)
+		}
+		if entries, _ := os.ReadDir(l.stateDir); len(entries) != 0 {
+			t.Errorf("%s: records are left in the state directory: %v", c.name, entries)
 		}
 	}
 }
