@@ -154,7 +154,7 @@ func TestImportNeedsAFile(t *testing.T) {
 // a config and a QR image piped into `wgtrayd import --check -`.
 func TestImportCheckBinaryReadsAPipe(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "wgtrayd")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // as make build does, sharing its cache
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
