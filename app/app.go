@@ -69,8 +69,7 @@ type App struct {
 	serviceErr error
 	killSwitch api.KillSwitch
 	visible    bool
-	wantUp     map[string]bool // tunnels this user turned on
-	trayMenu   string          // the menu last handed to the tray, as text
+	trayMenu   string // the menu last handed to the tray, as text
 
 	poll chan time.Duration // to the poll loop: its interval, 0 to stop
 
@@ -113,7 +112,6 @@ func New(fy fyne.App, svc Service, opts Options) *App {
 		svc:     svc,
 		opts:    opts,
 		tunnels: map[string]*tunnel{},
-		wantUp:  map[string]bool{},
 		poll:    make(chan time.Duration, 1),
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
@@ -279,7 +277,6 @@ func (a *App) applyEvent(ev api.Event) {
 	case api.EventRemoved:
 		if ev.Tunnel != nil {
 			delete(a.tunnels, ev.Tunnel.Name)
-			delete(a.wantUp, ev.Tunnel.Name)
 		}
 	case api.EventKillSwitch:
 		if ev.KillSwitch != nil {
@@ -438,7 +435,6 @@ func (a *App) toggle(name string) {
 		return
 	}
 	up := t.State != api.StateUp && t.State != api.StateStarting
-	a.wantUp[name] = up
 	a.async(func(ctx context.Context) error {
 		var err error
 		if up {

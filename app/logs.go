@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -22,6 +23,9 @@ type logView struct {
 	list    *widget.List
 	lines   []string
 	cancel  context.CancelFunc
+
+	mu      sync.Mutex
+	pending []string // received, not yet shown
 }
 
 func newLogView(a *App) *logView {
@@ -52,20 +56,27 @@ func (v *logView) follow() {
 	ctx, cancel := context.WithCancel(v.a.ctx)
 	v.cancel = cancel
 	v.lines = v.lines[:0]
+	v.mu.Lock()
+	v.pending = nil
+	v.mu.Unlock()
 	v.list.Refresh()
 	v.a.async(func(context.Context) error {
 		return v.a.svc.FollowLogs(ctx, func(e api.LogEntry) {
-			line := formatLogEntry(e)
-			v.a.opts.Do(func() { v.add(line) })
+			v.mu.Lock()
+			v.pending = append(v.pending, formatLogEntry(e))
+			first := len(v.pending) == 1
+			v.mu.Unlock()
+			if first {
+				v.a.opts.Do(v.flush)
+			}
 		})
 	}, func(error) {
-		if ctx.Err() == nil {
-			v.add("— the log stream ended; switch tabs to reconnect —")
+		if ctx.Err() != nil {
+			return // stopped on purpose
 		}
-		if v.cancel != nil && ctx.Err() == nil {
-			v.cancel()
-			v.cancel = nil
-		}
+		v.flush()
+		v.add("— the log stream ended; switch tabs to follow it again —")
+		v.stop()
 	})
 }
 
@@ -76,8 +87,19 @@ func (v *logView) stop() {
 	}
 }
 
-func (v *logView) add(line string) {
-	v.lines = append(v.lines, line)
+// flush shows the lines received since the last flush, in one refresh.
+func (v *logView) flush() {
+	v.mu.Lock()
+	lines := v.pending
+	v.pending = nil
+	v.mu.Unlock()
+	if len(lines) > 0 {
+		v.add(lines...)
+	}
+}
+
+func (v *logView) add(lines ...string) {
+	v.lines = append(v.lines, lines...)
 	if len(v.lines) > logLines {
 		v.lines = slices.Delete(v.lines, 0, len(v.lines)-logLines)
 	}
