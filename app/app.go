@@ -229,19 +229,26 @@ func (a *App) pollLoop() {
 
 // schedulePoll tells the poll loop how often statistics are needed now.
 func (a *App) schedulePoll() {
-	var d time.Duration
-	switch {
-	case !a.connected:
-	case a.visible:
-		d = a.opts.Poll
-	case a.anyUp():
-		d = a.opts.HiddenPoll
-	}
 	select {
 	case <-a.poll:
 	default:
 	}
-	a.poll <- d
+	a.poll <- a.pollInterval()
+}
+
+// pollInterval is Poll while the window shows, HiddenPoll while hidden with
+// a tunnel up (to notice a lost handshake), and 0 (no polling) otherwise.
+func (a *App) pollInterval() time.Duration {
+	switch {
+	case !a.connected:
+		return 0
+	case a.visible:
+		return a.opts.Poll
+	case a.anyUp():
+		return a.opts.HiddenPoll
+	default:
+		return 0
+	}
 }
 
 func (a *App) anyUp() bool {

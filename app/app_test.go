@@ -345,6 +345,31 @@ func TestDetailsShowLiveStatistics(t *testing.T) {
 	}
 }
 
+func TestStatisticsArePolledOnlyWhileNeeded(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	if got := h.app.pollInterval(); got != h.app.opts.Poll {
+		t.Errorf("shown: %v", got)
+	}
+	h.app.Hide()
+	if got := h.app.pollInterval(); got != 0 {
+		t.Errorf("hidden with nothing up: %v", got)
+	}
+	svc.setState("office", api.StateUp, "")
+	h.waitFor("up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
+	if got := h.app.pollInterval(); got != h.app.opts.HiddenPoll {
+		t.Errorf("hidden with a tunnel up: %v", got)
+	}
+	svc.setDown(true)
+	h.waitFor("disconnected", func() bool { return !h.app.connected })
+	h.app.Show()
+	if got := h.app.pollInterval(); got != 0 {
+		t.Errorf("shown without a service: %v", got)
+	}
+}
+
 func TestLogViewFollowsServiceLogWhileShown(t *testing.T) {
 	svc := newFakeService()
 	svc.logs = []api.LogEntry{{Time: epoch, Level: "INFO", Message: "tunnel up", Attrs: map[string]string{"tunnel": "office"}}}

@@ -331,7 +331,7 @@ func newHarness(t *testing.T, svc *fakeService) *harness {
 		Now:        h.clock,
 		Retry:      20 * time.Millisecond,
 		Poll:       time.Hour, // tests fetch statistics with pollNow
-		HiddenPoll: time.Hour,
+		HiddenPoll: 2 * time.Hour,
 	})
 	h.app.Window().Resize(fyne.NewSize(900, 640))
 	h.app.Show()
