@@ -4,6 +4,7 @@
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO      ?= go
 BIN     := bin
+DIST    := dist
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/wgtray/wgtray/version.Version=$(VERSION) -X github.com/wgtray/wgtray/version.Commit=$(COMMIT)
@@ -12,7 +13,8 @@ LDFLAGS := -s -w -X github.com/wgtray/wgtray/version.Version=$(VERSION) -X githu
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables \
 	qrencode xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools \
-	gcc-mingw-w64-x86-64 procps
+	gcc-mingw-w64-x86-64 procps \
+	rpm systemd desktop-file-utils
 
 # Tests run inside a private D-Bus session with an unlocked gnome-keyring
 # (the Secret Service) and a virtual X display for the Fyne window.
@@ -20,7 +22,7 @@ DESKTOP := dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --com
 
 FUZZTIME ?= 60s
 
-.PHONY: all deps build run test test-unit bench lint cross cross-daemon fuzz clean
+.PHONY: all deps build run test test-unit bench lint cross cross-daemon fuzz clean package package-windows
 
 all: build
 
@@ -81,6 +83,17 @@ cross-daemon:
 cross: deps cross-daemon
 	mkdir -p $(BIN)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags '$(LDFLAGS) -H windowsgui' -o $(BIN)/wgtray.exe .
+
+# The .deb and .rpm into $(DIST)/: both binaries, the systemd units, the
+# desktop and autostart entries, the icons (packaging/README.md).
+package: build
+	BIN=$(BIN) DIST=$(DIST) VERSION=$(VERSION) GO=$(GO) packaging/package.sh
+
+# The Windows zip (packaging/windows/README.md). It downloads Wintun with a
+# pinned checksum; where wintun.net is out of reach, WINTUN_ZIP=FILE.
+package-windows: cross
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/wgtrayd.exe ./cmd/wgtrayd
+	$(GO) run ./packaging/windows -bin $(BIN) -o $(DIST) -version $(VERSION) $(if $(WINTUN_ZIP),-wintun-zip $(WINTUN_ZIP))
 
 # Runs every fuzz target for FUZZTIME each (go test allows one target a run).
 fuzz:
