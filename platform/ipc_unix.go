@@ -127,6 +127,10 @@ func PeerOf(c net.Conn) (Peer, error) {
 // is an operator even when the process did not pick up the group yet.
 func identify(uid uint32, gids []uint32) Peer {
 	p := Peer{UID: strconv.FormatUint(uint64(uid), 10), Admin: uid == 0}
+	u, uerr := user.LookupId(p.UID)
+	if uerr == nil {
+		p.Name = u.Username
+	}
 	g, err := user.LookupGroup(OperatorGroup)
 	if err != nil {
 		return p
@@ -137,13 +141,7 @@ func identify(uid uint32, gids []uint32) Peer {
 	}
 	if slices.Contains(gids, uint32(opGID)) {
 		p.Operator = true
-	}
-	u, err := user.LookupId(p.UID)
-	if err != nil {
-		return p
-	}
-	p.Name = u.Username
-	if !p.Operator {
+	} else if uerr == nil {
 		if ids, err := u.GroupIds(); err == nil && slices.Contains(ids, g.Gid) {
 			p.Operator = true
 		}
