@@ -410,6 +410,11 @@ func TestServiceEndToEndAsOperatorWithKeyring(t *testing.T) {
 		}
 		code, body = other.curl(t, "GET", "/v1/tunnels", "")
 		answers = append(answers, body)
+		events, _, _ := other.run(t, "curl", "-sN", "-m", "2", "--unix-socket", l.socket, "http://wgtrayd/v1/events")
+		answers = append(answers, events)
+		if !strings.Contains(events, `"name":"`+name+`"`) || strings.Contains(events, `"config"`) || strings.Contains(events, `"owner"`) {
+			t.Errorf("the event stream shows another operator more than name and state:\n%s", events)
+		}
 		for _, a := range answers {
 			for _, s := range secrets {
 				if strings.Contains(a, s) {
