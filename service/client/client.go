@@ -23,6 +23,10 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 )
 
+// requestTimeout bounds one call; bringing a tunnel up (resolving its
+// endpoints) may take the service up to 45 s.
+const requestTimeout = 75 * time.Second
+
 // Client talks to one wgtrayd over its socket. It is safe for concurrent
 // use.
 type Client struct {
@@ -49,7 +53,7 @@ func New(socket string, keys KeyStore) *Client {
 		MaxIdleConns:    2,
 		IdleConnTimeout: 30 * time.Second,
 	}
-	c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	c.http = &http.Client{Transport: tr, Timeout: requestTimeout}
 	c.stream = &http.Client{Transport: tr}
 	return c
 }
