@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -86,6 +87,9 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// cancelStart aborts a start in progress, so that down does not wait
+	// for endpoints that do not resolve.
+	cancelStart context.CancelFunc
 }
 
 func newManager(log *slog.Logger, ring *ringLog, st *store, eng engine, events *broker, ks *killSwitch) *manager {
@@ -339,22 +343,31 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	if err := m.store.saveTunnel(t.rec); err != nil {
 		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	t.cancelStart = cancel
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	run, err := m.engine.Start(ctx, name, full)
-	cancel()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	t.cancelStart = nil
+	canceled := errors.Is(ctx.Err(), context.Canceled)
+	cancel()
 	if err != nil {
 		m.forgetKeysLocked(t)
 		t.state, t.reason = api.StateFailed, err.Error()
-		m.log.Error("tunnel failed to come up", "tunnel", name, "error", err.Error())
+		if canceled {
+			t.reason = "brought down while coming up"
+		}
+		m.log.Error("tunnel failed to come up", "tunnel", name, "error", t.reason)
 		m.publish(t)
 		m.ks.reconcile(m.policyLocked())
+		if canceled {
+			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
+		}
 		return api.Tunnel{}, errorf(http.StatusBadGateway, api.CodeTunnelFailed, "bring up %s: %v", name, err)
 	}
 	t.run, t.state = run, api.StateUp
@@ -369,6 +382,11 @@ func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
 	if err != nil {
 		return api.Tunnel{}, err
 	}
+	m.mu.Lock()
+	if t.cancelStart != nil {
+		t.cancelStart()
+	}
+	m.mu.Unlock()
 	t.op.Lock()
 	defer t.op.Unlock()
 	if err := m.current(name, t); err != nil {

@@ -26,9 +26,19 @@ type fakeEngine struct {
 	mu      sync.Mutex
 	started map[string]*importer.Config
 	fail    error
+	// block makes Start wait for its context, as for an endpoint that does
+	// not resolve.
+	block bool
 }
 
-func (e *fakeEngine) Start(_ context.Context, name string, cfg *importer.Config) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config) (running, error) {
+	e.mu.Lock()
+	block := e.block
+	e.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.fail != nil {
@@ -496,4 +506,37 @@ func TestSocketIsNotForEveryone(t *testing.T) {
 		t.Fatalf("the first service lost its socket: %v", err)
 	}
 	c.Close()
+}
+
+func TestDownCancelsAStartInProgress(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "a")
+	h.engine.mu.Lock()
+	h.engine.block = true
+	h.engine.mu.Unlock()
+	upErr := make(chan error, 1)
+	go func() {
+		_, err := c.Up(ctx, "a")
+		upErr <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if tun, err := c.Get(ctx, "a"); err == nil && tun.State == api.StateStarting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tunnel never started coming up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	tun, err := c.Down(ctx, "a")
+	if err != nil || tun.State != api.StateDown {
+		t.Fatalf("down while starting: %+v %v", tun, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("down waited %s for the start", d)
+	}
+	if err := <-upErr; !client.IsCode(err, api.CodeConflict) {
+		t.Errorf("the interrupted up answered %v, want a conflict", err)
+	}
 }
