@@ -14,7 +14,7 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables \
 	qrencode xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools \
 	gcc-mingw-w64-x86-64 procps \
-	rpm systemd desktop-file-utils
+	rpm systemd desktop-file-utils curl
 
 # Tests run inside a private D-Bus session with an unlocked gnome-keyring
 # (the Secret Service) and a virtual X display for the Fyne window.
