@@ -53,7 +53,8 @@ func BenchmarkStatus(b *testing.B) {
 	}
 }
 
-func benchConfig(b *testing.B, i int) *importer.Config {
+// benchConfig is a config with its own addresses and routes for number i.
+func benchConfig(b testing.TB, i int) *importer.Config {
 	b.Helper()
 	priv, err := importer.GenerateKey()
 	if err != nil {

@@ -709,3 +709,45 @@ func TestServiceSurvivesBadClients(t *testing.T) {
 		t.Errorf("the service stopped answering: %v", err)
 	}
 }
+
+// TestFileKeyStoreFromTheCommandLine is the headless path: --key-store=file
+// warns, keeps the keys in a 0600 file in the user's config directory, and
+// import, up, export and remove work with it.
+func TestFileKeyStoreFromTheCommandLine(t *testing.T) {
+	l := newServiceLab(t)
+	home := t.TempDir()
+	run := func(args ...string) (string, string) {
+		t.Helper()
+		cmd := exec.Command(l.bin, append([]string{"--key-store=file"}, args...)...)
+		cmd.Env = []string{"HOME=" + home, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "WGTRAY_SOCKET=" + l.socket}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("wgtrayd %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	name := testnet.UniqueName("fks")
+	cfg := benchConfig(t, 1)
+	conf := filepath.Join(home, name+".conf")
+	if err := os.WriteFile(conf, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr := run("import", conf); !strings.Contains(stderr, "warning: --key-store=file") {
+		t.Errorf("no warning about the file store: %q", stderr)
+	}
+	keyFile := filepath.Join(home, ".config", "wgtray", "keys", name+".json")
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v; want mode 0600", fi, err)
+	}
+	if out, _ := run("up", name); !strings.Contains(out, "is up") {
+		t.Errorf("up: %q", out)
+	}
+	if out, _ := run("export", name); out != cfg.String() {
+		t.Errorf("export differs:\n%s\nwant\n%s", out, cfg)
+	}
+	run("remove", name)
+	if _, err := os.Stat(keyFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the key file is still there after remove: %v", err)
+	}
+}
