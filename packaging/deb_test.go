@@ -9,11 +9,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +30,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 // The build is stamped with a version that exercises the translation to a
@@ -468,7 +473,7 @@ func checkUnits(t *testing.T) {
 	unit := readUnit(t, dir+"wgtrayd.service")
 	for key, want := range map[string]string{
 		"ExecStart":               "/usr/bin/wgtrayd run",
-		"CapabilityBoundingSet":   "CAP_NET_ADMIN CAP_NET_RAW",
+		"CapabilityBoundingSet":   "CAP_NET_ADMIN",
 		"Group":                   "wgtray",
 		"RuntimeDirectory":        "wgtray",
 		"RuntimeDirectoryMode":    "0750",
@@ -558,8 +563,13 @@ func checkServiceAsTheUnitRunsIt(t *testing.T, gid int) {
 		"setpriv", "--bounding-set=-all,"+strings.Join(caps, ","), "--regid=wgtray", "--clear-groups", "--no-new-privs", "--",
 		"/usr/bin/wgtrayd", "run")
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "wgtrayd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	log := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start wgtrayd run: %v", err)
 	}
@@ -588,11 +598,11 @@ func checkServiceAsTheUnitRunsIt(t *testing.T, gid int) {
 		select {
 		case err := <-exited:
 			exited <- err
-			t.Fatalf("wgtrayd run exited (%v) before listening on %s:\n%s", err, sock, log.String())
+			t.Fatalf("wgtrayd run exited (%v) before listening on %s:\n%s", err, sock, log())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("wgtrayd run did not listen on %s within 15s:\n%s", sock, log.String())
+			t.Fatalf("wgtrayd run did not listen on %s within 15s:\n%s", sock, log())
 		}
 	}
 	checkOwner(t, "/run/wgtray", 0o750, 0, gid)
@@ -606,17 +616,73 @@ func checkServiceAsTheUnitRunsIt(t *testing.T, gid int) {
 	}}
 	resp, err := hc.Get("http://wgtrayd/v1/version")
 	if err != nil {
-		t.Fatalf("GET /v1/version from the installed service: %v\n%s", err, log.String())
+		t.Fatalf("GET /v1/version from the installed service: %v\n%s", err, log())
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), stampCommit) {
 		t.Errorf("GET /v1/version: %s %s, want 200 with the commit %s", resp.Status, body, stampCommit)
 	}
+	checkTunnelAndKillSwitch(t, log)
 	stop()
 	if _, err := os.Lstat(sock); err == nil {
 		t.Errorf("wgtrayd left its socket %s behind after SIGTERM", sock)
 	}
+}
+
+// checkTunnelAndKillSwitch drives the running service with the installed
+// command line as root: a tunnel comes up (TUN device, addresses, routes,
+// UAPI socket) and the kill switch blocks (nftables), so the unit's
+// capabilities are enough for the real work. The keys live in a file store
+// in a home directory of the test's own.
+func checkTunnelAndKillSwitch(t *testing.T, log func() string) {
+	t.Helper()
+	home := t.TempDir()
+	cli := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("/usr/bin/wgtrayd", append([]string{"--key-store=file"}, args...)...)
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+		out, err := cmd.Output()
+		if err != nil {
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr
+			}
+			t.Fatalf("wgtrayd %s: %v\n%s%s\nservice log:\n%s", strings.Join(args, " "), err, out, stderr, log())
+		}
+		return string(out)
+	}
+	name := fmt.Sprintf("wgpk%04x", rand.Uint32N(1<<16))
+	conf := filepath.Join(home, name+".conf")
+	text := fmt.Sprintf("[Interface]\nPrivateKey = %s\nAddress = 10.213.7.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.213.7.0/24\nEndpoint = 192.0.2.1:51820\n", randomKey(), randomKey())
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("import", conf)
+	cli("up", name)
+	var st api.Status
+	if err := json.Unmarshal([]byte(cli("status", "--json")), &st); err != nil {
+		t.Fatalf("wgtrayd status --json: %v", err)
+	}
+	i := slices.IndexFunc(st.Tunnels, func(ts api.TunnelStatus) bool { return ts.Name == name })
+	if i < 0 || st.Tunnels[i].State != api.StateUp || st.Tunnels[i].Interface == nil || st.Tunnels[i].Interface.Name == "" {
+		t.Errorf("with the unit's capabilities, tunnel %s is not up: %+v\nservice log:\n%s", name, st.Tunnels, log())
+	}
+	if out := cli("killswitch", "always"); !strings.Contains(out, "blocking:    yes") {
+		t.Errorf("with the unit's capabilities, the kill switch does not block:\n%s\nservice log:\n%s", out, log())
+	}
+	cli("killswitch", "off")
+	cli("down", name)
+	cli("remove", name)
+}
+
+// randomKey is a WireGuard key: any 32 bytes, in base64.
+func randomKey() string {
+	var k [32]byte
+	for i := range k {
+		k[i] = byte(rand.Uint32())
+	}
+	return base64.StdEncoding.EncodeToString(k[:])
 }
 
 // fileState is what the residue check compares: a path's type, mode and
