@@ -117,7 +117,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
 	}
-	undo = append(undo, uapiFile.Close, func() error { return removeUAPI(name) })
+	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(name) })
 
 	mtu := cfg.Interface.MTU
 	if mtu == 0 {
@@ -187,7 +187,17 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		undo = append(undo, t.dns.Close)
 	}
 
-	if t.uapi, err = listenUAPI(name, uapiFile); err != nil {
+	t.uapi, err = listenUAPI(name, uapiFile)
+	if errors.Is(err, os.ErrNotExist) {
+		// `wg show` unlinks a socket that refuses its connection, and a
+		// socket does between its bind and listen: another `wg show` on
+		// the machine may have taken ours. Make it again.
+		uapiFile.Close()
+		if uapiFile, err = openUAPI(name); err == nil {
+			t.uapi, err = listenUAPI(name, uapiFile)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("bring up %s: serve the UAPI socket: %w", name, err)
 	}
 	uapiFile.Close()
