@@ -2,10 +2,12 @@ package platform
 
 import (
 	"bufio"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -151,13 +153,68 @@ func TestDNSGoesToSystemdResolvedPerLinkWhenItRuns(t *testing.T) {
 		testnet.WaitForStop()
 		return
 	}
+	runChild(t, "resolved", resolv)
+}
+
+func TestDNSGoesThroughResolvconfWhenInstalledAndIsRecovered(t *testing.T) {
+	const resolv = "nameserver 192.0.2.1\n"
+	if testnet.Role() == "resolvconf" {
+		bin := t.TempDir()
+		log := filepath.Join(t.TempDir(), "calls")
+		script := "#!/bin/sh\necho \"$*\" >>" + log + "\ncat >>" + log + "\n"
+		if err := os.WriteFile(filepath.Join(bin, "resolvconf"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+		state := t.TempDir()
+		cfg := DNSConfig{Interface: "wgtest0", Servers: []netip.Addr{netip.MustParseAddr("10.0.0.53")}, Search: []string{"corp.example"}, StateDir: state}
+
+		d, err := ApplyDNS(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// A crash: applied, never closed, recovered by the next run.
+		if _, err := ApplyDNS(cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := RecoverNetwork(state, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+
+		calls, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		once := "-a wgtest0 -m 0 -x\n" + string(resolvConfText(cfg)) + "-d wgtest0 -f\n"
+		if string(calls) != once+once {
+			t.Errorf("resolvconf was called as\n%s\nwant twice\n%s", calls, once)
+		}
+		if entries, _ := os.ReadDir(state); len(entries) != 0 {
+			t.Errorf("records are left in the state directory: %v", entries)
+		}
+		if got, _ := os.ReadFile(resolvConf); string(got) != resolv {
+			t.Errorf("resolv.conf was written directly although resolvconf is installed: %q", got)
+		}
+		_ = testnet.Send(true)
+		testnet.WaitForStop()
+		return
+	}
+	runChild(t, "resolvconf", resolv)
+}
+
+// runChild runs the calling test's child role in a namespace whose
+// resolv.conf is resolv, and checks that the file is unchanged afterwards.
+func runChild(t *testing.T, role, resolv string) {
 	ns := testnet.NewNamespace(t)
 	path := ns.WriteEtc(t, "resolv.conf", resolv)
-	child := ns.StartTest(t, "resolved", nil)
+	child := ns.StartTest(t, role, nil)
 	var done bool
 	child.Receive(t, &done)
 	child.Stop(t)
 	if got, _ := os.ReadFile(path); string(got) != resolv {
-		t.Errorf("resolv.conf was changed although resolved runs: %q", got)
+		t.Errorf("resolv.conf was changed: %q", got)
 	}
 }
