@@ -300,12 +300,17 @@ func TestFullTunnelRoutesEverythingThroughPeerAndSetsDNS(t *testing.T) {
 	}
 	before := l.client.Snapshot(t)
 	cfg := l.config("0.0.0.0/0", "::/0")
+	// Over IPv6 this time: the endpoint must stay reachable in both families.
+	cfg.Peers[0].Endpoint = importer.Endpoint{Host: addr(serverVeth6), Port: l.peer.ListenPort}
 	cfg.Interface.DNS = []netip.Addr{netip.MustParseAddr(addr(serverTunnel)), netip.MustParseAddr(addr(serverTun6))}
 	cfg.Interface.DNSSearch = []string{"corp.example"}
 	child, r := l.up(t, l.payload(cfg))
 
 	if r.Handshake == 0 {
 		t.Fatal("no handshake within 10 s: the endpoint is not reachable past the full tunnel")
+	}
+	if got := r.Stats.Peers[0].Endpoint.String(); got != "[fd99::2]:51820" {
+		t.Errorf("the peer's endpoint is %s, want [fd99::2]:51820", got)
 	}
 	if !r.DefaultRoute || r.FwMark == 0 {
 		t.Errorf("a full tunnel reports DefaultRoute %v, FwMark %d; want true and a mark", r.DefaultRoute, r.FwMark)
