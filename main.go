@@ -41,7 +41,7 @@ func main() {
 	fy := fyneapp.NewWithID("io.github.wgtray")
 	fy.SetIcon(app.AppIcon)
 	opts := app.Options{}
-	enable, note := app.TraySupport()
+	enable, note := app.PrepareTray()
 	opts.TrayNote = note
 	if d, ok := fy.(desktop.App); ok && enable {
 		opts.Tray = d

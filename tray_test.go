@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -89,4 +90,26 @@ func TestWithoutSessionBusTheWindowWorksWithoutTray(t *testing.T) {
 	if strings.Contains(g.out.String(), "panic") {
 		t.Fatalf("wgtray panicked:\n%s", g.out)
 	}
+	g.cmd.Process.Kill()
+	<-g.done
+	if left := processesWithHome(d.home); len(left) > 0 {
+		t.Fatalf("wgtray left processes behind (a dbus-launch daemon?): %v", left)
+	}
+}
+
+// processesWithHome lists the processes running with HOME=home.
+func processesWithHome(home string) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		env, err := os.ReadFile(filepath.Join(dir, "environ"))
+		if err != nil {
+			continue
+		}
+		if slices.Contains(strings.Split(string(env), "\x00"), "HOME="+home) {
+			cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+			out = append(out, filepath.Base(dir)+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
 }

@@ -2,6 +2,6 @@
 
 package app
 
-// TraySupport says whether a tray icon can work here: Windows and macOS
+// PrepareTray says whether a tray icon can work here: Windows and macOS
 // always have one.
-func TraySupport() (enable bool, note string) { return true, "" }
+func PrepareTray() (enable bool, note string) { return true, "" }
