@@ -236,12 +236,11 @@ func TestDebInstallsRunsAndPurgesWithoutResidue(t *testing.T) {
 	}
 	deb, _ := packages(t)
 
-	release := lockMachine(t)
-	defer release()
+	// Cleanups run last first: the package is purged before the lock goes.
+	t.Cleanup(lockMachine(t))
 	before := snapshot(t)
-
 	t.Cleanup(func() {
-		if installed(t) {
+		if installed() {
 			if out, err := dpkg("--purge", "wgtray"); err != nil {
 				t.Errorf("clean up: dpkg --purge wgtray: %v\n%s", err, out)
 			}
@@ -300,7 +299,7 @@ func TestDebInstallsRunsAndPurgesWithoutResidue(t *testing.T) {
 // holds a lock that keeps other runs out until it is released.
 func lockMachine(t *testing.T) (release func()) {
 	t.Helper()
-	f, err := os.OpenFile("/run/lock/wgtray-package-test.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile("/run/wgtray-package-test.lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		t.Fatalf("open the test's lock: %v", err)
 	}
@@ -308,9 +307,9 @@ func lockMachine(t *testing.T) (release func()) {
 	for {
 		var busy string
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			busy = "another run of this test holds /run/lock/wgtray-package-test.lock"
+			busy = "another run of this test holds /run/wgtray-package-test.lock"
 		} else {
-			busy = inTheWay(t)
+			busy = inTheWay()
 			if busy == "" {
 				return func() { f.Close() }
 			}
@@ -324,8 +323,8 @@ func lockMachine(t *testing.T) (release func()) {
 	}
 }
 
-func inTheWay(t *testing.T) string {
-	if installed(t) {
+func inTheWay() string {
+	if installed() {
 		return "the package wgtray is installed (remove it: dpkg --purge wgtray)"
 	}
 	for _, dir := range []string{"/var/lib/wgtray", "/run/wgtray"} {
@@ -336,7 +335,7 @@ func inTheWay(t *testing.T) string {
 	return ""
 }
 
-func installed(t *testing.T) bool {
+func installed() bool {
 	out, _ := exec.Command("dpkg-query", "--show", "--showformat", "${db:Status-Status}", "wgtray").Output()
 	s := strings.TrimSpace(string(out))
 	return s != "" && s != "not-installed"
