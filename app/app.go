@@ -273,7 +273,10 @@ func (a *App) setDisconnected(err error) {
 // applyEvent folds one event of the stream into the state.
 func (a *App) applyEvent(ev api.Event) {
 	if !a.connected {
+		// A new stream: its snapshot replaces whatever was known before,
+		// including tunnels removed while the service was away.
 		a.connected, a.serviceErr = true, nil
+		a.tunnels = map[string]*tunnel{}
 		a.schedulePoll()
 	}
 	switch ev.Type {

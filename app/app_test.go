@@ -251,8 +251,10 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 	svc := newFakeService()
 	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
-	svc.setDown(true)
+	svc.add("lab", config(t, "10.9.0.2/32", "192.0.2.9:51820"), api.StateDown)
 	h := newHarness(t, svc)
+	h.ready()
+	svc.setDown(true)
 	banner := h.app.ui.banner
 	h.waitFor("the banner", func() bool { return banner.Visible() && strings.Contains(banner.Text, "not running") })
 	if !strings.Contains(banner.Text, "sudo wgtrayd start") {
@@ -267,12 +269,15 @@ func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 
 	// The service comes back after a restart: it wants office up but has
 	// no keys for it.
+	// It lost "lab" meanwhile.
 	svc.mu.Lock()
 	svc.tunnels["office"].State = api.StateDown
 	svc.tunnels["office"].NeedsKeys = true
+	delete(svc.tunnels, "lab")
 	svc.mu.Unlock()
 	svc.setDown(false)
 	h.waitFor("the banner gone", func() bool { return !banner.Visible() })
+	h.waitFor("lab gone", func() bool { return !slices.Contains(h.app.names, "lab") })
 	h.waitFor("the keys sent again", h.called("up office"))
 	h.waitFor("office up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
 
