@@ -31,6 +31,10 @@ type NetworkConfig struct {
 	// full tunnel on Linux calls it, before any route sends traffic into
 	// the tunnel, with the mark that keeps the tunnel's packets out of it.
 	SetBindMark func(mark uint32) error
+	// OnLinkUp, if set, is called once the interface is up, before its
+	// addresses and routes: the tunnel starts its handshakes there, so they
+	// overlap the rest of the set-up.
+	OnLinkUp func()
 	// StateDir holds the records that let RecoverNetwork undo what a
 	// crashed process left behind.
 	StateDir string

@@ -64,7 +64,7 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 		}
 	}
 
-	if err := n.addAddresses(cfg.Addresses); err != nil {
+	if err := n.checkAddresses(cfg.Addresses); err != nil {
 		return nil, err
 	}
 	mtu := cfg.MTU
@@ -76,6 +76,12 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("bring %s up: %w", n.name, err)
+	}
+	if cfg.OnLinkUp != nil {
+		cfg.OnLinkUp()
+	}
+	if err := n.addAddresses(cfg.Addresses); err != nil {
+		return nil, err
 	}
 	if cfg.RoutesOff {
 		return n, nil
@@ -129,7 +135,8 @@ func (n *linuxNetwork) Close() error {
 	return errors.Join(errs...)
 }
 
-func (n *linuxNetwork) addAddresses(addrs []netip.Prefix) error {
+// checkAddresses fails if another interface has one of the addresses.
+func (n *linuxNetwork) checkAddresses(addrs []netip.Prefix) error {
 	existing, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
@@ -145,6 +152,12 @@ func (n *linuxNetwork) addAddresses(addrs []netip.Prefix) error {
 					p.Addr(), n.name, other, other, ErrAddressConflict)
 			}
 		}
+	}
+	return nil
+}
+
+func (n *linuxNetwork) addAddresses(addrs []netip.Prefix) error {
+	for _, p := range addrs {
 		a := &netlink.Addr{IPNet: ipNet(p)}
 		link := &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: n.index}}
 		if err := netlink.AddrAdd(link, a); err != nil {

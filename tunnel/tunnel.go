@@ -161,7 +161,14 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		FwMark:      cfg.Interface.FwMark,
 		Endpoints:   endpointAddrs,
 		SetBindMark: t.dev.BindSetMark,
-		StateDir:    opts.StateDir,
+		OnLinkUp: func() {
+			// The device comes up with the link anyway; coming up here
+			// lets the first handshake go out at once.
+			if t.dev.Up() == nil {
+				t.handshake(cfg.Peers)
+			}
+		},
+		StateDir: opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
@@ -171,7 +178,6 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if err := t.dev.Up(); err != nil {
 		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
 	}
-	t.handshake(cfg.Peers)
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
 		t.dns, err = platform.ApplyDNS(platform.DNSConfig{
