@@ -11,16 +11,18 @@ import (
 	"github.com/wgtray/wgtray/platform"
 )
 
-const (
+// Variables, not constants, so that tests can shorten them.
+var (
 	// A peer without a completed handshake for this long has its endpoint
 	// host name resolved again: the server may have moved (dynamic DNS).
 	reresolveAfter = 2 * time.Minute
 	// How often the tunnel checks for such peers.
 	reresolveCheck = 10 * time.Second
-	// A change of routes or addresses triggers re-resolution once things
-	// settled for this long.
-	networkSettle = time.Second
 )
+
+// A change of routes or addresses triggers re-resolution once things
+// settled for this long.
+const networkSettle = time.Second
 
 // resolveEndpoints resolves every endpoint that is a host name.
 func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.Key]netip.AddrPort, error) {

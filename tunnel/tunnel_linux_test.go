@@ -113,6 +113,9 @@ type payload struct {
 	Crash bool
 	// Quiet logs only warnings and errors (for the benchmark).
 	Quiet bool
+	// Reresolve, when set, replaces the two minutes without a handshake
+	// after which the tunnel resolves its endpoint again.
+	Reresolve time.Duration
 	// HideTUN hides /dev/net/tun from the child, as on a machine without
 	// the tun driver. `ip netns exec` gave the child its own mount
 	// namespace, so the host does not see this.
@@ -202,6 +205,9 @@ func runTunnel(t testing.TB, p payload) {
 		if err := unix.Mount("none", "/dev/net", "tmpfs", 0, ""); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if p.Reresolve != 0 {
+		tunnel.SetReresolveTiming(p.Reresolve, p.Reresolve/10)
 	}
 	start := time.Now()
 	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir})
@@ -493,6 +499,37 @@ func TestEndpointHostnameIsResolvedAgainWhenTheNetworkChanges(t *testing.T) {
 	l.client.Run(t, "ping", "-c1", "-W3", addr(serverTunnel))
 	child.Stop(t)
 	assertSame(t, "the client namespace", before, l.client.Snapshot(t))
+}
+
+func TestEndpointHostnameIsResolvedAgainWithoutHandshakes(t *testing.T) {
+	l := newLab(t)
+	if l == nil {
+		return
+	}
+	// The name points nowhere at first (the child waits 10 s for a
+	// handshake in vain); the server then "moves" to where it really is,
+	// as a dynamic DNS name would follow it.
+	hosts := l.client.WriteEtc(t, "hosts", "127.0.0.1 localhost\n10.99.0.9 peer.wgtray.test\n")
+	cfg := l.config("10.200.0.0/24")
+	cfg.Peers[0].Endpoint = importer.Endpoint{Host: "peer.wgtray.test", Port: l.peer.ListenPort}
+	p := l.payload(cfg)
+	p.Reresolve = 2 * time.Second
+	child, r := l.up(t, p)
+	if r.Handshake != 0 || r.Stats.Peers[0].Endpoint.String() != "10.99.0.9:51820" {
+		t.Fatalf("handshake after %s with endpoint %s; want none, with 10.99.0.9:51820", r.Handshake, r.Stats.Peers[0].Endpoint)
+	}
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n"+addr(serverVeth)+" peer.wgtray.test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(l.client.Run(t, "wg", "show", l.name, "endpoints"), "10.99.0.2:51820") {
+		if time.Now().After(deadline) {
+			t.Fatal("the endpoint was not resolved again while no handshake completed")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	l.client.Run(t, "ping", "-c1", "-W6", addr(serverTunnel))
+	child.Stop(t)
 }
 
 func TestHundredUpDownCyclesLeakNothing(t *testing.T) {
