@@ -22,7 +22,7 @@ import (
 
 const (
 	benchSeconds    = 5 // per iperf3 run
-	benchRounds     = 4 // alternating runs of each engine
+	benchRounds     = 6 // alternating runs of each engine
 	benchHandshakes = 21
 )
 
