@@ -551,12 +551,7 @@ func checkVersions(t *testing.T) {
 // and the socket must then be reachable by the group wgtray and nobody else.
 func checkServiceAsTheUnitRunsIt(t *testing.T, gid int) {
 	t.Helper()
-	var caps []string
-	for _, c := range readUnit(t, "/usr/lib/systemd/system/wgtrayd.service")["CapabilityBoundingSet"] {
-		for _, name := range strings.Fields(c) {
-			caps = append(caps, "+"+strings.ToLower(strings.TrimPrefix(name, "CAP_")))
-		}
-	}
+	caps := boundingSet(readUnit(t, "/usr/lib/systemd/system/wgtrayd.service"))
 	cmd := exec.Command("sh", "-c", `umask 077 && exec "$@"`, "sh",
 		"unshare", "--net", "--",
 		"setpriv", "--bounding-set=-all,"+strings.Join(caps, ","), "--regid=wgtray", "--clear-groups", "--no-new-privs", "--",
@@ -670,9 +665,35 @@ func checkTunnelAndKillSwitch(t *testing.T, log func() string) {
 	if out := cli("killswitch", "always"); !strings.Contains(out, "blocking:    yes") {
 		t.Errorf("with the unit's capabilities, the kill switch does not block:\n%s\nservice log:\n%s", out, log())
 	}
+	checkBootKillSwitch(t)
 	cli("killswitch", "off")
 	cli("down", name)
 	cli("remove", name)
+}
+
+// checkBootKillSwitch runs what wgtray-killswitch.service runs at boot, with
+// that unit's capabilities, in a fresh network namespace standing for a
+// machine that just booted: the rules the service saved come back.
+func checkBootKillSwitch(t *testing.T) {
+	t.Helper()
+	unit := readUnit(t, "/usr/lib/systemd/system/wgtray-killswitch.service")
+	script := `setpriv --bounding-set=-all,` + strings.Join(boundingSet(unit), ",") + ` --no-new-privs -- ` +
+		strings.Join(unit["ExecStart"], " ") + ` && nft list table inet wgtray >/dev/null`
+	out, err := exec.Command("unshare", "--net", "--", "sh", "-ec", script).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "blocking") {
+		t.Errorf("wgtray-killswitch.service's command did not restore the kill switch (%s): %v\n%s", script, err, out)
+	}
+}
+
+// boundingSet turns a unit's CapabilityBoundingSet into setpriv's form.
+func boundingSet(unit map[string][]string) []string {
+	var caps []string
+	for _, c := range unit["CapabilityBoundingSet"] {
+		for _, name := range strings.Fields(c) {
+			caps = append(caps, "+"+strings.ToLower(strings.TrimPrefix(name, "CAP_")))
+		}
+	}
+	return caps
 }
 
 // randomKey is a WireGuard key: any 32 bytes, in base64.
@@ -713,8 +734,7 @@ func snapshot(t *testing.T) map[string]fileState {
 			if skip[path] || d.Name() == "__pycache__" {
 				return filepath.SkipDir
 			}
-			// Backups that shadow's tools write when any test adds a user.
-			if filepath.Dir(path) == "/etc" && strings.HasSuffix(path, "-") {
+			if filepath.Dir(path) == "/etc" && !d.IsDir() && shadowFile(d.Name()) {
 				return nil
 			}
 			fi, err := d.Info()
@@ -737,6 +757,31 @@ func snapshot(t *testing.T) map[string]fileState {
 		}
 	}
 	return files
+}
+
+// shadowFile tells the files that shadow's tools (useradd, groupadd, ...)
+// keep or briefly create in /etc whenever a test on this machine adds a
+// user: backups (passwd-), new copies (passwd+), locks (passwd.lock,
+// .pwd.lock) and per-process lock links (passwd.1234).
+func shadowFile(name string) bool {
+	if name == ".pwd.lock" {
+		return true
+	}
+	for _, db := range []string{"passwd", "group", "shadow", "gshadow", "subuid", "subgid"} {
+		rest, ok := strings.CutPrefix(name, db)
+		if !ok {
+			continue
+		}
+		if rest == "-" || rest == "+" || rest == ".lock" {
+			return true
+		}
+		if pid, ok := strings.CutPrefix(rest, "."); ok {
+			if _, err := strconv.Atoi(pid); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // diff reports every path that differs between two snapshots, except those
