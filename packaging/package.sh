@@ -20,7 +20,7 @@ done
 # 1.2.0+3.gabc1234 and sorts after it, an untagged build (abc1234-dirty)
 # becomes 0.0.0~git.abc1234.dirty and sorts before any release.
 case $VERSION in
-v[0-9]* | [0-9]*) v=${VERSION#v}; v=$(echo "$v" | sed 's/-/+/; s/-/./g') ;;
+v[0-9]*.[0-9]* | [0-9]*.[0-9]*) v=${VERSION#v}; v=$(echo "$v" | sed 's/-/+/; s/-/./g') ;;
 *) v=0.0.0~git.$(echo "$VERSION" | sed 's/-/./g') ;;
 esac
 
