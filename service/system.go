@@ -96,6 +96,14 @@ func newSystemService(opts Options) (kservice.Service, *program, error) {
 			"SystemdScript": systemdUnit,
 			"Restart":       "on-failure",
 			"RunWait":       prg.wait,
+			// Windows: the service manager restarts a crashed service
+			// after 2 s, counting failures anew after a quiet day.
+			"OnFailure":              "restart",
+			"OnFailureDelayDuration": "2s",
+			"OnFailureResetPeriod":   86400,
+			// launchd: start at boot and again whenever it exits.
+			"RunAtLoad": true,
+			"KeepAlive": true,
 		},
 	}
 	s, err := kservice.New(prg, cfg)
