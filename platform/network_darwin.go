@@ -1,5 +1,3 @@
-//go:build !linux
-
 package platform
 
 import (
@@ -9,7 +7,7 @@ import (
 )
 
 // ErrNetworkUnsupported: this OS has no network backend for tunnels yet
-// (winipcfg on Windows and the routing socket on macOS are to come).
+// .
 var ErrNetworkUnsupported = errors.New("tunnels are not available on " + runtime.GOOS + " yet")
 
 // ApplyNetwork configures the tunnel's addresses and routes.

@@ -1,5 +1,3 @@
-//go:build !linux
-
 package tunnel
 
 // tunMissing reports whether the OS lacks the TUN driver, with a hint; the
