@@ -6,8 +6,7 @@ import (
 	"runtime"
 )
 
-// ErrNetworkUnsupported: this OS has no network backend for tunnels yet
-// .
+// ErrNetworkUnsupported: this OS has no network backend for tunnels yet.
 var ErrNetworkUnsupported = errors.New("tunnels are not available on " + runtime.GOOS + " yet")
 
 // ApplyNetwork configures the tunnel's addresses and routes.
