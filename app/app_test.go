@@ -19,6 +19,7 @@ import (
 	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/version"
 )
 
 func contains(list []string, sub string) bool {
@@ -427,4 +428,13 @@ func qrPNG(t *testing.T, text string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestAboutShowsVersionAndCommit(t *testing.T) {
+	h := newHarness(t, newFakeService())
+	h.ready()
+	h.tray.item("About wgtray").Action()
+	if !contains(h.overlayTexts(), version.String()) {
+		t.Fatalf("About shows %q, want %q", h.overlayTexts(), version.String())
+	}
 }

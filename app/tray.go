@@ -50,8 +50,8 @@ func (a *App) trayState() assets.State {
 	}
 }
 
-// trayMenuFor lists every tunnel as a toggle, then the kill switch and Open;
-// Fyne adds Quit.
+// trayMenuFor lists every tunnel as a toggle, then the kill switch, Open and
+// About; Fyne adds Quit.
 func (a *App) trayMenuFor() *fyne.Menu {
 	var items []*fyne.MenuItem
 	if !a.connected {
@@ -81,7 +81,7 @@ func (a *App) trayMenuFor() *fyne.Menu {
 	ks.Checked = a.killSwitch.Mode == api.KillSwitchAuto || a.killSwitch.Mode == api.KillSwitchAlways
 	ks.Disabled = !a.connected
 	items = append(items, fyne.NewMenuItemSeparator(), ks, fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Open wgtray", a.Show))
+		fyne.NewMenuItem("Open wgtray", a.Show), fyne.NewMenuItem("About wgtray", func() { a.Show(); a.about() }))
 	return fyne.NewMenu("wgtray", items...)
 }
 

@@ -1,0 +1,19 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"github.com/wgtray/wgtray/version"
+)
+
+// helpMenu is the window's menu: About, for the version a bug report needs.
+func (a *App) helpMenu() *fyne.MainMenu {
+	return fyne.NewMainMenu(fyne.NewMenu("Help", fyne.NewMenuItem("About wgtray", a.about)))
+}
+
+// about shows the app's version and the commit it was built from.
+func (a *App) about() {
+	dialog.ShowInformation("About wgtray",
+		version.String()+"\nA WireGuard client: tunnels, kill switch, keys in your keyring.", a.win)
+}
