@@ -47,7 +47,7 @@ func Recover(stateDir string) error {
 	}
 	for _, path := range running {
 		name := strings.TrimSuffix(filepath.Base(path), runningSuffix)
-		if err := removeStaleUAPI(name); err != nil {
+		if err := errors.Join(removeStaleUAPI(name), unlinkUAPI(name)); err != nil {
 			errs = append(errs, fmt.Errorf("remove the UAPI socket of %s: %w", name, err))
 			continue
 		}

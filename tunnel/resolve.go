@@ -71,7 +71,7 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 		<-t.stop
 		cancel()
 	}()
-	changes, err := platform.WatchNetwork(t.name, t.stop)
+	changes, err := platform.WatchNetwork(t.ifname, t.stop)
 	if err != nil {
 		t.log.Warn("cannot watch the network; endpoints are resolved again only when handshakes stop", "err", err)
 	}

@@ -59,6 +59,7 @@ var (
 // Tunnel is a running tunnel.
 type Tunnel struct {
 	name     string
+	ifname   string // the OS interface: name, or the utunN macOS picked
 	log      *slog.Logger
 	stateDir string
 	dev      *device.Device
@@ -113,25 +114,33 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}
 	undo = append(undo, func() error { return unmarkRunning(opts.StateDir, name) })
 
-	uapiFile, err := openUAPI(name)
-	if err != nil {
-		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
-	}
-	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(name) })
-
 	mtu := cfg.Interface.MTU
 	if mtu == 0 {
 		mtu = defaultMTU
 	}
-	tdev, err := tun.CreateTUN(name, mtu)
+	tdev, err := tun.CreateTUN(tunName(name), mtu)
 	if err != nil {
 		if hint, missing := tunMissing(); missing {
 			return nil, fmt.Errorf("bring up %s: %w: %s", name, ErrNoTUN, hint)
 		}
 		return nil, fmt.Errorf("bring up %s: create the TUN interface: %w", name, err)
 	}
+	if t.ifname, err = tdev.Name(); err != nil {
+		tdev.Close()
+		return nil, fmt.Errorf("bring up %s: name of the TUN interface: %w", name, err)
+	}
 	t.dev = device.NewDevice(tdev, conn.NewDefaultBind(), deviceLogger(log))
 	undo = append(undo, func() error { t.dev.Close(); return nil })
+
+	uapiFile, err := openUAPI(t.ifname)
+	if err != nil {
+		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
+	}
+	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(t.ifname) })
+	if err := linkUAPI(name, t.ifname); err != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	undo = append(undo, func() error { return unlinkUAPI(name) })
 
 	// The UAPI text holds the private key: it never goes to a log, and the
 	// device's own error for it does not quote it.
@@ -152,7 +161,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		}
 	}
 	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
-		Interface:   name,
+		Interface:   t.ifname,
 		MTU:         cfg.Interface.MTU,
 		Addresses:   cfg.Interface.Addresses,
 		Routes:      routes,
@@ -181,7 +190,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
 		t.dns, err = platform.ApplyDNS(platform.DNSConfig{
-			Interface:    name,
+			Interface:    t.ifname,
 			Servers:      cfg.Interface.DNS,
 			Search:       cfg.Interface.DNSSearch,
 			DefaultRoute: t.network.DefaultRoute(),
@@ -193,14 +202,14 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		undo = append(undo, t.dns.Close)
 	}
 
-	t.uapi, err = listenUAPI(name, uapiFile)
+	t.uapi, err = listenUAPI(t.ifname, uapiFile)
 	if errors.Is(err, os.ErrNotExist) {
 		// `wg show` unlinks a socket that refuses its connection, and a
 		// socket does between its bind and listen: another `wg show` on
 		// the machine may have taken ours. Make it again.
 		uapiFile.Close()
-		if uapiFile, err = openUAPI(name); err == nil {
-			t.uapi, err = listenUAPI(name, uapiFile)
+		if uapiFile, err = openUAPI(t.ifname); err == nil {
+			t.uapi, err = listenUAPI(t.ifname, uapiFile)
 		}
 	}
 	if err != nil {
@@ -214,7 +223,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		t.workers.Add(1)
 		go t.reresolve(hosts, endpoints)
 	}
-	log.Info("tunnel up", "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())
+	log.Info("tunnel up", "interface", t.ifname, "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())
 	return t, nil
 }
 
@@ -247,8 +256,9 @@ func (t *Tunnel) serveUAPI() {
 	}
 }
 
-// Interface is the name of the tunnel's network interface.
-func (t *Tunnel) Interface() string { return t.name }
+// Interface is the name of the tunnel's network interface: the tunnel's
+// name, except on macOS, where it is the utunN the kernel picked.
+func (t *Tunnel) Interface() string { return t.ifname }
 
 // FwMark is the firewall mark on the tunnel's UDP socket: non-zero for a
 // full tunnel on Linux, or when the configuration sets FwMark.
@@ -276,7 +286,7 @@ func (t *Tunnel) Close() error {
 		}
 		t.dev.Close()
 		t.workers.Wait()
-		errs = append(errs, unmarkRunning(t.stateDir, t.name))
+		errs = append(errs, unlinkUAPI(t.name), unmarkRunning(t.stateDir, t.name))
 		t.closeErr = errors.Join(errs...)
 		if t.closeErr != nil {
 			t.closeErr = fmt.Errorf("bring down %s: %w", t.name, t.closeErr)
