@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	kservice "github.com/kardianos/service"
 
+	"github.com/wgtray/wgtray/packaging/systemd"
 	"github.com/wgtray/wgtray/platform"
 )
 
@@ -21,32 +24,12 @@ import (
 
 const serviceName = "wgtrayd"
 
-// systemdUnit is the unit installed where systemd runs (in kardianos's
-// template language); packages ship the same service, hardened further, as
-// packaging/systemd/wgtrayd.service.
-const systemdUnit = `[Unit]
-Description={{Description}}
-After=network-pre.target systemd-resolved.service
-Wants=wgtray-killswitch.service
-
-[Service]
-Type=simple
-ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
-Restart=on-failure
-RestartSec=2s
-Group=wgtray
-UMask=0077
-RuntimeDirectory=wgtray
-RuntimeDirectoryMode=0750
-StateDirectory=wgtray
-StateDirectoryMode=0700
-NoNewPrivileges=yes
-ProtectHome=yes
-PrivateTmp=yes
-
-[Install]
-WantedBy=multi-user.target
-`
+// systemdUnit is the packages' hardened unit in kardianos's template
+// language: `wgtrayd install` runs the same service, from wherever wgtrayd
+// is.
+var systemdUnit = strings.Replace(systemd.Service,
+	"ExecStart="+systemd.PackagedBinary+" run\n",
+	"ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}\n", 1)
 
 // program adapts Run to kardianos's Start/Stop.
 type program struct {
@@ -133,8 +116,18 @@ func Control(action string, purge bool, out io.Writer) error {
 	}
 	switch action {
 	case "install":
+		if s.Platform() == systemdPlatform {
+			if err := checkSystemdPath(); err != nil {
+				return err
+			}
+		}
 		if err := s.Install(); err != nil {
 			return fmt.Errorf("install the service: %w", err)
+		}
+		if s.Platform() == systemdPlatform {
+			if err := installKillSwitchUnit(); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(out, "installed %s (%s); start it with `wgtrayd start`\n", serviceName, s.Platform())
 		return nil
@@ -147,6 +140,9 @@ func Control(action string, purge bool, out io.Writer) error {
 		var errs []error
 		if err := s.Uninstall(); err != nil && !errors.Is(err, kservice.ErrNotInstalled) {
 			errs = append(errs, fmt.Errorf("uninstall the service: %w", err))
+		}
+		if s.Platform() == systemdPlatform {
+			errs = append(errs, uninstallKillSwitchUnit())
 		}
 		errs = append(errs, removeLeftovers(s.Platform(), purge)...)
 		if err := errors.Join(errs...); err != nil {
@@ -202,4 +198,66 @@ func removeLeftovers(platformName string, purge bool) []error {
 		remove(platform.StateDir())
 	}
 	return errs
+}
+
+// systemdPlatform is kardianos's name for a machine that runs systemd.
+const systemdPlatform = "linux-systemd"
+
+// systemdUnitDir is where kardianos writes wgtrayd.service, and we the
+// kill-switch unit beside it.
+const systemdUnitDir = "/etc/systemd/system"
+
+// checkSystemdPath refuses an executable that the unit's ProtectHome would
+// hide from the service.
+func checkSystemdPath() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find wgtrayd's own path: %w", err)
+	}
+	for _, hidden := range []string{"/home/", "/root/", "/run/user/"} {
+		if strings.HasPrefix(exe, hidden) {
+			return fmt.Errorf("%s is under %s, which the service's unit hides (ProtectHome): copy wgtrayd to /usr/local/bin and run `/usr/local/bin/wgtrayd install` from there", exe, hidden)
+		}
+	}
+	return nil
+}
+
+// installKillSwitchUnit writes the early-boot kill-switch unit for this
+// executable and enables it, as the packages do.
+func installKillSwitchUnit() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find wgtrayd's own path: %w", err)
+	}
+	unit := strings.Replace(systemd.KillSwitch, "ExecStart="+systemd.PackagedBinary+" ", "ExecStart="+systemdQuote(exe)+" ", 1)
+	if err := os.WriteFile(filepath.Join(systemdUnitDir, systemd.KillSwitchName), []byte(unit), 0o644); err != nil {
+		return fmt.Errorf("write the kill-switch unit: %w", err)
+	}
+	if out, err := exec.Command("systemctl", "enable", systemd.KillSwitchName).CombinedOutput(); err != nil {
+		return fmt.Errorf("enable %s: %w: %s", systemd.KillSwitchName, err, out)
+	}
+	return nil
+}
+
+func uninstallKillSwitchUnit() error {
+	path := filepath.Join(systemdUnitDir, systemd.KillSwitchName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if out, err := exec.Command("systemctl", "disable", systemd.KillSwitchName).CombinedOutput(); err != nil {
+		return fmt.Errorf("disable %s: %w: %s", systemd.KillSwitchName, err, out)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("remove the kill-switch unit: %w", err)
+	}
+	return nil
+}
+
+// systemdQuote quotes a path for an ExecStart line.
+func systemdQuote(s string) string {
+	if !strings.ContainsAny(s, " \t\"'\\%$") {
+		return s
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$")
+	return `"` + r.Replace(s) + `"`
 }

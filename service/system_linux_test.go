@@ -26,6 +26,8 @@ before=$(snapshot)
 if [ -n "$SYSTEMD" ]; then
 	grep -qx "ExecStart=$BIN \"run\"" /etc/systemd/system/wgtrayd.service || { cat /etc/systemd/system/wgtrayd.service; exit 1; }
 	grep -qx "Group=wgtray" /etc/systemd/system/wgtrayd.service
+	grep -qx "CapabilityBoundingSet=CAP_NET_ADMIN" /etc/systemd/system/wgtrayd.service
+	grep -qx "ExecStart=$BIN killswitch --boot" /etc/systemd/system/wgtray-killswitch.service || { cat /etc/systemd/system/wgtray-killswitch.service; exit 1; }
 else
 	"$BIN" start
 	i=0
@@ -53,8 +55,9 @@ func TestInstallStartStopUninstallLeavesNothing(t *testing.T) {
 }
 
 // TestInstallWritesTheSystemdUnit installs where systemd seems to run, with
-// a stand-in systemctl (no systemd runs here), and checks the unit that
-// kardianos renders from our template, then that uninstall removes it.
+// a stand-in systemctl (no systemd runs here), and checks the packages'
+// hardened unit that kardianos renders for this executable and the early
+// kill-switch unit beside it, then that uninstall removes both.
 func TestInstallWritesTheSystemdUnit(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
