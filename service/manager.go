@@ -239,11 +239,14 @@ func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
 	return t, nil
 }
 
-// current re-checks after taking t.op that t was not removed meanwhile.
-func (m *manager) current(name string, t *managed) error {
+// lockCurrent takes t.op and re-checks that t was not removed meanwhile;
+// on error t.op is not held.
+func (m *manager) lockCurrent(name string, t *managed) error {
+	t.op.Lock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.tunnels[name] != t {
+		t.op.Unlock()
 		return notFound(name)
 	}
 	return nil
@@ -258,11 +261,10 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	if err != nil {
 		return api.Tunnel{}, err
 	}
-	t.op.Lock()
-	defer t.op.Unlock()
-	if err := m.current(name, t); err != nil {
+	if err := m.lockCurrent(name, t); err != nil {
 		return api.Tunnel{}, err
 	}
+	defer t.op.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := t.rec
@@ -281,11 +283,10 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 	if err != nil {
 		return err
 	}
-	t.op.Lock()
-	defer t.op.Unlock()
-	if err := m.current(name, t); err != nil {
+	if err := m.lockCurrent(name, t); err != nil {
 		return err
 	}
+	defer t.op.Unlock()
 	m.stop(t, false)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -307,11 +308,10 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	if err != nil {
 		return api.Tunnel{}, err
 	}
-	t.op.Lock()
-	defer t.op.Unlock()
-	if err := m.current(name, t); err != nil {
+	if err := m.lockCurrent(name, t); err != nil {
 		return api.Tunnel{}, err
 	}
+	defer t.op.Unlock()
 	m.mu.Lock()
 	if t.state == api.StateUp {
 		defer m.mu.Unlock()
@@ -387,11 +387,10 @@ func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
 		t.cancelStart()
 	}
 	m.mu.Unlock()
-	t.op.Lock()
-	defer t.op.Unlock()
-	if err := m.current(name, t); err != nil {
+	if err := m.lockCurrent(name, t); err != nil {
 		return api.Tunnel{}, err
 	}
+	defer t.op.Unlock()
 	m.stop(t, true)
 	m.mu.Lock()
 	defer m.mu.Unlock()
