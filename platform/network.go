@@ -31,6 +31,12 @@ type NetworkConfig struct {
 	// full tunnel on Linux calls it, before any route sends traffic into
 	// the tunnel, with the mark that keeps the tunnel's packets out of it.
 	SetBindMark func(mark uint32) error
+	// BindToInterface pins the tunnel's UDP socket of one IP family (4 or
+	// 6) to the interface with that index, whatever the routes say;
+	// blackhole drops what it sends while there is no interface to pin it
+	// to. A full tunnel on Windows calls it once the device is up (after
+	// OnLinkUp) and again whenever the default route moves.
+	BindToInterface func(family int, index uint32, blackhole bool) error
 	// OnLinkUp, if set, is called once the interface is up, before its
 	// addresses and routes: the tunnel starts its handshakes there, so they
 	// overlap the rest of the set-up.

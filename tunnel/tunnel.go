@@ -177,7 +177,8 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 				t.handshake(cfg.Peers)
 			}
 		},
-		StateDir: opts.StateDir,
+		BindToInterface: pinBind(t.dev),
+		StateDir:        opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
