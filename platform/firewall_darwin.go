@@ -1,24 +1,30 @@
 package platform
 
 import (
-	"errors"
-	"runtime"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
 )
 
-// ErrFirewallUnsupported is returned when a blocking policy cannot be
-// enforced on this OS.
-var ErrFirewallUnsupported = errors.New("the kill switch is not available on " + runtime.GOOS + " yet; set it to off")
-
-// firewallSys is the kill switch where no backend exists yet (WFP on
-// Windows and a pf anchor on macOS are to come): it refuses every policy
-// that blocks, so nobody believes they are protected when they are not.
+// firewallSys is the kill switch on macOS: pf rules in the anchor
+// PFAnchorName, loaded with pfctl(8), the reference token kept in the
+// state directory.
 type firewallSys struct{}
 
-func (firewallSys) apply(p FirewallPolicy) error {
-	if p.Blocking() {
-		return ErrFirewallUnsupported
-	}
-	return nil
+func (firewallSys) pf() pfKillSwitch {
+	return pfKillSwitch{pfctl: runPfctl, tokenFile: filepath.Join(StateDir(), "pf.token")}
 }
 
-func (firewallSys) active() (bool, error) { return false, nil }
+func (f firewallSys) apply(p FirewallPolicy) error { return f.pf().apply(p) }
+
+func (f firewallSys) active() (bool, error) { return f.pf().active() }
+
+func runPfctl(stdin string, args ...string) (string, string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("/sbin/pfctl", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}

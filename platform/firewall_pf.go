@@ -1,7 +1,10 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -18,7 +21,9 @@ import (
 //     endpoint rules carry the tunnel's UDP (the service re-applies the
 //     policy when endpoints roam or resolve anew);
 //   - pf cannot match the hop limit, so neighbour discovery passes
-//     without that check.
+//     without that check;
+//   - pass rules that can match TCP take up connections in mid-stream
+//     (flags any), as connection tracking does.
 func (p FirewallPolicy) PFAnchor() string {
 	rules := p.Rules()
 	if rules == nil {
@@ -91,5 +96,162 @@ func pfRule(r FirewallRule) string {
 	if r.ICMPv6Type != 0 {
 		w = append(w, "icmp6-type", fmt.Sprint(r.ICMPv6Type))
 	}
+	if r.Action == Accept && (r.Protocol == 0 || r.Protocol == ProtoTCP) {
+		// pf keeps state only from a TCP SYN unless told otherwise; a
+		// connection whose state the kill switch flushed must be able to
+		// go on where it is allowed.
+		w = append(w, "flags", "any")
+	}
 	return strings.Join(w, " ") + fmt.Sprintf(" label %q", r.Why)
+}
+
+// PFAnchorName is the pf anchor that holds the kill switch's rules on
+// macOS. The stock /etc/pf.conf evaluates the anchors under com.apple
+// (anchor "com.apple/*"), and system updates rewrite that file: an anchor
+// there is evaluated without touching the main ruleset. pf evaluates those
+// anchors in name order, so the number puts wgtray's before Apple's own
+// (200.AirDrop, 250.ApplicationFirewall), whose quick pass rules could
+// otherwise let traffic around the kill switch.
+const PFAnchorName = "com.apple/100.wgtray"
+
+// pfctlFunc runs pfctl(8) with stdin and the arguments. pfctl writes its
+// reports (the reference token among them) to stderr.
+type pfctlFunc func(stdin string, args ...string) (stdout, stderr string, err error)
+
+// pfKillSwitch enforces policies in the pf anchor PFAnchorName. pf runs
+// while anyone holds a reference to it: the kill switch takes one
+// (pfctl -E) while it blocks and releases it (pfctl -X) when it stops, so
+// it neither leaves pf running nor stops it under another user of pf. The
+// token lives in tokenFile, so a restarted service still releases it. The
+// rules are kernel state: they stay when the service dies.
+type pfKillSwitch struct {
+	pfctl     pfctlFunc
+	tokenFile string
+}
+
+// apply loads the policy's rules into the anchor in one step (pfctl
+// replaces an anchor's rules atomically), then makes sure pf runs. When
+// blocking starts, states of connections opened before are flushed, or
+// they would go on around the rules. A policy that does not block flushes
+// the anchor and releases the reference.
+func (k pfKillSwitch) apply(p FirewallPolicy) error {
+	had, err := k.hasRules()
+	if err != nil {
+		return err
+	}
+	rules := p.PFAnchor()
+	if rules == "" {
+		var errs []error
+		if had {
+			if _, stderr, err := k.pfctl("", "-a", PFAnchorName, "-F", "rules"); err != nil {
+				errs = append(errs, fmt.Errorf("kill switch: flush pf anchor %s: %w: %s", PFAnchorName, err, strings.TrimSpace(stderr)))
+			}
+		}
+		return errors.Join(append(errs, k.release())...)
+	}
+	if _, stderr, err := k.pfctl(rules, "-a", PFAnchorName, "-f", "-"); err != nil {
+		return fmt.Errorf("kill switch: load the pf rules into anchor %s: %w: %s", PFAnchorName, err, strings.TrimSpace(stderr))
+	}
+	if err := k.enable(); err != nil {
+		return err
+	}
+	if !had {
+		if _, stderr, err := k.pfctl("", "-F", "states"); err != nil {
+			return fmt.Errorf("kill switch: flush pf states: %w: %s", err, strings.TrimSpace(stderr))
+		}
+	}
+	return nil
+}
+
+// active reports whether the anchor has rules and pf runs.
+func (k pfKillSwitch) active() (bool, error) {
+	had, err := k.hasRules()
+	if err != nil || !had {
+		return false, err
+	}
+	info, stderr, err := k.pfctl("", "-s", "info")
+	if err != nil {
+		return false, fmt.Errorf("kill switch: read pf status: %w: %s", err, strings.TrimSpace(stderr))
+	}
+	return strings.Contains(info, "Status: Enabled"), nil
+}
+
+func (k pfKillSwitch) hasRules() (bool, error) {
+	out, stderr, err := k.pfctl("", "-a", PFAnchorName, "-s", "rules")
+	if err != nil {
+		return false, fmt.Errorf("kill switch: read pf anchor %s: %w: %s", PFAnchorName, err, strings.TrimSpace(stderr))
+	}
+	return strings.TrimSpace(out) != "", nil
+}
+
+// enable takes a reference on pf unless the saved token is still held.
+func (k pfKillSwitch) enable() error {
+	if token, err := os.ReadFile(k.tokenFile); err == nil && k.held(strings.TrimSpace(string(token))) {
+		return nil
+	}
+	stdout, stderr, err := k.pfctl("", "-E")
+	if err != nil {
+		return fmt.Errorf("kill switch: enable pf: %w: %s", err, strings.TrimSpace(stderr))
+	}
+	token, ok := pfToken(stderr + "\n" + stdout)
+	if !ok {
+		return fmt.Errorf("kill switch: pfctl -E reported no reference token: %s", strings.TrimSpace(stderr))
+	}
+	if err := os.MkdirAll(filepath.Dir(k.tokenFile), 0o700); err != nil {
+		return fmt.Errorf("kill switch: save the pf token: %w", err)
+	}
+	if err := os.WriteFile(k.tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		return fmt.Errorf("kill switch: save the pf token: %w", err)
+	}
+	return nil
+}
+
+// release gives the saved reference back; one pf forgot (after a reboot)
+// is released already.
+func (k pfKillSwitch) release() error {
+	data, err := os.ReadFile(k.tokenFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kill switch: read the pf token: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if _, stderr, err := k.pfctl("", "-X", token); err != nil && k.held(token) {
+		return fmt.Errorf("kill switch: release pf (token %s): %w: %s", token, err, strings.TrimSpace(stderr))
+	}
+	if err := os.Remove(k.tokenFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("kill switch: remove the pf token: %w", err)
+	}
+	return nil
+}
+
+// held reports whether pf lists the token among its references.
+func (k pfKillSwitch) held(token string) bool {
+	if token == "" {
+		return false
+	}
+	out, _, err := k.pfctl("", "-s", "References")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(out, "\n") {
+		for _, f := range strings.Fields(line) {
+			if f == token {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pfToken finds the token in what pfctl -E reports ("Token : 1234").
+func pfToken(out string) (string, bool) {
+	for _, line := range strings.Split(out, "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(key) == "Token" && strings.TrimSpace(value) != "" {
+			return strings.TrimSpace(value), true
+		}
+	}
+	return "", false
 }

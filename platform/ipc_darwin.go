@@ -2,6 +2,10 @@ package platform
 
 import "golang.org/x/sys/unix"
 
+// adminGroup: members of admin, the users macOS lets administer the
+// computer, are admins of the service too.
+const adminGroup = "admin"
+
 // peerCred reads LOCAL_PEERCRED: the uid and groups of the process that
 // connected.
 func peerCred(fd int) (uint32, []uint32, error) {
@@ -9,9 +13,5 @@ func peerCred(fd int) (uint32, []uint32, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	gids := make([]uint32, 0, cred.Ngroups)
-	for _, g := range cred.Groups[:cred.Ngroups] {
-		gids = append(gids, g)
-	}
-	return cred.Uid, gids, nil
+	return cred.Uid, append([]uint32(nil), cred.Groups[:cred.Ngroups]...), nil
 }

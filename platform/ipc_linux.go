@@ -2,6 +2,9 @@ package platform
 
 import "golang.org/x/sys/unix"
 
+// adminGroup: on Linux only root is admin.
+const adminGroup = ""
+
 // peerCred reads SO_PEERCRED: the uid and primary gid of the process that
 // connected.
 func peerCred(fd int) (uint32, []uint32, error) {

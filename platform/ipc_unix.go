@@ -123,28 +123,35 @@ func PeerOf(c net.Conn) (Peer, error) {
 }
 
 // identify turns the kernel's uid and gids into roles. The user's
-// supplementary groups come from the group database, so a member of wgtray
-// is an operator even when the process did not pick up the group yet.
+// supplementary groups come from the group database, so a member of a
+// group has its role even when the process did not pick up the group yet.
 func identify(uid uint32, gids []uint32) Peer {
 	p := Peer{UID: strconv.FormatUint(uint64(uid), 10), Admin: uid == 0}
 	u, uerr := user.LookupId(p.UID)
 	if uerr == nil {
 		p.Name = u.Username
 	}
-	g, err := user.LookupGroup(OperatorGroup)
-	if err != nil {
-		return p
-	}
-	opGID, err := strconv.ParseUint(g.Gid, 10, 32)
-	if err != nil {
-		return p
-	}
-	if slices.Contains(gids, uint32(opGID)) {
-		p.Operator = true
-	} else if uerr == nil {
-		if ids, err := u.GroupIds(); err == nil && slices.Contains(ids, g.Gid) {
-			p.Operator = true
+	member := func(group string) bool {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			return false
 		}
+		gid, err := strconv.ParseUint(g.Gid, 10, 32)
+		if err != nil {
+			return false
+		}
+		if slices.Contains(gids, uint32(gid)) {
+			return true
+		}
+		if uerr != nil {
+			return false
+		}
+		ids, err := u.GroupIds()
+		return err == nil && slices.Contains(ids, g.Gid)
+	}
+	p.Operator = member(OperatorGroup)
+	if adminGroup != "" && member(adminGroup) {
+		p.Admin = true
 	}
 	return p
 }
