@@ -305,8 +305,9 @@ var neighbourDiscovery = []uint8{133, 134, 135, 136}
 // block. The order matters and every backend keeps it:
 //
 //  1. loopback;
-//  2. the service's encrypted UDP (by mark and by endpoint), before the DNS
-//     rules so an endpoint on port 53 keeps working;
+//  2. the service's encrypted UDP (by mark and by endpoint) and its own DNS
+//     look-ups of endpoints (by ResolverMark), before the DNS rules so an
+//     endpoint on port 53 keeps working;
 //  3. DHCPv4, DHCPv6 and neighbour discovery;
 //  4. DNS to the tunnels' resolvers, then every other DNS query refused,
 //     before the tunnel and LAN allowances so that a resolver on the LAN
@@ -344,6 +345,14 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 			add(FirewallRule{Hook: HookOutbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
 			add(FirewallRule{Hook: HookInbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
 		}
+	}
+
+	// The service's own look-ups of endpoint host names carry
+	// ResolverMark: they must work while everything else is blocked, or a
+	// tunnel to a host name could never come up. The name of the endpoint
+	// is all they tell the resolver.
+	for _, proto := range []uint8{ProtoUDP, ProtoTCP} {
+		add(FirewallRule{Hook: HookOutbound, Why: "endpoint look-ups of the service", Mark: ResolverMark, Protocol: proto, RemotePort: 53, Action: Accept})
 	}
 
 	add(FirewallRule{Hook: HookOutbound, Why: "DHCPv4", Family: 4, Protocol: ProtoUDP, LocalPort: 68, RemotePort: 67, Action: Accept})

@@ -123,6 +123,8 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"DNS over TLS to the tunnel's IPv6 resolver", false, out("wgt0", ProtoTCP, tunnelDNS6.String(), 853), Accept},
 		{"DNS to the tunnel's resolver around the tunnel", false, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Reject},
 		{"DNS to an internet resolver", false, out("eth0", ProtoUDP, internet, 53), Reject},
+		{"the service's endpoint look-up to an internet resolver", false, packet{hook: HookOutbound, iface: "eth0", mark: ResolverMark, proto: ProtoUDP, remote: netip.MustParseAddr(internet), remotePort: 53}, Accept},
+		{"the resolver mark to another port", false, packet{hook: HookOutbound, iface: "eth0", mark: ResolverMark, proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, Reject},
 		{"DNS to an internet resolver through the tunnel", false, out("wgt0", ProtoUDP, internet, 53), Reject},
 		{"DNS over TCP to an internet resolver", false, out("eth0", ProtoTCP, internet, 53), Reject},
 		{"DNS to a LAN resolver with allow_lan", true, out("eth0", ProtoUDP, "192.168.7.1", 53), Reject},

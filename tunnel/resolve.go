@@ -3,7 +3,6 @@ package tunnel
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
@@ -28,7 +27,7 @@ const networkSettle = time.Second
 func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.Key]netip.AddrPort, error) {
 	endpoints := map[importer.Key]netip.AddrPort{}
 	for _, p := range peersWithHostnames(peers) {
-		ep, err := resolve(ctx, p.Endpoint)
+		ep, err := resolve(ctx, p.Endpoint, platform.ResolverMark)
 		if err != nil {
 			return nil, err
 		}
@@ -37,10 +36,13 @@ func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.
 	return endpoints, nil
 }
 
-func resolve(ctx context.Context, ep importer.Endpoint) (netip.AddrPort, error) {
+// resolve looks ep up with queries marked with mark: ResolverMark, which
+// the kill switch lets through, or once a tunnel is up its own mark, which
+// also keeps the queries out of its routes.
+func resolve(ctx context.Context, ep importer.Endpoint, mark uint32) (netip.AddrPort, error) {
 	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 	defer cancel()
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", ep.Host)
+	addrs, err := platform.Resolver(mark).LookupNetIP(ctx, "ip", ep.Host)
 	if err == nil && len(addrs) == 0 {
 		err = fmt.Errorf("no addresses")
 	}
@@ -106,9 +108,13 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 		case <-tick.C:
 			due = t.silentPeers(peers, lastResolved)
 		}
+		mark := platform.ResolverMark
+		if m := t.FwMark(); m != 0 {
+			mark = m
+		}
 		for _, p := range due {
 			lastResolved[p.PublicKey] = time.Now()
-			ep, err := resolve(ctx, p.Endpoint)
+			ep, err := resolve(ctx, p.Endpoint, mark)
 			if err != nil {
 				t.log.Warn("resolve endpoint again", "peer", p.PublicKey.String(), "err", err)
 				continue

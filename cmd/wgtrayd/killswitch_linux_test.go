@@ -163,6 +163,13 @@ func ctx(t *testing.T) context.Context {
 // to the peer and uses the peer's DNS server.
 func fullTunnel(t *testing.T, n *killSwitchNet, w *wgtraydUnderTest) string {
 	t.Helper()
+	return fullTunnelTo(t, n, w, ksPeerPublic)
+}
+
+// fullTunnelTo is fullTunnel with the peer's endpoint given as host, an
+// address or a host name.
+func fullTunnelTo(t *testing.T, n *killSwitchNet, w *wgtraydUnderTest, host string) string {
+	t.Helper()
 	key, err := importer.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +182,7 @@ func fullTunnel(t *testing.T, n *killSwitchNet, w *wgtraydUnderTest) string {
 		},
 		Peers: []importer.Peer{{
 			PublicKey:  n.peer.PublicKey,
-			Endpoint:   n.peer.Endpoint(ksPeerPublic),
+			Endpoint:   importer.Endpoint{Host: host, Port: n.peer.Endpoint(ksPeerPublic).Port},
 			AllowedIPs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")},
 		}},
 	}
@@ -357,4 +364,36 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(w.cli(t, "killswitch", "--json")), &ks); err != nil || ks != (api.KillSwitch{Mode: api.KillSwitchOff}) {
 		t.Errorf("wgtrayd killswitch --json: %+v, %v", ks, err)
 	}
+}
+
+// TestKillSwitchLetsTheServiceResolveAHostNameEndpoint: with the kill
+// switch blocking, a tunnel whose endpoint is a host name still comes up
+// (the service's own look-up gets through to the resolver outside the
+// tunnel), while other programs' queries to that resolver stay blocked.
+func TestKillSwitchLetsTheServiceResolveAHostNameEndpoint(t *testing.T) {
+	testnet.RequireRoot(t)
+	n := newKillSwitchNet(t)
+	const resolver = "203.0.113.53"
+	n.router.Run(t, "ip", "addr", "add", resolver+"/32", "dev", "lo")
+	n.router.ServeDNS(t, resolver, netip.MustParseAddr(ksPeerPublic))
+	n.client.WriteEtc(t, "resolv.conf", "nameserver "+resolver+"\n")
+	w := startWgtrayd(t, n.client)
+	name := fullTunnelTo(t, n, w, "vpn.wgtray.test")
+
+	w.cli(t, "killswitch", "always")
+	if n.client.DNSAnswered(t, resolver) {
+		t.Fatal("always: a program's DNS query reaches the resolver outside the tunnel")
+	}
+	w.up(t, name)
+	w.handshake(t, n, name)
+	if n.client.DNSAnswered(t, resolver) {
+		t.Error("always, tunnel up: a program's DNS query reaches the resolver outside the tunnel")
+	}
+	if !n.client.TCPReaches(t, ksInternet) {
+		t.Error("always, tunnel up: no TCP to the internet through the tunnel")
+	}
+	if _, err := w.client.Down(ctx(t), name); err != nil {
+		t.Fatal(err)
+	}
+	w.cli(t, "killswitch", "off")
 }

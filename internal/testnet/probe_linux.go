@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
@@ -85,18 +86,43 @@ func (ns *Namespace) Serve(t testing.TB, resolvers ...string) {
 		}
 	}()
 	for _, pc := range pcs {
-		go func() {
-			buf := make([]byte, 512)
-			for {
-				n, from, err := pc.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				if n >= 12 {
-					pc.WriteTo(dnsAnswer(buf[:n]), from)
-				}
-			}
-		}()
+		go answerDNS(pc, anyAnswer)
+	}
+}
+
+// ServeDNS runs, in the namespace, a DNS responder on UDP port 53 of
+// resolver that answers every query with the IPv4 address answer.
+// t.Cleanup stops it.
+func (ns *Namespace) ServeDNS(t testing.TB, resolver string, answer netip.Addr) {
+	t.Helper()
+	var pc net.PacketConn
+	err := ns.Do(t, func() error {
+		var err error
+		pc, err = net.ListenPacket("udp", net.JoinHostPort(resolver, "53"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("serve DNS in %s: %v", ns.Name, err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go answerDNS(pc, answer)
+}
+
+// anyAnswer is what Serve's resolvers answer.
+var anyAnswer = netip.MustParseAddr("192.0.2.1")
+
+// answerDNS answers every query that arrives on pc with address a, until
+// pc is closed.
+func answerDNS(pc net.PacketConn, a netip.Addr) {
+	buf := make([]byte, 512)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		if n >= 12 {
+			pc.WriteTo(dnsAnswer(buf[:n], a), from)
+		}
 	}
 }
 
@@ -108,12 +134,23 @@ func dnsQuery(id uint16) []byte {
 	return append(q, 0, 1, 0, 1)
 }
 
-// dnsAnswer answers a query with 192.0.2.1.
-func dnsAnswer(query []byte) []byte {
-	a := append([]byte(nil), query...)
+// dnsAnswer answers a query of one question with the IPv4 address addr.
+// What follows the question (an EDNS record) is left out of the answer.
+func dnsAnswer(query []byte, addr netip.Addr) []byte {
+	end := 12
+	for end < len(query) && query[end] != 0 {
+		end += 1 + int(query[end])
+	}
+	end += 5 // the root label, type and class
+	if end > len(query) {
+		end = len(query)
+	}
+	a := append([]byte(nil), query[:end]...)
 	a[2], a[3] = 0x81, 0x80 // response, RD, RA
 	a[6], a[7] = 0, 1       // one answer
-	return append(a, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1)
+	a[8], a[9], a[10], a[11] = 0, 0, 0, 0
+	ip := addr.As4()
+	return append(a, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ip[0], ip[1], ip[2], ip[3])
 }
 
 // TCPReaches reports whether a TCP connection from the namespace to host
