@@ -301,6 +301,17 @@ var dnsPorts = []uint16{53, 853}
 // advertisement.
 var neighbourDiscovery = []uint8{133, 134, 135, 136}
 
+// Multicast listener discovery (MLDv1 and v2, RFC 3810): switches that
+// snoop it forward the neighbour solicitations for this machine's addresses
+// only to ports whose host reported listening. Its messages carry hop limit
+// 1, so they are told by their link-scope addresses instead.
+var (
+	mldReports               = []uint8{131, 143}
+	mldQuery           uint8 = 130
+	linkScopeMulticast       = netip.MustParsePrefix("ff02::/16")
+	linkLocal6               = netip.MustParsePrefix("fe80::/10")
+)
+
 // Rules is the rule set that enforces the policy, nil when it does not
 // block. The order matters and every backend keeps it:
 //
@@ -308,7 +319,8 @@ var neighbourDiscovery = []uint8{133, 134, 135, 136}
 //  2. the service's encrypted UDP (by mark and by endpoint) and its own DNS
 //     look-ups of endpoints (by ResolverMark), before the DNS rules so an
 //     endpoint on port 53 keeps working;
-//  3. DHCPv4, DHCPv6 and neighbour discovery;
+//  3. DHCPv4, DHCPv6, neighbour discovery and multicast listener
+//     discovery;
 //  4. DNS to the tunnels' resolvers, then every other DNS query refused,
 //     before the tunnel and LAN allowances so that a resolver on the LAN
 //     (or a route that bypasses the tunnel) gets no query;
@@ -364,6 +376,10 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 			add(FirewallRule{Hook: h, Why: "neighbour discovery", Protocol: ProtoICMPv6, ICMPv6Type: typ, OnLink: true, Action: Accept})
 		}
 	}
+	for _, typ := range mldReports {
+		add(FirewallRule{Hook: HookOutbound, Why: "multicast listener report", Protocol: ProtoICMPv6, ICMPv6Type: typ, Remote: linkScopeMulticast, Action: Accept})
+	}
+	add(FirewallRule{Hook: HookInbound, Why: "multicast listener query", Protocol: ProtoICMPv6, ICMPv6Type: mldQuery, Remote: linkLocal6, Action: Accept})
 
 	for _, h := range []FirewallHook{HookOutbound, HookForwarded} {
 		for _, t := range p.Tunnels {
