@@ -27,6 +27,10 @@ type NetworkConfig struct {
 	FwMark uint32
 	// Endpoints are the peers' resolved addresses, to pick the MTU.
 	Endpoints []netip.Addr
+	// CurrentEndpoints, if set, returns the peers' endpoints as they are
+	// now (after roaming and re-resolution). A full tunnel on macOS, which
+	// routes each endpoint around the tunnel, asks again from time to time.
+	CurrentEndpoints func() []netip.Addr
 	// SetBindMark puts a firewall mark on the tunnel's own UDP socket. A
 	// full tunnel on Linux calls it, before any route sends traffic into
 	// the tunnel, with the mark that keeps the tunnel's packets out of it.

@@ -3,22 +3,9 @@ package platform
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/vishvananda/netlink"
-)
-
-// A tunnel's interface, addresses and routes die with the process that
-// holds its TUN device; routing rules and DNS changes do not. Before making
-// such a change the tunnel writes a record of it to the state directory, so
-// RecoverNetwork can undo it after a crash.
-const (
-	networkRecordKind = "network"
-	dnsRecordKind     = "dns"
 )
 
 type networkRecord struct {
@@ -48,93 +35,14 @@ func (r ruleRecord) rule() *netlink.Rule {
 	return nr
 }
 
-func recordPath(dir, iface, kind string) string {
-	return filepath.Join(dir, iface+"."+kind+".json")
-}
-
-// writeRecord stores v atomically, readable only by root.
-func writeRecord(dir, iface, kind string, v any) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create state directory: %w", err)
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	path := recordPath(dir, iface, kind)
-	tmp, err := os.CreateTemp(dir, "."+iface+"."+kind+"-*")
-	if err != nil {
-		return fmt.Errorf("write recovery record: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write recovery record %s: %w", path, err)
-	}
-	return nil
-}
-
-func removeRecord(dir, iface, kind string) error {
-	if err := os.Remove(recordPath(dir, iface, kind)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove recovery record: %w", err)
-	}
-	return nil
-}
-
 // RecoverNetwork undoes the routing rules and DNS changes that tunnels of a
 // crashed process left, as recorded in stateDir. Call it when the service
 // starts, before it brings up any tunnel.
 func RecoverNetwork(stateDir string, log *slog.Logger) error {
-	entries, err := os.ReadDir(stateDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read state directory: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			os.Remove(filepath.Join(stateDir, name))
-			continue
-		}
-		base, isJSON := strings.CutSuffix(name, ".json")
-		dot := strings.LastIndexByte(base, '.')
-		if !isJSON || dot < 0 {
-			continue
-		}
-		iface, kind := base[:dot], base[dot+1:]
-		data, err := os.ReadFile(filepath.Join(stateDir, name))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		switch kind {
-		case networkRecordKind:
-			err = recoverRules(data)
-		case dnsRecordKind:
-			err = recoverDNS(data, log)
-		default:
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("recover %s of %s: %w", kind, iface, err))
-			continue
-		}
-		log.Info("undid the changes of a tunnel that was not shut down", "interface", iface, "kind", kind)
-		errs = append(errs, removeRecord(stateDir, iface, kind))
-	}
-	return errors.Join(errs...)
+	return recoverRecords(stateDir, log, map[string]func([]byte) error{
+		networkRecordKind: recoverRules,
+		dnsRecordKind:     func(data []byte) error { return recoverDNS(data, log) },
+	})
 }
 
 func recoverRules(data []byte) error {

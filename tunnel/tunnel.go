@@ -161,15 +161,16 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		}
 	}
 	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
-		Interface:   t.ifname,
-		MTU:         cfg.Interface.MTU,
-		Addresses:   cfg.Interface.Addresses,
-		Routes:      routes,
-		RoutesOff:   cfg.Interface.Table.Off,
-		Table:       cfg.Interface.Table.ID,
-		FwMark:      cfg.Interface.FwMark,
-		Endpoints:   endpointAddrs,
-		SetBindMark: t.dev.BindSetMark,
+		Interface:        t.ifname,
+		MTU:              cfg.Interface.MTU,
+		Addresses:        cfg.Interface.Addresses,
+		Routes:           routes,
+		RoutesOff:        cfg.Interface.Table.Off,
+		Table:            cfg.Interface.Table.ID,
+		FwMark:           cfg.Interface.FwMark,
+		Endpoints:        endpointAddrs,
+		CurrentEndpoints: t.endpoints,
+		SetBindMark:      t.dev.BindSetMark,
 		OnLinkUp: func() {
 			// The device comes up with the link anyway; coming up here
 			// lets the first handshake go out at once.
@@ -255,6 +256,21 @@ func (t *Tunnel) serveUAPI() {
 		}
 		go t.dev.IpcHandle(c)
 	}
+}
+
+// endpoints are the peers' endpoints as the device has them now.
+func (t *Tunnel) endpoints() []netip.Addr {
+	st, err := t.Stats()
+	if err != nil {
+		return nil
+	}
+	var addrs []netip.Addr
+	for _, p := range st.Peers {
+		if p.Endpoint.IsValid() {
+			addrs = append(addrs, p.Endpoint.Addr())
+		}
+	}
+	return addrs
 }
 
 // Interface is the name of the tunnel's network interface: the tunnel's
