@@ -118,7 +118,7 @@ func New(fy fyne.App, svc Service, opts Options) *App {
 	a.win = fy.NewWindow("wgtray")
 	a.ui = newWindow(a)
 	a.win.SetContent(a.ui.content)
-	a.win.SetMainMenu(a.helpMenu())
+	a.win.SetMainMenu(a.mainMenu())
 	a.win.Resize(fyne.NewSize(920, 720))
 	a.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { a.importURIs(uris) })
 	if opts.Tray != nil && opts.TrayNote == "" {

@@ -438,3 +438,31 @@ func TestAboutShowsVersionAndCommit(t *testing.T) {
 		t.Fatalf("About shows %q, want %q", h.overlayTexts(), version.String())
 	}
 }
+
+func TestImportFolderImportsEveryConfigFileInIt(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"home.conf":  config(t, "10.1.0.2/32", "192.0.2.1:51820").String(),
+		"work.CONF":  config(t, "10.2.0.2/32", "192.0.2.2:51820").String(),
+		"notes.txt":  "not a tunnel",
+		"README.md":  "# not a tunnel",
+		"peer.conf~": "an editor's backup",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	folder, err := storage.ListerForURI(storage.NewFileURI(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.app.importFolder(folder)
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported") })
+	if got := h.overlayTexts(); !contains(got, "Imported 2 of 2 tunnels.") {
+		t.Errorf("summary: %q", got)
+	}
+	h.waitFor("the tunnels in the list", func() bool { return len(h.app.names) == 2 })
+}

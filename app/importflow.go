@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -54,8 +55,45 @@ func (a *App) importDialog() {
 			return io.ReadAll(io.LimitReader(r, importer.MaxImportSize+1))
 		}}})
 	}, a.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".conf", ".zip", ".png", ".jpg", ".jpeg", ".gif"}))
+	d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
 	d.Show()
+}
+
+// importExtensions are the files the import dialogs offer.
+var importExtensions = []string{".conf", ".zip", ".png", ".jpg", ".jpeg", ".gif"}
+
+// importFolderDialog imports every file of a chosen folder that the file
+// dialog would offer: several files at once, which Fyne's file dialog
+// cannot pick.
+func (a *App) importFolderDialog() {
+	dialog.ShowFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if dir != nil {
+			a.importFolder(dir)
+		}
+	}, a.win)
+}
+
+func (a *App) importFolder(dir fyne.ListableURI) {
+	entries, err := dir.List()
+	if err != nil {
+		a.showError(fmt.Errorf("read the folder %s: %w", dir.Name(), err))
+		return
+	}
+	var uris []fyne.URI
+	for _, u := range entries {
+		if slices.Contains(importExtensions, strings.ToLower(u.Extension())) {
+			uris = append(uris, u)
+		}
+	}
+	if len(uris) == 0 {
+		a.showError(fmt.Errorf("the folder %s has no .conf, .zip or image files to import", dir.Name()))
+		return
+	}
+	a.importURIs(uris)
 }
 
 // importURIs imports dropped files.
