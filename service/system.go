@@ -84,9 +84,8 @@ func newSystemService(opts Options) (kservice.Service, *program, error) {
 			"OnFailure":              "restart",
 			"OnFailureDelayDuration": "2s",
 			"OnFailureResetPeriod":   86400,
-			// launchd: start at boot and again whenever it exits.
-			"RunAtLoad": true,
-			"KeepAlive": true,
+			// launchd: start at boot and again whenever it fails.
+			"LaunchdConfig": launchdPlist,
 		},
 	}
 	s, err := kservice.New(prg, cfg)
@@ -188,6 +187,9 @@ func removeLeftovers(platformName string, purge bool) []error {
 				remove(m)
 			}
 		}
+	}
+	if platformName == "darwin-launchd" {
+		remove(launchdLog)
 	}
 	remove(platform.SocketPath())
 	// The socket's directory goes too when nothing else is in it.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Removes wgtray from macOS: stops the service (every tunnel goes down) and
-# deletes the app, the service, the launchd entries, the log and the socket.
+# deletes the app, the service, the launchd entries, the kill switch's pf
+# rules, the log and the socket.
 #   sudo ./uninstall.sh            keeps /Library/Application Support/wgtray
 #   sudo ./uninstall.sh --purge    removes it too
 # The group wgtray stays (delete it with: sudo dseditgroup -o delete wgtray).
@@ -25,9 +26,19 @@ for user in $(who | awk '$2 == "console" { print $1 }'); do
 	launchctl bootout "gui/$(id -u "$user")/io.github.wgtray.tray" 2>/dev/null || true
 done
 rm -f /Library/LaunchDaemons/wgtrayd.plist /Library/LaunchAgents/io.github.wgtray.tray.plist
-rm -f /usr/local/bin/wgtrayd /var/run/wgtray.sock /Library/Logs/wgtrayd.log
+# The kill switch's rules stay when the service stops (fail-closed): remove
+# them and give back its reference on pf, so pf runs only if someone else
+# wants it.
+state="/Library/Application Support/wgtray"
+pfctl -a com.apple/100.wgtray -F rules 2>/dev/null || true
+if [ -f "$state/pf.token" ]; then
+	pfctl -X "$(cat "$state/pf.token")" 2>/dev/null || true
+	rm -f "$state/pf.token"
+fi
+rm -f /usr/local/bin/wgtrayd /Library/Logs/wgtrayd.log
+rm -rf /var/run/wgtray
 rm -rf /Applications/wgtray.app
 if [ -n "$purge" ]; then
-	rm -rf "/Library/Application Support/wgtray"
+	rm -rf "$state"
 fi
 echo "wgtray is removed."
