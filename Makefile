@@ -42,9 +42,12 @@ build: deps
 # Starts the service in the background (as root: it owns the network) and
 # opens the GUI when there is a display; without one it shows the CLI.
 run: build
-	@if ! $(BIN)/wgtrayd version >/dev/null 2>&1; then \
+	@if ! $(BIN)/wgtrayd list >/dev/null 2>&1; then \
 		echo "starting wgtrayd run (log: /tmp/wgtrayd.log)"; \
-		nohup $(BIN)/wgtrayd run >/tmp/wgtrayd.log 2>&1 & sleep 1; \
+		nohup $(BIN)/wgtrayd run >/tmp/wgtrayd.log 2>&1 & \
+		i=0; until $(BIN)/wgtrayd list >/dev/null 2>&1; do \
+			i=$$((i+1)); if [ $$i -gt 50 ]; then echo "wgtrayd does not answer:"; cat /tmp/wgtrayd.log; exit 1; fi; sleep 0.2; \
+		done; \
 	fi
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		exec $(BIN)/wgtray; \
