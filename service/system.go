@@ -137,6 +137,14 @@ func Control(action string, purge bool, out io.Writer) error {
 			}
 		}
 		var errs []error
+		// The kill switch's rules outlive the service (on Windows even a
+		// reboot), and nothing would remove them once it is gone.
+		fw := platform.NewFirewall()
+		if active, err := fw.Active(); err == nil && active {
+			if err := fw.Apply(platform.FirewallPolicy{Mode: platform.KillSwitchOff}); err != nil {
+				errs = append(errs, fmt.Errorf("turn the kill switch off: %w", err))
+			}
+		}
 		if err := s.Uninstall(); err != nil && !errors.Is(err, kservice.ErrNotInstalled) {
 			errs = append(errs, fmt.Errorf("uninstall the service: %w", err))
 		}

@@ -35,9 +35,11 @@ else
 		i=$((i+1)); if [ $i -gt 100 ]; then echo "the started service does not answer"; cat /var/log/wgtrayd.* || true; exit 1; fi
 		sleep 0.1
 	done
+	"$BIN" killswitch always >/dev/null
 	"$BIN" stop
 fi
 "$BIN" uninstall --purge
+if nft list table inet wgtray >/dev/null 2>&1; then echo "uninstall left the kill switch's rules in force"; exit 1; fi
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
 	echo "left behind:"; echo "$after" | grep -vxF "$before" || true
@@ -48,8 +50,9 @@ echo clean
 
 // TestInstallStartStopUninstallLeavesNothing installs wgtrayd with the OS
 // service manager of this machine (SysV here), starts it, checks that it
-// answers, stops and uninstalls it, and then finds no file left: init
-// script, rc links, logs, socket, state.
+// answers, turns the kill switch on, stops and uninstalls it, and then finds
+// no file left (init script, rc links, logs, socket, state) and no
+// kill-switch rules.
 func TestInstallStartStopUninstallLeavesNothing(t *testing.T) {
 	runInstallScript(t, nil)
 }

@@ -3,7 +3,8 @@
 .SYNOPSIS
 Removes wgtray: stops and removes the service (every tunnel goes down),
 deletes the Start menu and login entries and the program files. The
-tunnels and settings in %ProgramData%\wgtray stay unless -Purge is given.
+tunnels and settings in %ProgramData%\wgtray and the group wgtray stay
+unless -Purge is given.
 #>
 param(
     [string]$Destination = (Join-Path $env:ProgramFiles 'wgtray'),
@@ -20,4 +21,5 @@ foreach ($folder in 'CommonPrograms', 'CommonStartup') {
     Remove-Item -Force -ErrorAction SilentlyContinue -Path (Join-Path ([Environment]::GetFolderPath($folder)) 'wgtray.lnk')
 }
 Remove-Item -Recurse -Force -ErrorAction SilentlyContinue -Path $Destination
+if ($Purge) { Remove-LocalGroup -Name 'wgtray' -ErrorAction SilentlyContinue }
 Write-Host 'wgtray is removed.'
