@@ -17,6 +17,10 @@ import (
 // larger case: subtracted from the path MTU when the configuration sets none.
 const wireguardOverhead = 80
 
+// minIPv6MTU is the smallest MTU IPv6 works with (RFC 8200); below it the
+// interface keeps its IPv6 MTU.
+const minIPv6MTU = 1280
+
 var winFamilies = map[int]winipcfg.AddressFamily{4: windows.AF_INET, 6: windows.AF_INET6}
 
 type winNetwork struct {
@@ -158,7 +162,9 @@ func (n *winNetwork) configureInterface(mtu int) error {
 		if err != nil {
 			return fmt.Errorf("read the IPv%d settings of %s: %w", fam, n.name, err)
 		}
-		row.NLMTU = uint32(mtu)
+		if fam == 4 || mtu >= minIPv6MTU {
+			row.NLMTU = uint32(mtu)
+		}
 		if fam == 6 {
 			row.DadTransmits = 0
 			row.RouterDiscoveryBehavior = winipcfg.RouterDiscoveryDisabled
