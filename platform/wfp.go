@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -171,4 +172,14 @@ func wfpLayers(h FirewallHook, family uint8) []wfpLayer {
 		return []wfpLayer{v6}
 	}
 	return []wfpLayer{v4, v6}
+}
+
+// wfpV4AddrMask is an IPv4 prefix as FWP_V4_ADDR_AND_MASK holds it: address
+// and mask as numbers (host byte order), not as bytes.
+func wfpV4AddrMask(p netip.Prefix) (addr, mask uint32) {
+	a := p.Masked().Addr().As4()
+	if p.Bits() > 0 {
+		mask = ^uint32(0) << (32 - p.Bits())
+	}
+	return binary.BigEndian.Uint32(a[:]), mask
 }

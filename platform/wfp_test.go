@@ -98,3 +98,19 @@ func TestWFPFiltersNoneWhenThePolicyDoesNotBlock(t *testing.T) {
 		}
 	}
 }
+
+func TestWFPIPv4PrefixesAreNumbersInHostOrder(t *testing.T) {
+	for _, tc := range []struct {
+		prefix     string
+		addr, mask uint32
+	}{
+		{"192.168.7.1/16", 0xc0a80000, 0xffff0000},
+		{"10.64.0.1/32", 0x0a400001, 0xffffffff},
+		{"0.0.0.0/0", 0, 0},
+	} {
+		addr, mask := wfpV4AddrMask(netip.MustParsePrefix(tc.prefix))
+		if addr != tc.addr || mask != tc.mask {
+			t.Errorf("%s: %#08x/%#08x, want %#08x/%#08x", tc.prefix, addr, mask, tc.addr, tc.mask)
+		}
+	}
+}

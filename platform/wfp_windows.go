@@ -412,11 +412,8 @@ func (e *wfpEngine) addFilter(i int, f wfpFilter, weight uint64, v *wfpValues) (
 // FWP_V6_ADDR_MASK, and the structure it points to, to keep alive.
 func addrMaskValue(p netip.Prefix) (fwpValue0, any) {
 	if p.Addr().Is4() {
-		a := p.Addr().As4()
-		m := &fwpV4AddrAndMask{addr: binary.BigEndian.Uint32(a[:])}
-		if p.Bits() > 0 {
-			m.mask = ^uint32(0) << (32 - p.Bits())
-		}
+		m := new(fwpV4AddrAndMask)
+		m.addr, m.mask = wfpV4AddrMask(p)
 		return fwpValue0{typ: fwpV4AddrMask, value: uintptr(unsafe.Pointer(m))}, m
 	}
 	m := &fwpV6AddrAndMask{addr: p.Addr().As16(), prefixLength: uint8(p.Bits())}
