@@ -275,11 +275,13 @@ func (n *winNetwork) pin() error {
 			return err
 		}
 		index, ok := bindInterface(routes, uint64(n.luid))
-		if old, seen := n.pinned[fam]; seen && old == index {
-			continue
-		}
+		// Pinned again even when the interface stays: the device opens a
+		// new socket when its port changes (wg set), unpinned.
 		if err := n.bind(fam, index, !ok); err != nil {
 			return fmt.Errorf("pin the IPv%d socket of %s to interface %d: %w", fam, n.name, index, err)
+		}
+		if old, seen := n.pinned[fam]; seen && old == index {
+			continue
 		}
 		n.pinned[fam] = index
 		if ok {
