@@ -30,11 +30,13 @@ type winNetwork struct {
 	bind func(family int, index uint32, blackhole bool) error
 	log  *slog.Logger
 
-	mu       sync.Mutex // guards what follows, also against the callbacks
+	// What ApplyNetwork added, for Close.
+	addrs  []netip.Prefix
+	routes []netip.Prefix
+
+	mu       sync.Mutex // guards what follows against the route and interface callbacks
 	closed   bool
 	pinned   map[int]uint32 // family: interface index the socket is pinned to, 0 blackholed
-	addrs    []netip.Prefix
-	routes   []netip.Prefix
 	watchers []interface{ Unregister() error }
 }
 
@@ -109,9 +111,7 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("add route %s to %s: %w", p, n.name, err)
 		}
-		n.mu.Lock()
 		n.routes = append(n.routes, p)
-		n.mu.Unlock()
 	}
 	return n, nil
 }
@@ -131,8 +131,6 @@ func (n *winNetwork) Close() error {
 	for _, w := range watchers {
 		errs = append(errs, w.Unregister())
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	for i := len(n.routes) - 1; i >= 0; i-- {
 		p := n.routes[i]
 		if err := n.luid.DeleteRoute(p, unspecified(p)); err != nil && !winGone(err) {
