@@ -18,7 +18,6 @@ import (
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
-	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform"
@@ -118,7 +117,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if mtu == 0 {
 		mtu = defaultMTU
 	}
-	tdev, err := tun.CreateTUN(tunName(name), mtu)
+	tdev, err := createTUN(tunName(name), mtu)
 	if err != nil {
 		if hint, missing := tunMissing(); missing {
 			return nil, fmt.Errorf("bring up %s: %w: %s", name, ErrNoTUN, hint)
