@@ -43,9 +43,19 @@ func (osKeyring) Set(tunnel, secret string) error {
 		return err
 	}
 	if err := keyring.Set(keyringService, tunnel, secret); err != nil {
-		return noKeyring(err)
+		return keyringSetError(err, secret)
 	}
 	return nil
+}
+
+// keyringSetError says why the keyring did not take a tunnel's keys. The
+// Windows Credential Manager holds at most 2560 bytes an item: the keys of
+// some 25 peers with preshared keys.
+func keyringSetError(err error, secret string) error {
+	if errors.Is(err, keyring.ErrSetDataTooBig) {
+		return fmt.Errorf("the tunnel's keys (%d bytes) are more than your keyring holds in one item: split the tunnel into tunnels with fewer peers, or import it with --key-store=file", len(secret))
+	}
+	return noKeyring(err)
 }
 
 func (osKeyring) Get(tunnel string) (string, error) {
