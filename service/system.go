@@ -71,10 +71,11 @@ func (p *program) wait() {
 func newSystemService(opts Options) (kservice.Service, *program, error) {
 	prg := &program{opts: opts}
 	cfg := &kservice.Config{
-		Name:        serviceName,
-		DisplayName: "wgtray",
-		Description: "wgtray WireGuard service",
-		Arguments:   []string{"run"},
+		Name:         serviceName,
+		DisplayName:  "wgtray",
+		Description:  "wgtray WireGuard service",
+		Arguments:    []string{"run"},
+		Dependencies: serviceDependencies,
 		Option: kservice.KeyValue{
 			"SystemdScript": systemdUnit,
 			"Restart":       "on-failure",
