@@ -2,6 +2,10 @@ package platform
 
 import "golang.org/x/sys/unix"
 
+// JoinOperators tells a user whom the service refuses how to become an
+// operator.
+const JoinOperators = "ask an administrator to run `sudo dseditgroup -o edit -a $USER -t user " + OperatorGroup + "`, then log out and in again"
+
 // adminGroup: members of admin, the users macOS lets administer the
 // computer, are admins of the service too.
 const adminGroup = "admin"

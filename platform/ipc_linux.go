@@ -2,6 +2,10 @@ package platform
 
 import "golang.org/x/sys/unix"
 
+// JoinOperators tells a user whom the service refuses how to become an
+// operator.
+const JoinOperators = "ask an administrator to run `sudo usermod -aG " + OperatorGroup + " $USER`, then log in again"
+
 // adminGroup: on Linux only root is admin.
 const adminGroup = ""
 

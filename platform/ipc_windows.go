@@ -10,6 +10,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// JoinOperators tells a user whom the service refuses how to become an
+// operator.
+const JoinOperators = "ask an administrator to run `Add-LocalGroupMember -Group " + OperatorGroup + " -Member $env:USERNAME` in an elevated PowerShell, then sign out and in again"
+
 // ListenIPC listens on the named pipe path. Its security descriptor
 // (pipeSDDL) lets only LocalSystem, Administrators, Network Configuration
 // Operators and the operator group connect; the pipe refuses remote clients,

@@ -117,8 +117,8 @@ func (s *server) authorize(next http.Handler) http.Handler {
 		p, _ := r.Context().Value(peerKey{}).(platform.Peer)
 		if !p.Admin && !p.Operator {
 			writeError(w, errorf(http.StatusForbidden, api.CodeForbidden,
-				"only root and members of the group %q may use wgtray; ask an administrator to run `sudo usermod -aG %s $USER`, then log in again",
-				platform.OperatorGroup, platform.OperatorGroup))
+				"only administrators and members of the group %q may use wgtray; %s",
+				platform.OperatorGroup, platform.JoinOperators))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

@@ -364,9 +364,8 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			if errors.Is(op.Err, os.ErrPermission) {
-				return nil, fmt.Errorf("%w: you may not use the wgtray service (%v); "+
-					"ask an administrator to add you to the group %s (`sudo usermod -aG %s $USER`), then log in again",
-					ErrNotAllowed, op.Err, platform.OperatorGroup, platform.OperatorGroup)
+				return nil, fmt.Errorf("%w: you may not use the wgtray service (%v); %s",
+					ErrNotAllowed, op.Err, platform.JoinOperators)
 			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}
