@@ -27,8 +27,9 @@ func ListenIPC(path string) (net.Listener, error) {
 }
 
 // DialIPC connects to the service's named pipe, asking only for read and
-// write (pipeClientAccess) and letting the server identify but not
-// impersonate the caller. It talks only to a pipe that LocalSystem or
+// write (pipeClientAccess), at the anonymous impersonation level: the
+// server learns who calls from the calling process's token (PeerOf) and
+// cannot act as the caller. It talks only to a pipe that LocalSystem or
 // Administrators own: any user can create a pipe of that name while the
 // service is not running, and the client sends private keys through it.
 func DialIPC(ctx context.Context, path string) (net.Conn, error) {
