@@ -152,6 +152,9 @@ func (k pfKillSwitch) apply(p FirewallPolicy) error {
 	if _, stderr, err := k.pfctl(rules, "-a", PFAnchorName, "-f", "-"); err != nil {
 		return fmt.Errorf("kill switch: load the pf rules into anchor %s: %w: %s", PFAnchorName, err, strings.TrimSpace(stderr))
 	}
+	if err := k.evaluated(); err != nil {
+		return err
+	}
 	if err := k.enable(); err != nil {
 		return err
 	}
@@ -159,6 +162,30 @@ func (k pfKillSwitch) apply(p FirewallPolicy) error {
 		if _, stderr, err := k.pfctl("", "-F", "states"); err != nil {
 			return fmt.Errorf("kill switch: flush pf states: %w: %s", err, strings.TrimSpace(stderr))
 		}
+	}
+	return nil
+}
+
+// evaluated makes sure pf's main ruleset evaluates the com.apple anchors,
+// and with them the kill switch's. macOS loads /etc/pf.conf at boot, which
+// does; an empty main ruleset gets it loaded again. A main ruleset that
+// another firewall replaced is not touched: the kill switch reports that it
+// cannot work.
+func (k pfKillSwitch) evaluated() error {
+	main, stderr, err := k.pfctl("", "-s", "rules")
+	if err != nil {
+		return fmt.Errorf("kill switch: read pf's main ruleset: %w: %s", err, strings.TrimSpace(stderr))
+	}
+	if strings.TrimSpace(main) == "" {
+		if _, stderr, err := k.pfctl("", "-f", "/etc/pf.conf"); err != nil {
+			return fmt.Errorf("kill switch: load /etc/pf.conf: %w: %s", err, strings.TrimSpace(stderr))
+		}
+		if main, _, err = k.pfctl("", "-s", "rules"); err != nil {
+			return fmt.Errorf("kill switch: read pf's main ruleset: %w", err)
+		}
+	}
+	if !strings.Contains(main, `anchor "com.apple/*"`) {
+		return errors.New("kill switch: pf's main ruleset does not evaluate the anchors under com.apple (another firewall replaced /etc/pf.conf's rules); restore them with `sudo pfctl -f /etc/pf.conf` or set the kill switch to off")
 	}
 	return nil
 }

@@ -76,6 +76,7 @@ func TestPFAnchorOpensTheLANWithPrefixes(t *testing.T) {
 // fakePF stands in for pfctl(8): one anchor, the reference tokens, and the
 // commands it was given.
 type fakePF struct {
+	main    string // the main ruleset
 	anchor  string
 	tokens  []string
 	issued  int
@@ -100,6 +101,11 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, string, error) {
 		token := fmt.Sprint(7000 + f.issued)
 		f.tokens = append(f.tokens, token)
 		return "", "pf enabled\nToken : " + token + "\n", nil
+	case "-s rules":
+		return f.main, "No ALTQ support in kernel\n", nil
+	case "-f /etc/pf.conf":
+		f.main = macOSMainRuleset
+		return "", "pfctl: Use of -f option, could result in flushing of rules\n", nil
 	case "-F states":
 		f.flushes++
 		return "", "0 states cleared\n", nil
@@ -126,6 +132,10 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, string, error) {
 	return "", "pfctl: unknown command\n", fmt.Errorf("unexpected pfctl %s", cmd)
 }
 
+// macOSMainRuleset is what pfctl -s rules shows once /etc/pf.conf is
+// loaded.
+const macOSMainRuleset = "scrub-anchor \"com.apple/*\" all fragment reassemble\nanchor \"com.apple/*\" all\n"
+
 func fullTunnelPolicy(endpoint string) FirewallPolicy {
 	return FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{
 		Interface:    "utun4",
@@ -135,7 +145,7 @@ func fullTunnelPolicy(endpoint string) FirewallPolicy {
 }
 
 func TestPFKillSwitchHoldsOneReferenceWhileBlockingAndReleasesItWhenOff(t *testing.T) {
-	pf := &fakePF{}
+	pf := &fakePF{main: macOSMainRuleset}
 	tokenFile := filepath.Join(t.TempDir(), "state", "pf.token")
 	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: tokenFile}
 
@@ -179,7 +189,7 @@ func TestPFKillSwitchHoldsOneReferenceWhileBlockingAndReleasesItWhenOff(t *testi
 }
 
 func TestPFKillSwitchTakesANewReferenceWhenPFForgotTheSavedOne(t *testing.T) {
-	pf := &fakePF{}
+	pf := &fakePF{main: macOSMainRuleset}
 	tokenFile := filepath.Join(t.TempDir(), "pf.token")
 	if err := os.WriteFile(tokenFile, []byte("42\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -205,5 +215,28 @@ func TestPFKillSwitchOffForgetsATokenPFNoLongerHolds(t *testing.T) {
 	}
 	if _, err := os.Stat(tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the stale token file stays: %v", err)
+	}
+}
+
+func TestPFKillSwitchLoadsPFConfWhenTheMainRulesetIsEmpty(t *testing.T) {
+	pf := &fakePF{}
+	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: filepath.Join(t.TempDir(), "pf.token")}
+	if err := k.apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(pf.calls, "-f /etc/pf.conf") || pf.main != macOSMainRuleset {
+		t.Errorf("an empty main ruleset stays empty, so nothing evaluates the anchor: calls %v", pf.calls)
+	}
+}
+
+func TestPFKillSwitchRefusesAMainRulesetThatSkipsItsAnchor(t *testing.T) {
+	pf := &fakePF{main: "pass out all keep state\n"}
+	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: filepath.Join(t.TempDir(), "pf.token")}
+	err := k.apply(FirewallPolicy{Mode: KillSwitchAlways})
+	if err == nil || !strings.Contains(err.Error(), "com.apple") {
+		t.Errorf("apply = %v; want an error that says the anchor is not evaluated", err)
+	}
+	if slices.Contains(pf.calls, "-f /etc/pf.conf") {
+		t.Error("another firewall's main ruleset was replaced")
 	}
 }

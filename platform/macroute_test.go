@@ -131,11 +131,18 @@ func TestMacEndpointRoutesFollowANewDefaultGateway(t *testing.T) {
 	before := macEndpointRoutes(endpoints, []int{4}, map[int]macGateway{4: {Addr: netip.MustParseAddr("192.168.1.1"), Interface: "en0"}})
 	after := macEndpointRoutes(endpoints, []int{4}, map[int]macGateway{4: {Addr: netip.MustParseAddr("172.20.10.1"), Interface: "en5"}})
 	del, add := macRouteChanges(before, after)
-	if got := macCommandLines([]macCommand{del[0].delete(), add[0].add()}); len(del) != 1 || len(add) != 1 || !slices.Equal(got, []string{
+	var cmds []macCommand
+	for _, r := range del {
+		cmds = append(cmds, r.delete())
+	}
+	for _, r := range add {
+		cmds = append(cmds, r.add())
+	}
+	if got := macCommandLines(cmds); !slices.Equal(got, []string{
 		"/sbin/route -q -n delete -inet -host 198.51.100.7",
 		"/sbin/route -q -n add -inet -host 198.51.100.7 -gateway 172.20.10.1",
 	}) {
-		t.Errorf("after the Wi-Fi changed: delete %v, add %v", del, add)
+		t.Errorf("after the Wi-Fi changed: %q", got)
 	}
 	if del, add := macRouteChanges(after, after); del != nil || add != nil {
 		t.Errorf("an unchanged gateway changes routes: delete %v, add %v", del, add)
