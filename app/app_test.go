@@ -321,6 +321,18 @@ func TestNotificationsOnConnectDisconnectFailureAndMissingHandshake(t *testing.T
 	test.AssertNotificationSent(t, nil, h.pollNow) // once, not every second
 }
 
+func TestDetailsNameTheInterfaceTheOSGaveTheTunnel(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
+	svc.tunnels["office"].ifname = "utun4"
+	h := newHarness(t, svc)
+	h.ready()
+	h.pollNow()
+	if got := h.app.ui.details.state.Text; got != "Active on utun4" {
+		t.Errorf("state %q, want %q", got, "Active on utun4")
+	}
+}
+
 func TestDetailsShowLiveStatistics(t *testing.T) {
 	svc := newFakeService()
 	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)

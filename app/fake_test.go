@@ -34,7 +34,8 @@ type fakeService struct {
 
 type fakeTunnel struct {
 	api.Tunnel
-	cfg *importer.Config // with secrets, as the keyring would give them back
+	cfg    *importer.Config // with secrets, as the keyring would give them back
+	ifname string           // the OS interface while up, when not the name
 }
 
 func newFakeService() *fakeService {
@@ -131,6 +132,7 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
 		if t.State == api.StateUp {
 			ts.Peers = f.stats[t.Name]
+			ts.Interface.Name = t.ifname
 		}
 		st.Tunnels = append(st.Tunnels, ts)
 	}

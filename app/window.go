@@ -250,7 +250,13 @@ func fieldLabel(s string) *widget.Label {
 func (d *detailsView) show(t *tunnel) {
 	a := d.a
 	d.name.SetText(t.Name)
-	d.state.SetText(stateText(t.State))
+	iface, peers := d.interfaceOf(t)
+	state := stateText(t.State)
+	if iface.Name != "" && iface.Name != t.Name {
+		// macOS numbers its tunnel interfaces itself (utun4): say which.
+		state += " on " + iface.Name
+	}
+	d.state.SetText(state)
 	if t.State == api.StateFailed && t.Error != "" {
 		d.errText.SetText(t.Error)
 		d.errText.Show()
@@ -269,7 +275,6 @@ func (d *detailsView) show(t *tunnel) {
 		setEnabled(b, mine)
 	}
 
-	iface, peers := d.interfaceOf(t)
 	d.publicKey.SetText(orDash(iface.PublicKey))
 	setEnabled(d.copyKey, iface.PublicKey != "")
 	d.addresses.SetText(orDash(joinPrefixes(iface.Addresses)))
