@@ -32,6 +32,7 @@ func macDNSScript(cfg DNSConfig, addrs []netip.Addr) (string, error) {
 	var b strings.Builder
 	line := func(words ...string) { b.WriteString(strings.Join(words, " ") + "\n") }
 
+	line("open")
 	line("d.init")
 	if len(cfg.Servers) > 0 {
 		servers := make([]string, len(cfg.Servers))
@@ -83,7 +84,7 @@ func macDNSScript(cfg DNSConfig, addrs []netip.Addr) (string, error) {
 // interface; an entry that is not there is no error to scutil.
 func macDNSRemoveScript(ifname string) string {
 	service := macDNSService(ifname)
-	return "remove " + service + "/DNS\nremove " + service + "/IPv4\nremove " + service + "/IPv6\nquit\n"
+	return "open\nremove " + service + "/DNS\nremove " + service + "/IPv4\nremove " + service + "/IPv6\nquit\n"
 }
 
 // scutilWord reports whether s is one word of a domain or interface name,

@@ -15,7 +15,8 @@ func TestMacDNSFullTunnelMakesItsServiceThePrimaryOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `d.init
+	want := `open
+d.init
 d.add ServerAddresses * 10.64.0.1 fd00:64::1
 d.add SearchDomains * corp.example lab.example
 d.add DomainName corp.example
@@ -49,7 +50,8 @@ func TestMacDNSSplitTunnelAnswersOnlyForItsDomains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `d.init
+	want := `open
+d.init
 d.add ServerAddresses * 192.168.77.53
 d.add SearchDomains * office.example
 d.add DomainName office.example
@@ -67,7 +69,7 @@ quit
 }
 
 func TestMacDNSRemovesEveryEntryOfItsService(t *testing.T) {
-	want := "remove State:/Network/Service/wgtray-utun4/DNS\nremove State:/Network/Service/wgtray-utun4/IPv4\nremove State:/Network/Service/wgtray-utun4/IPv6\nquit\n"
+	want := "open\nremove State:/Network/Service/wgtray-utun4/DNS\nremove State:/Network/Service/wgtray-utun4/IPv4\nremove State:/Network/Service/wgtray-utun4/IPv6\nquit\n"
 	if got := macDNSRemoveScript("utun4"); got != want {
 		t.Errorf("remove script:\n%s\nwant:\n%s", got, want)
 	}
