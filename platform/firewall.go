@@ -247,6 +247,9 @@ type FirewallRule struct {
 	// Established matches packets of connections already allowed
 	// (connection tracking: established or related).
 	Established bool
+	// Reply narrows Established to packets in the reply direction of their
+	// connection: a connection's own direction must pass the rules anew.
+	Reply bool
 	// Family is 4 or 6 to match one IP version; it is implied by Remote
 	// when Remote is set.
 	Family   uint8
@@ -346,7 +349,10 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 		add(FirewallRule{Hook: h, Why: "loopback", Loopback: true, Action: Accept})
 	}
 	add(FirewallRule{Hook: HookInbound, Why: "replies to allowed traffic", Established: true, Action: Accept})
-	add(FirewallRule{Hook: HookForwarded, Why: "replies to allowed traffic", Established: true, Action: Accept})
+	// Only replies: a forwarded connection (a container's, a VM's, a
+	// tethered phone's) that was open before blocking began must not go on
+	// leaving outside the tunnel.
+	add(FirewallRule{Hook: HookForwarded, Why: "replies to allowed traffic", Established: true, Reply: true, Action: Accept})
 
 	for _, t := range p.Tunnels {
 		if t.FwMark != 0 {

@@ -110,6 +110,9 @@ func (f firewallSys) active() (bool, error) {
 
 // nftExprs translates one rule into nftables expressions; matches load into
 // register 1 and compare, the verdict comes last.
+// ctDirReply is conntrack's IP_CT_DIR_REPLY: the direction of answers.
+const ctDirReply = 1
+
 func nftExprs(r FirewallRule) []expr.Any {
 	var es []expr.Any
 	match := func(load expr.Any, data []byte) {
@@ -137,6 +140,9 @@ func nftExprs(r FirewallRule) []expr.Any {
 				Mask: binary.NativeEndian.AppendUint32(nil, expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED),
 				Xor:  make([]byte, 4)},
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)})
+	}
+	if r.Reply {
+		match(&expr.Ct{Key: expr.CtKeyDIRECTION, Register: 1}, []byte{ctDirReply})
 	}
 	switch r.IPFamily() {
 	case 4:

@@ -306,3 +306,56 @@ func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
 		t.Error("Restore() with nothing saved wrote rules")
 	}
 }
+
+// TestKillSwitchCutsForwardedConnectionsOpenedBeforeIt: a container's
+// connection through this machine that was open before blocking began
+// carries nothing more, while a new one is refused too.
+func TestKillSwitchCutsForwardedConnectionsOpenedBeforeIt(t *testing.T) {
+	testnet.RequireRoot(t)
+	container, host, internet := testnet.NewNamespace(t), testnet.NewNamespace(t), testnet.NewNamespace(t)
+	testnet.Connect(t, container, host, "10.88.0.2/24", "10.88.0.1/24")
+	testnet.Connect(t, host, internet, "198.51.100.1/24", "198.51.100.10/24")
+	container.Run(t, "ip", "route", "add", "default", "via", "10.88.0.1")
+	internet.Run(t, "ip", "route", "add", "10.88.0.0/24", "via", "198.51.100.1")
+	host.Run(t, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	// NAT as container runtimes set it up: connection tracking follows the
+	// connection from its first packet.
+	host.Run(t, "nft", "add table ip nat; add chain ip nat post { type nat hook postrouting priority 100; }; add rule ip nat post ip saddr 10.88.0.0/24 masquerade")
+
+	var ln net.Listener
+	if err := internet.Do(t, func() (err error) { ln, err = net.Listen("tcp", "198.51.100.10:7000"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var c net.Conn
+	if err := container.Do(t, func() (err error) { c, err = net.DialTimeout("tcp", "198.51.100.10:7000", 5*time.Second); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	arrives := func() bool {
+		if _, err := c.Write([]byte("x")); err != nil {
+			return false
+		}
+		s.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err := s.Read(make([]byte, 16))
+		return err == nil
+	}
+	if !arrives() {
+		t.Fatal("nothing arrives before the kill switch")
+	}
+	if err := namespaceFirewall(t, host).Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+		t.Fatal(err)
+	}
+	if arrives() {
+		t.Error("the connection opened before blocking still carries data")
+	}
+	if container.TCPReaches(t, "198.51.100.10") {
+		t.Error("a new connection gets through")
+	}
+}

@@ -12,6 +12,7 @@ type packet struct {
 	iface       string // "lo" is loopback
 	mark        uint32
 	established bool
+	reply       bool // in the reply direction of its connection
 	proto       uint8
 	remote      netip.Addr
 	remotePort  uint16
@@ -34,6 +35,7 @@ func (r FirewallRule) matches(p packet) bool {
 		r.Interface != "" && r.Interface != p.iface,
 		r.Mark != 0 && r.Mark != p.mark,
 		r.Established && !p.established,
+		r.Reply && !p.reply,
 		r.IPFamily() != 0 && r.IPFamily() != p.family(),
 		r.Protocol != 0 && r.Protocol != p.proto,
 		r.Remote.IsValid() && !r.Remote.Contains(p.remote),
@@ -148,6 +150,8 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"encrypted UDP from the endpoint", false, packet{hook: HookInbound, iface: "eth0", proto: ProtoUDP, remote: tunnelEndpoint.Addr(), remotePort: tunnelEndpoint.Port()}, Accept},
 		{"connection from the LAN with allow_lan", true, packet{hook: HookInbound, iface: "eth0", proto: ProtoTCP, remote: netip.MustParseAddr(lanHost), localPort: 22}, Accept},
 		{"forwarded to the internet", false, packet{hook: HookForwarded, iface: "eth0", proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, 0},
+		{"forwarded connection opened before blocking, going on out", false, packet{hook: HookForwarded, iface: "eth0", established: true, proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, 0},
+		{"forwarded reply through the tunnel", false, packet{hook: HookForwarded, iface: "docker0", established: true, reply: true, proto: ProtoTCP, remote: netip.MustParseAddr(internet)}, Accept},
 		{"forwarded into the tunnel", false, packet{hook: HookForwarded, iface: "wgt0", proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, Accept},
 		{"forwarded DNS to a LAN resolver with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("192.168.7.1"), remotePort: 53}, Reject},
 	} {
