@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -228,9 +229,25 @@ func (n *linuxNetwork) addPolicyRules(families []int, table int) error {
 	}
 	if slices.Contains(families, netlink.FAMILY_V4) {
 		// Replies to the marked packets must pass reverse-path filtering.
-		if err := os.WriteFile("/proc/sys/net/ipv4/conf/all/src_valid_mark", []byte("1"), 0o644); err != nil {
-			return fmt.Errorf("enable net.ipv4.conf.all.src_valid_mark: %w", err)
+		if err := enableSrcValidMark(); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// srcValidMark is the sysctl that lets replies to marked packets pass
+// reverse-path filtering.
+const srcValidMark = "/proc/sys/net/ipv4/conf/all/src_valid_mark"
+
+// enableSrcValidMark sets it unless it is set already: the packaged
+// service sets it before it starts, because its /proc/sys is read-only.
+func enableSrcValidMark() error {
+	if v, err := os.ReadFile(srcValidMark); err == nil && strings.TrimSpace(string(v)) == "1" {
+		return nil
+	}
+	if err := os.WriteFile(srcValidMark, []byte("1"), 0o644); err != nil {
+		return fmt.Errorf("enable net.ipv4.conf.all.src_valid_mark (a full tunnel needs it; run `sysctl -w net.ipv4.conf.all.src_valid_mark=1` as root): %w", err)
 	}
 	return nil
 }
