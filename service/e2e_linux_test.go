@@ -408,6 +408,14 @@ func TestServiceEndToEndAsOperatorWithKeyring(t *testing.T) {
 				t.Errorf("%s %s as another operator: %d %s, want 403", e[0], e[1], code, body)
 			}
 		}
+		code, body = other.curl(t, "GET", "/v1/logs", "")
+		answers = append(answers, body)
+		if code != 200 || strings.Contains(body, `"tunnel":"`+name+`"`) {
+			t.Errorf("the log shows another operator this tunnel's entries: %d %s", code, body)
+		}
+		if !strings.Contains(body, "wgtrayd ready") {
+			t.Errorf("the log hides the service's own entries from an operator: %s", body)
+		}
 		code, body = other.curl(t, "GET", "/v1/tunnels", "")
 		answers = append(answers, body)
 		events, _, _ := other.run(t, "curl", "-sN", "-m", "2", "--unix-socket", l.socket, "http://wgtrayd/v1/events")

@@ -148,6 +148,25 @@ func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
 	return t
 }
 
+// logVisible tells which log entries caller may read: every one for an
+// admin; for an operator those of the service as a whole and of their own
+// tunnels, since the others' name endpoints and keys.
+func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
+	if caller.Admin {
+		return func(api.LogEntry) bool { return true }
+	}
+	return func(e api.LogEntry) bool {
+		name, ok := e.Attrs["tunnel"]
+		if !ok {
+			return true
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t, ok := m.tunnels[name]
+		return ok && t.rec.OwnerUID == caller.UID
+	}
+}
+
 // mayAct reports whether caller owns the tunnel or is an admin.
 func mayAct(caller platform.Peer, r record) bool {
 	return caller.Admin || caller.UID == r.OwnerUID

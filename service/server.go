@@ -133,7 +133,12 @@ func (s *server) authorize(next http.Handler) http.Handler {
 }
 
 func streaming(r *http.Request) bool {
-	return r.URL.Path == "/v1/events" || (r.URL.Path == "/v1/logs" && r.URL.Query().Has("follow"))
+	return r.URL.Path == "/v1/events" || (r.URL.Path == "/v1/logs" && following(r))
+}
+
+// following reports whether a log request asks to follow new entries.
+func following(r *http.Request) bool {
+	return r.URL.Query().Has("follow") && r.URL.Query().Get("follow") != "false"
 }
 
 func (s *server) version(w http.ResponseWriter, _ *http.Request, _ platform.Peer) {
@@ -303,9 +308,12 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p platform.
 	}
 }
 
-// logs sends the ring buffer, and with ?follow=true every new entry.
-func (s *server) logs(w http.ResponseWriter, r *http.Request, _ platform.Peer) {
-	follow := r.URL.Query().Has("follow") && r.URL.Query().Get("follow") != "false"
+// logs sends the ring buffer, and with ?follow=true every new entry: all
+// of it to an admin, to an operator only the entries of their own tunnels
+// and those of the service as a whole.
+func (s *server) logs(w http.ResponseWriter, r *http.Request, caller platform.Peer) {
+	follow := following(r)
+	visible := s.mgr.logVisible(caller)
 	if follow && !s.openStream(w) {
 		return
 	}
@@ -321,7 +329,7 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request, _ platform.Peer) {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	for _, e := range entries {
-		if enc.Encode(e) != nil {
+		if visible(e) && enc.Encode(e) != nil {
 			return
 		}
 	}
@@ -337,6 +345,9 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request, _ platform.Peer) {
 		case <-r.Context().Done():
 			return
 		case e := <-ch:
+			if !visible(e) {
+				continue
+			}
 			_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			if enc.Encode(e) != nil || bw.Flush() != nil || rc.Flush() != nil {
 				return
