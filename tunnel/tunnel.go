@@ -1,6 +1,6 @@
 // Package tunnel runs one WireGuard tunnel: a wireguard-go device in this
-// process with a TUN interface named after the tunnel and wireguard-go's
-// default bind, configured from the importer's model, with its addresses,
+// process with a TUN interface named after the tunnel (on macOS a utun the
+// kernel numbers) and wireguard-go's default bind, configured from the importer's model, with its addresses,
 // routes and DNS (through package platform), its UAPI socket (so the stock
 // `wg show` and `wg set` work on it), stats, and endpoint re-resolution.
 package tunnel
