@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"net/netip"
 	"slices"
 	"testing"
@@ -146,5 +147,25 @@ func TestMacEndpointRoutesFollowANewDefaultGateway(t *testing.T) {
 	}
 	if del, add := macRouteChanges(after, after); del != nil || add != nil {
 		t.Errorf("an unchanged gateway changes routes: delete %v, add %v", del, add)
+	}
+}
+
+func TestMacRoutesRoundTripThroughTheRecoveryRecord(t *testing.T) {
+	routes := []macRoute{
+		{Dst: netip.MustParsePrefix("198.51.100.7/32"), Gateway: netip.MustParseAddr("192.168.1.1")},
+		{Dst: netip.MustParsePrefix("2001:db8::7/128"), Gateway: netip.MustParseAddr("fe80::1%en0")},
+		{Dst: netip.MustParsePrefix("203.0.113.9/32"), Interface: "ppp0"},
+		{Dst: netip.MustParsePrefix("2001:db8::9/128"), Blackhole: true},
+	}
+	data, err := json.Marshal(routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []macRoute
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back, routes) {
+		t.Errorf("after the record: %v, want %v (%s)", back, routes, data)
 	}
 }
