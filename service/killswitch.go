@@ -98,7 +98,7 @@ func (k *killSwitch) applyLocked(announce bool) {
 // follow re-applies the policy every interval while something is up, so
 // endpoints that roamed or were resolved again stay allowed. It returns
 // when stop is closed.
-func (k *killSwitch) follow(policy func() []platform.FirewallTunnel, interval time.Duration, stop <-chan struct{}) {
+func (k *killSwitch) follow(reconcile func(), interval time.Duration, stop <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -110,7 +110,7 @@ func (k *killSwitch) follow(policy func() []platform.FirewallTunnel, interval ti
 			off := k.settings.KillSwitch == api.KillSwitchOff
 			k.mu.Unlock()
 			if !off {
-				k.reconcile(policy())
+				reconcile()
 			}
 		}
 	}

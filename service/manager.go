@@ -15,6 +15,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/tunnel"
 )
 
 // engine starts tunnels: the tunnel package, behind the small interface the
@@ -165,6 +166,15 @@ func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
 		t, ok := m.tunnels[name]
 		return ok && t.rec.OwnerUID == caller.UID
 	}
+}
+
+// activeCfg is the configuration the tunnel runs with while it is starting
+// or up (an edit takes effect at the next up), else the stored one.
+func (t *managed) activeCfg() *importer.Config {
+	if t.full != nil {
+		return t.full
+	}
+	return t.cfg
 }
 
 // mayAct reports whether caller owns the tunnel or is an admin.
@@ -381,6 +391,15 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		if canceled {
 			t.reason = "brought down while coming up"
 		}
+		if errors.Is(err, tunnel.ErrNameTaken) {
+			// Another interface has the name: the tunnel cannot come up
+			// until the user acts, and the kill switch must not let that
+			// interface's traffic through in its name.
+			t.rec.WantUp = false
+			if err := m.store.saveTunnel(t.rec); err != nil {
+				m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
+			}
+		}
 		m.log.Error("tunnel failed to come up", "tunnel", name, "error", t.reason)
 		m.publish(t)
 		m.ks.reconcile(m.policyLocked())
@@ -499,8 +518,9 @@ func (m *manager) overlapLocked(name string, cfg *importer.Config) error {
 		if other == name || (t.state != api.StateUp && t.state != api.StateStarting) {
 			continue
 		}
+		theirs := prefixesOf(t.activeCfg())
 		for _, a := range mine {
-			for _, b := range prefixesOf(t.cfg) {
+			for _, b := range theirs {
 				if a.Overlaps(b) {
 					return errorf(http.StatusConflict, api.CodeConflict,
 						"%s cannot come up while %s is up: %s overlaps %s; bring %s down first", name, other, a.Masked(), b.Masked(), other)
@@ -623,8 +643,9 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 		if t.state == api.StateDown || !t.rec.WantUp {
 			continue
 		}
-		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(t.cfg.Interface.DNS)}
-		for _, p := range t.cfg.Peers {
+		cfg := t.activeCfg()
+		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
+		for _, p := range cfg.Peers {
 			for _, a := range p.AllowedIPs {
 				if a.Bits() == 0 {
 					ft.DefaultRoute = true
@@ -652,11 +673,13 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 	return fts
 }
 
-// policy is policyLocked for callers without m.mu.
-func (m *manager) policy() []platform.FirewallTunnel {
+// reconcileKillSwitch hands the kill switch the current policy. It holds
+// m.mu throughout, as every state change does, so that an older policy can
+// never be applied after a newer one.
+func (m *manager) reconcileKillSwitch() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.policyLocked()
+	m.ks.reconcile(m.policyLocked())
 }
 
 func wipeSecrets(s *importer.Secrets) {

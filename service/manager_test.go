@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -17,6 +18,7 @@ import (
 	"github.com/wgtray/wgtray/platform"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
+	"github.com/wgtray/wgtray/tunnel"
 )
 
 // fakeEngine stands in for the tunnel package where a test is about the
@@ -142,7 +144,7 @@ func startHarness(t *testing.T, dir string) *harness {
 	if err := h.mgr.load(); err != nil {
 		t.Fatal(err)
 	}
-	ks.reconcile(h.mgr.policy())
+	h.mgr.reconcileKillSwitch()
 	l, err := platform.ListenIPC(h.socket)
 	if err != nil {
 		t.Fatal(err)
@@ -538,5 +540,46 @@ func TestDownCancelsAStartInProgress(t *testing.T) {
 	}
 	if err := <-upErr; !client.IsCode(err, api.CodeConflict) {
 		t.Errorf("the interrupted up answered %v, want a conflict", err)
+	}
+}
+
+func TestNameTakenByAnotherInterfaceIsNotMeantUpNorLetThroughByTheKillSwitch(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "wg0")
+	if _, err := c.SetKillSwitch(ctx, api.KillSwitchAlways, false); err != nil {
+		t.Fatal(err)
+	}
+	h.engine.fail = fmt.Errorf("bring up wg0: %w: an interface called wg0 already exists", tunnel.ErrNameTaken)
+	if _, err := c.Up(ctx, "wg0"); !client.IsCode(err, api.CodeTunnelFailed) {
+		t.Fatalf("up with the name taken: %v", err)
+	}
+	h.mgr.mu.Lock()
+	wantUp, policy := h.mgr.tunnels["wg0"].rec.WantUp, h.mgr.policyLocked()
+	h.mgr.mu.Unlock()
+	if wantUp {
+		t.Error("a tunnel whose name another interface has stays meant to be up")
+	}
+	if len(policy) != 0 {
+		t.Errorf("the kill switch lets the other interface through: %+v", policy)
+	}
+}
+
+func TestEditingAnUpTunnelTakesEffectAtTheNextUp(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "a")
+	if _, err := c.Up(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	edited := newConfig(t, "10.9.0.0/24")
+	edited.Interface.DNS = []netip.Addr{netip.MustParseAddr("10.66.0.1")}
+	h.mgr.mu.Lock()
+	edited.Interface.PrivateKey = h.mgr.tunnels["a"].full.Interface.PrivateKey
+	h.mgr.mu.Unlock()
+	if _, err := c.Update(ctx, "a", edited); err != nil {
+		t.Fatal(err)
+	}
+	h.mgr.mu.Lock()
+	policy := h.mgr.policyLocked()
+	h.mgr.mu.Unlock()
+	if len(policy) != 1 || len(policy[0].DNS) != 1 || policy[0].DNS[0] != netip.MustParseAddr("10.9.0.1") {
+		t.Errorf("the kill switch follows the edit before the tunnel runs it: %+v", policy)
 	}
 }

@@ -64,7 +64,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := mgr.load(); err != nil {
 		return err
 	}
-	ks.reconcile(mgr.policy())
+	mgr.reconcileKillSwitch()
 
 	l, err := platform.ListenIPC(opts.Socket)
 	if err != nil {
@@ -72,7 +72,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	srv := newServer(log, ring, mgr, ks, events)
 	stop := make(chan struct{})
-	go ks.follow(mgr.policy, endpointFollowInterval, stop)
+	go ks.follow(mgr.reconcileKillSwitch, endpointFollowInterval, stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
