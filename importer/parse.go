@@ -167,16 +167,37 @@ func (p *parser) parseLine(raw string) {
 		return
 	}
 	eq := strings.IndexByte(s, '=')
+	head := s
+	if eq >= 0 {
+		head = strings.TrimSpace(s[:eq])
+	}
+	word, rest := firstWord(s)
+	if f := anyField(word); f != nil && (eq < 0 || head != word) {
+		// "PrivateKey yAnz...=": the padding of the key is not the "=".
+		// The key has its line, so no "missing" error follows.
+		p.errs.add(p.line, f.name, noEquals(f, rest))
+		if !p.skip {
+			p.pos.set(p.section, len(p.cfg.Peers)-1, f.name, p.line)
+		}
+		return
+	}
+	if keyLike(head) {
+		p.errs.add(p.line, "", "this line looks like a key without a name; write it as "+
+			"\"PrivateKey = <key>\" under [Interface] or \"PublicKey = <key>\" under [Peer]")
+		return
+	}
 	if eq < 0 {
-		p.errs.add(p.line, "", fmt.Sprintf("the line %q has no \"=\"; each line is a [Section] or Key = Value", clip(s)))
+		p.errs.add(p.line, "", theLine(s)+" has no \"=\"; each line is a [Section] or Key = Value")
 		return
 	}
-	name := strings.TrimSpace(s[:eq])
+	if head == "" {
+		p.errs.add(p.line, "", theLine(s)+" has no key before \"=\"; write Key = Value")
+		return
+	}
+	// Only the first word names the key in a message: the rest of a line
+	// like "Private Key = ..." may be anything.
+	name := clip(word)
 	value := strings.TrimSpace(s[eq+1:])
-	if name == "" {
-		p.errs.add(p.line, "", fmt.Sprintf("the line %q has no key before \"=\"; write Key = Value", clip(s)))
-		return
-	}
 	if p.skip {
 		return
 	}
@@ -282,9 +303,73 @@ func (p *parser) parseHeader(s string) {
 	}
 }
 
-// clip shortens text quoted in an error message.
+// firstWord splits a line into its first word, which ends at a space, "="
+// or ":", and the rest after that separator.
+func firstWord(s string) (word, rest string) {
+	i := strings.IndexAny(s, " \t=:")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(strings.TrimLeft(s[i:], " \t:"))
+}
+
+// anyField is the key named word in any section, or nil.
+func anyField(word string) *field {
+	lower := strings.ToLower(word)
+	if f := interfaceFields[lower]; f != nil {
+		return f
+	}
+	return peerFields[lower]
+}
+
+// noEquals tells how to write the line of key f that lacks its "=".
+func noEquals(f *field, rest string) string {
+	value := "<value>"
+	switch {
+	case strings.HasSuffix(f.name, "Key"):
+		value = "<key>"
+	case rest != "" && !keyLike(rest):
+		value = clip(rest)
+	}
+	return fmt.Sprintf("there is no \"=\" after %s; write \"%s = %s\"", f.name, f.name, value)
+}
+
+// theLine names a line in a message, quoting it unless it may hold a key.
+func theLine(s string) string {
+	word, _ := firstWord(s)
+	if keyLike(s) || strings.EqualFold(word, "PrivateKey") || strings.EqualFold(word, "PresharedKey") {
+		return "the line"
+	}
+	return fmt.Sprintf("the line %q", clip(s))
+}
+
+// keyLike reports whether s may hold a key or most of one, which an error
+// message must not repeat: 40 base64 characters in a row (a hex key too),
+// or 24 mixing upper and lower case with digits, "+" or "/" as random
+// base64 does and words do not.
+func keyLike(s string) bool {
+	notBase64 := func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/')
+	}
+	for _, run := range strings.FieldsFunc(s, notBase64) {
+		if len(run) >= 40 || len(run) >= 24 && strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+			strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(run, "0123456789+/") {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenKey stands in a message for text that may be a key.
+const hiddenKey = "<hidden, it looks like a key>"
+
+// clip shortens text quoted in an error message and hides what may be a
+// key.
 func clip(s string) string {
 	const max = 40
+	if keyLike(s) {
+		return hiddenKey
+	}
 	if len(s) <= max {
 		return s
 	}

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// FuzzParse checks that no input panics and that every config Parse accepts
-// is valid and survives String and Parse unchanged, secrets split included.
+// FuzzParse checks that no input panics, that no error quotes what may be a
+// key, and that every config Parse accepts is valid and survives String and
+// Parse unchanged, secrets split included.
 func FuzzParse(f *testing.F) {
 	for _, dir := range []string{"good", "bad"} {
 		for _, file := range confFiles(f, dir) {
@@ -22,6 +23,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			if _, ok := err.(Errors); !ok {
 				t.Fatalf("error is %T, not Errors", err)
+			}
+			if keyLike(err.Error()) {
+				t.Fatalf("the error quotes what may be a key: %v", err)
 			}
 			return
 		}

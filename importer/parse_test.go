@@ -138,7 +138,10 @@ func TestParseRejectionsNameLineAndKey(t *testing.T) {
 		{"unknown-section.conf", 5, ""},
 		{"peer-without-public-key.conf", 9, "PublicKey"},
 		{"duplicate-peers.conf", 14, "PublicKey"},
-		{"line-without-equals.conf", 3, ""},
+		{"line-without-equals.conf", 3, "Address"},
+		{"private-key-without-equals.conf", 2, "PrivateKey"},
+		{"preshared-key-without-equals.conf", 8, "PresharedKey"},
+		{"bare-key.conf", 8, ""},
 		{"endpoint-without-port.conf", 8, "Endpoint"},
 		{"endpoint-ipv6-without-brackets.conf", 8, "Endpoint"},
 		{"binary-garbage.conf", 0, ""},
@@ -346,7 +349,8 @@ func TestParseRejectsEachBadValue(t *testing.T) {
 		{"save config", "SaveConfig = 1\n", "", 3, "SaveConfig", "true or false"},
 		{"empty value", "ListenPort =\n", "", 3, "ListenPort", "no value"},
 		{"no key", "= 5\n", "", 3, "", "no key"},
-		{"no equals", "MTU 1420\n", "", 3, "", "no \"=\""},
+		{"no equals", "MTU 1420\n", "", 3, "MTU", `no "=" after MTU; write "MTU = 1420"`},
+		{"no equals after a word", "Color blue\n", "", 3, "", `the line "Color blue" has no "="`},
 		{"unknown key", "Foo = bar\n", "", 3, "Foo", "unknown key in [Interface]"},
 		{"unknown peer key", "", "Foo = bar\n", 5, "Foo", "unknown key in [Peer]"},
 		{"peer key in interface", "Endpoint = 1.2.3.4:5\n", "", 3, "Endpoint", "belongs in a [Peer]"},
@@ -474,3 +478,49 @@ var (
 	tt0 = Error{File: "a", Line: 1, Msg: "m"}
 	tt1 = Error{File: "b", Key: "K", Msg: "n"}
 )
+
+// A key pasted into the wrong place must not come back in an error message,
+// where it ends up in logs, dialogs and bug reports.
+func TestParseErrorsNeverQuoteKeyMaterial(t *testing.T) {
+	priv := testPriv.String()
+	psk := peerPSK.String()
+	tests := []struct {
+		name, iface, peer string
+		key, msg          string
+	}{
+		{"private key without equals", "PrivateKey " + priv + "\n", "", "PrivateKey", `write "PrivateKey = <key>"`},
+		{"private key with colon", "privatekey: " + priv + "\n", "", "PrivateKey", `write "PrivateKey = <key>"`},
+		{"preshared key without equals", "", "PresharedKey " + psk + "\n", "PresharedKey", `write "PresharedKey = <key>"`},
+		{"preshared key without padding", "", "PresharedKey " + strings.TrimSuffix(psk, "=") + "\n", "PresharedKey", `write "PresharedKey = <key>"`},
+		{"bare key", priv + "\n", "", "", "looks like a key"},
+		{"bare key without padding", strings.TrimSuffix(priv, "=") + "\n", "", "", "looks like a key"},
+		{"bare key in peer", "", psk + "\n", "", "looks like a key"},
+		{"bare hex key", testPriv.Hex() + "\n", "", "", "looks like a key"},
+		{"key after an unknown word", "Secret " + priv + "\n", "", "", "looks like a key"},
+		{"key without a name", "= " + priv + "\n", "", "", "no key before"},
+		{"key as a value", "DNS = " + priv + "\n", "", "DNS", "neither an IP address"},
+		{"key as an endpoint", "", "Endpoint = " + psk + "\n", "Endpoint", "no port"},
+		{"key in a header", "[Peer] " + psk + "\n", "\x00", "", "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := confText(tt.iface, tt.peer)
+			_, err := Parse("x.conf", []byte(text))
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) != 1 {
+				t.Fatalf("Parse:\n%s\ngot %v, want one error", text, err)
+			}
+			e := errs[0]
+			if e.Line != 3 && e.Line != 5 || e.Key != tt.key || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got %v, want line 3 or 5, key %q, message with %q", e, tt.key, tt.msg)
+			}
+			for _, secret := range []string{priv, psk, testPriv.Hex()} {
+				for i := 0; i+8 <= len(secret); i++ {
+					if part := secret[i : i+8]; strings.Contains(e.Error(), part) {
+						t.Fatalf("the error quotes key material %q: %v", part, e)
+					}
+				}
+			}
+		})
+	}
+}
