@@ -9,6 +9,9 @@ const JoinOperators = "ask an administrator to run `sudo usermod -aG " + Operato
 // adminGroup: on Linux only root is admin.
 const adminGroup = ""
 
+// allowAdminGroup has nothing to open up: root reaches the socket anyway.
+func allowAdminGroup(string, string, bool) error { return nil }
+
 // peerCred reads SO_PEERCRED: the uid and primary gid of the process that
 // connected.
 func peerCred(fd int) (uint32, []uint32, error) {

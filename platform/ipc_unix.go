@@ -18,8 +18,9 @@ import (
 
 // ListenIPC listens on the unix socket path for the service. The socket's
 // directory is created root:wgtray 0750 when missing, the socket itself is
-// root:wgtray 0660, so only root and the operators reach it at all; a stale
-// socket left by a dead service is replaced, a live one is an error.
+// root:wgtray 0660, so only root and the operators (on macOS also the
+// admins, through ACL entries) reach it at all; a stale socket left by a
+// dead service is replaced, a live one is an error.
 func ListenIPC(path string) (net.Listener, error) {
 	gid := -1
 	if g, err := user.LookupGroup(OperatorGroup); err == nil {
@@ -29,7 +30,8 @@ func ListenIPC(path string) (net.Listener, error) {
 	_, err := os.Stat(dir)
 	// A directory of wgtray's own gets its mode and group on every start,
 	// so a group created after the first start takes effect.
-	if errors.Is(err, os.ErrNotExist) || filepath.Base(dir) == OperatorGroup {
+	ownDir := errors.Is(err, os.ErrNotExist) || filepath.Base(dir) == OperatorGroup
+	if ownDir {
 		mode := os.FileMode(0o750)
 		if gid < 0 {
 			mode = 0o700
@@ -65,6 +67,10 @@ func ListenIPC(path string) (net.Listener, error) {
 			l.Close()
 			return nil, fmt.Errorf("set socket mode: %w", err)
 		}
+	}
+	if err := allowAdminGroup(dir, path, ownDir); err != nil {
+		l.Close()
+		return nil, err
 	}
 	return l, nil
 }
