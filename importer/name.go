@@ -16,7 +16,7 @@ type NameError struct {
 }
 
 func (e *NameError) Error() string {
-	return fmt.Sprintf("the tunnel name %q %s; a name is 1 to %d letters, digits or _=+.- — try %q",
+	return fmt.Sprintf("the tunnel name %q %s; a name is 1 to %d letters, digits or _=+.-, not starting with . or - — try %q",
 		e.Name, e.Reason, MaxNameLen, e.Suggestion)
 }
 
@@ -44,7 +44,9 @@ func TunnelName(filename string) (string, error) {
 }
 
 // ValidateName checks a tunnel name: 1 to 15 characters of
-// [A-Za-z0-9_=+.-], as an interface name on every OS, and not a name
+// [A-Za-z0-9_=+.-], as an interface name on every OS, not starting with "."
+// (the store skips hidden files and takes ".NAME.*" for temporary ones) or
+// "-" (commands like resolvconf would read it as an option), and not a name
 // Windows reserves for devices. The error is a *NameError.
 func ValidateName(name string) error {
 	reason := ""
@@ -57,6 +59,8 @@ func ValidateName(name string) error {
 		reason = fmt.Sprintf("is %d characters long, more than %d", len(name), MaxNameLen)
 	case strings.IndexFunc(name, func(r rune) bool { return !nameChar(r) }) >= 0:
 		reason = "has characters other than letters, digits and _=+.-"
+	case name[0] == '.' || name[0] == '-':
+		reason = fmt.Sprintf("starts with %q", name[:1])
 	case reservedName(name):
 		reason = "is a device name Windows reserves"
 	default:
@@ -81,7 +85,7 @@ func reservedName(name string) bool {
 }
 
 // suggestName turns name into a valid one: runs of other characters become
-// one "_", then it is cut to 15 characters.
+// one "_", a leading "." or "-" goes, then it is cut to 15 characters.
 func suggestName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
@@ -91,7 +95,7 @@ func suggestName(name string) string {
 			b.WriteByte('_')
 		}
 	}
-	s := b.String()
+	s := strings.TrimLeft(b.String(), ".-")
 	if len(s) > MaxNameLen {
 		s = s[:MaxNameLen]
 	}

@@ -37,6 +37,13 @@ func TestTunnelNameRejectsUnusableNamesWithASuggestion(t *testing.T) {
 		{"LPT1.conf", "wgLPT1"},
 		{"!!!.conf", "wg0"},
 		{"vpn (1).conf", "vpn_1"},
+		{".hidden.conf", "hidden"},
+		{"-x.conf", "x"},
+		{"..wg0.conf", "wg0"},
+		{"-.-.conf", "wg0"},
+		{".con.conf", "wgcon"},
+		{"._office.conf", "_office"},
+		{"-sixteen-chars-xx.conf", "sixteen-chars-x"},
 	}
 	for _, tt := range tests {
 		name, err := TunnelName(tt.file)
@@ -54,13 +61,16 @@ func TestTunnelNameRejectsUnusableNamesWithASuggestion(t *testing.T) {
 	}
 }
 
+// A leading "." hides the tunnel from the store (dot-files are skipped) and
+// makes its recovery record look like a temporary file; a leading "-" turns
+// the name into an option of resolvconf and ip.
 func TestValidateName(t *testing.T) {
 	for _, ok := range []string{"wg0", "a", "A-Z_a=z+0.9", "123456789012345", "console"} {
 		if err := ValidateName(ok); err != nil {
 			t.Errorf("ValidateName(%q): %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "1234567890123456", "wg 0", "wg/0", "wg0\n", "NUL", "com9.x", "ünï"} {
+	for _, bad := range []string{"", ".", "..", "1234567890123456", "wg 0", "wg/0", "wg0\n", "NUL", "com9.x", "ünï", ".wg0", "-wg0", "-", ".x.json"} {
 		if err := ValidateName(bad); err == nil {
 			t.Errorf("ValidateName(%q) accepted it", bad)
 		}
