@@ -100,6 +100,11 @@ func (f *Firewall) Apply(p FirewallPolicy) error {
 // Active reports whether kill-switch rules are in force now.
 func (f *Firewall) Active() (bool, error) { return f.sys.active() }
 
+// Lift removes the kill switch's rules without recording it: the saved
+// policy stays for Restore. It is for removing wgtray from a machine, when
+// no service will ever lift the rules again.
+func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: KillSwitchOff}) }
+
 // Restore applies the policy Apply saved last; it is what runs at boot. With
 // nothing saved it does nothing. A saved policy that cannot be read blocks
 // everything (always, without LAN): failing closed is the point.

@@ -15,11 +15,12 @@ import (
 // runKillSwitch is `wgtrayd killswitch`: without arguments it prints the
 // setting and whether it blocks now; a mode and/or --allow-lan change it
 // (what is omitted keeps its value); --boot restores the last rules
-// without the service.
-var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-lan=true|false] [--json] | killswitch --boot",
+// without the service, --lift removes them without it.
+var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-lan=true|false] [--json] | killswitch --boot | killswitch --lift",
 	func(fs *flag.FlagSet) {
 		fs.Var(new(optionalBool), "allow-lan", "keep the local network (private, link-local, multicast) reachable while blocking")
 		fs.Bool("boot", false, "put the last kill-switch rules back without the service (the early boot unit runs this as root)")
+		fs.Bool("lift", false, "remove the kill-switch rules without the service, keeping the setting (package removal runs this as root)")
 		fs.Bool("json", false, "print JSON")
 	},
 	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error {
@@ -29,6 +30,16 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 				return usageError("--boot takes no other arguments")
 			}
 			return restoreKillSwitch(stdout)
+		}
+		if fs.Lookup("lift").Value.String() == "true" {
+			if fs.NArg() != 0 || allowLAN.set {
+				return usageError("--lift takes no other arguments")
+			}
+			if err := platform.NewFirewall().Lift(); err != nil {
+				return fmt.Errorf("remove the kill-switch rules (it needs root): %w", err)
+			}
+			fmt.Fprintln(stdout, "kill-switch rules removed; the setting stays for the service's next start")
+			return nil
 		}
 		if fs.NArg() > 1 {
 			return usageError("give one mode: off, auto or always")

@@ -21,8 +21,6 @@ fi
 # The kill switch's rules stay when the service stops, by design (fail
 # closed); without wgtray nothing would ever lift them again. The setting
 # stays in /var/lib/wgtray for a reinstall.
-if command -v nft >/dev/null; then
-	nft delete table inet wgtray 2>/dev/null || true
-else
-	echo "wgtray: nft is not installed, so the kill switch's rules (nftables table inet wgtray) stay until the next reboot."
+if ! /usr/bin/wgtrayd killswitch --lift >/dev/null 2>&1; then
+	echo "wgtray: could not remove the kill switch's rules; run: nft delete table inet wgtray"
 fi
