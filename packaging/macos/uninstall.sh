@@ -26,19 +26,16 @@ for user in $(who | awk '$2 == "console" { print $1 }'); do
 	launchctl bootout "gui/$(id -u "$user")/io.github.wgtray.tray" 2>/dev/null || true
 done
 rm -f /Library/LaunchDaemons/wgtrayd.plist /Library/LaunchAgents/io.github.wgtray.tray.plist
-# The kill switch's rules stay when the service stops (fail-closed): remove
-# them and give back its reference on pf, so pf runs only if someone else
-# wants it.
-state="/Library/Application Support/wgtray"
-pfctl -a com.apple/100.wgtray -F rules 2>/dev/null || true
-if [ -f "$state/pf.token" ]; then
-	pfctl -X "$(cat "$state/pf.token")" 2>/dev/null || true
-	rm -f "$state/pf.token"
+# The kill switch's rules stay when the service stops (fail-closed): lift
+# them, which also gives back its reference on pf, so pf runs only if
+# someone else wants it.
+if [ -x /usr/local/bin/wgtrayd ]; then
+	/usr/local/bin/wgtrayd killswitch --lift || true
 fi
 rm -f /usr/local/bin/wgtrayd /Library/Logs/wgtrayd.log
 rm -rf /var/run/wgtray
 rm -rf /Applications/wgtray.app
 if [ -n "$purge" ]; then
-	rm -rf "$state"
+	rm -rf "/Library/Application Support/wgtray"
 fi
 echo "wgtray is removed."
