@@ -195,29 +195,37 @@ func applyResolvConfFile(cfg DNSConfig, content []byte, log *slog.Logger) (DNS, 
 	}
 	if err != nil {
 		err = fmt.Errorf("set DNS of %s in %s: %w", cfg.Interface, resolvConf, err)
-		return nil, errors.Join(err, restoreDNS(rec, log), removeRecord(cfg.StateDir, cfg.Interface, dnsRecordKind))
+		return nil, errors.Join(err, restoreDNS(rec, cfg.StateDir, log), removeRecord(cfg.StateDir, cfg.Interface, dnsRecordKind))
 	}
 	return &fileDNS{rec: rec, stateDir: cfg.StateDir, log: log}, nil
 }
 
 func (d *fileDNS) Close() error {
-	if err := restoreDNS(d.rec, d.log); err != nil {
+	// Another tunnel may have handed this one its record of the original
+	// since (see handOver).
+	if data, err := os.ReadFile(recordPath(d.stateDir, d.rec.Interface, dnsRecordKind)); err == nil {
+		var rec dnsRecord
+		if json.Unmarshal(data, &rec) == nil {
+			d.rec = rec
+		}
+	}
+	if err := restoreDNS(d.rec, d.stateDir, d.log); err != nil {
 		return err
 	}
 	return removeRecord(d.stateDir, d.rec.Interface, dnsRecordKind)
 }
 
-func recoverDNS(data []byte, log *slog.Logger) error {
+func recoverDNS(data []byte, stateDir string, log *slog.Logger) error {
 	var rec dnsRecord
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return err
 	}
-	return restoreDNS(rec, log)
+	return restoreDNS(rec, stateDir, log)
 }
 
-func restoreDNS(rec dnsRecord, log *slog.Logger) error {
+func restoreDNS(rec dnsRecord, stateDir string, log *slog.Logger) error {
 	if rec.Resolvconf == "" {
-		return restoreResolvConf(rec, log)
+		return restoreResolvConf(rec, stateDir, log)
 	}
 	resolvconf, err := exec.LookPath("resolvconf")
 	if err != nil {
@@ -231,12 +239,17 @@ func restoreDNS(rec dnsRecord, log *slog.Logger) error {
 
 // restoreResolvConf puts back resolv.conf as it was, unless someone else
 // replaced wgtray's file in the meantime: then theirs is newer and stays.
-func restoreResolvConf(rec dnsRecord, log *slog.Logger) error {
+// When that someone is another tunnel, it took our file for the original:
+// it gets our record of the real one instead.
+func restoreResolvConf(rec dnsRecord, stateDir string, log *slog.Logger) error {
 	current, err := os.ReadFile(resolvConf)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("restore %s: %w", resolvConf, err)
 	}
 	if !bytes.Equal(current, rec.Wrote) {
+		if handed, err := handOver(rec, stateDir); handed || err != nil {
+			return err
+		}
 		if log != nil {
 			log.Warn("resolv.conf was changed by someone else while the tunnel was up; leaving it as it is", "interface", rec.Interface)
 		}
@@ -258,6 +271,36 @@ func restoreResolvConf(rec dnsRecord, log *slog.Logger) error {
 		return fmt.Errorf("restore %s: %w", resolvConf, err)
 	}
 	return nil
+}
+
+// handOver gives rec's record of the original resolv.conf to the tunnel
+// whose record took rec's file for the original, if there is one.
+func handOver(rec dnsRecord, stateDir string) (bool, error) {
+	entries, err := os.ReadDir(stateDir)
+	if err != nil {
+		return false, nil
+	}
+	suffix := "." + dnsRecordKind + ".json"
+	for _, e := range entries {
+		iface, ok := strings.CutSuffix(e.Name(), suffix)
+		if !ok || iface == rec.Interface || strings.HasPrefix(iface, ".") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(stateDir, e.Name()))
+		if err != nil {
+			continue
+		}
+		var next dnsRecord
+		if json.Unmarshal(data, &next) != nil || next.Resolvconf != "" || next.Missing || next.Symlink != "" || !bytes.Equal(next.Original, rec.Wrote) {
+			continue
+		}
+		next.Missing, next.Symlink, next.Original, next.Mode = rec.Missing, rec.Symlink, rec.Original, rec.Mode
+		if err := writeRecord(stateDir, next.Interface, dnsRecordKind, next); err != nil {
+			return false, fmt.Errorf("hand the original resolv.conf over to %s: %w", next.Interface, err)
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // replaceFile atomically replaces path (a symlink or nothing) with a file.

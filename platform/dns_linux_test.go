@@ -206,3 +206,69 @@ func runChild(t *testing.T, role, resolv string) {
 		t.Errorf("resolv.conf was changed: %q", got)
 	}
 }
+
+// TestResolvConfOfTwoTunnelsIsRestoredInEitherOrder: with two tunnels'
+// DNS in resolv.conf, the file ends as it was whichever goes down first,
+// and after a crash with both up.
+func TestResolvConfOfTwoTunnelsIsRestoredInEitherOrder(t *testing.T) {
+	const resolv = "nameserver 192.0.2.1\n"
+	if testnet.Role() == "two-tunnels" {
+		state := t.TempDir()
+		cfgA := DNSConfig{Interface: "wgta", Servers: []netip.Addr{netip.MustParseAddr("10.0.0.1")}, StateDir: state}
+		cfgB := DNSConfig{Interface: "wgtb", Servers: []netip.Addr{netip.MustParseAddr("10.0.0.2")}, StateDir: state}
+		expect := func(step, want string) {
+			t.Helper()
+			if got, _ := os.ReadFile(resolvConf); string(got) != want {
+				t.Errorf("%s: resolv.conf is %q, want %q", step, got, want)
+			}
+		}
+		both := func() (DNS, DNS) {
+			t.Helper()
+			a, err := ApplyDNS(cfgA, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := ApplyDNS(cfgB, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect("both up", string(resolvConfText(cfgB)))
+			return a, b
+		}
+		a, b := both()
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		expect("the first down", string(resolvConfText(cfgB)))
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		expect("the first down, then the second", resolv)
+
+		a, b = both()
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		expect("the second down", string(resolvConfText(cfgA)))
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		expect("the second down, then the first", resolv)
+
+		both()
+		if err := RecoverNetwork(state, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		expect("both recovered after a crash", resolv)
+		if entries, _ := os.ReadDir(state); len(entries) != 0 {
+			t.Errorf("records are left in the state directory: %v", entries)
+		}
+		return
+	}
+	ns := testnet.NewNamespace(t)
+	path := ns.WriteEtc(t, "resolv.conf", resolv)
+	ns.StartTest(t, "two-tunnels", nil).Stop(t)
+	if got, _ := os.ReadFile(path); string(got) != resolv {
+		t.Errorf("resolv.conf is %q after the test, want %q", got, resolv)
+	}
+}

@@ -41,7 +41,7 @@ func (r ruleRecord) rule() *netlink.Rule {
 func RecoverNetwork(stateDir string, log *slog.Logger) error {
 	return recoverRecords(stateDir, log, map[string]func([]byte) error{
 		networkRecordKind: recoverRules,
-		dnsRecordKind:     func(data []byte) error { return recoverDNS(data, log) },
+		dnsRecordKind:     func(data []byte) error { return recoverDNS(data, stateDir, log) },
 	})
 }
 
