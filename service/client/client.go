@@ -388,6 +388,11 @@ func readError(resp *http.Response) error {
 	return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 }
 
+// maxStreamLine bounds one line of a stream. An event carries a tunnel's
+// config, up to importer.MaxConfigSize and doubled by JSON escaping as the
+// service allows; a longer line would end every stream at that tunnel.
+const maxStreamLine = 2*importer.MaxConfigSize + 64<<10
+
 // streamLines reads an answer of one JSON object a line; unless the answer
 // ends by itself (finite), its end is an error: the stream was cut.
 func (c *Client) streamLines(ctx context.Context, path string, finite bool, fn func([]byte) error) error {
@@ -397,7 +402,7 @@ func (c *Client) streamLines(ctx context.Context, path string, finite bool, fn f
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 0, 64<<10), maxStreamLine)
 	for sc.Scan() {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
