@@ -1,49 +1,70 @@
 package importer
 
 import (
+	"encoding/hex"
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
-// UAPI renders the configuration in the form wireguard-go's IpcSet takes
-// (https://www.wireguard.com/xplatform/#configuration-protocol). It replaces
-// every peer and every peer's allowed IPs, so applying it to a running device
-// leaves exactly this configuration. endpoints holds the resolved address of
-// peers whose endpoint is a host name, by public key; an endpoint that is an
-// IP literal is used as it is, and a peer whose host name is missing from
-// endpoints gets no endpoint. The text holds the private key: never log it.
-func (c *Config) UAPI(endpoints map[Key]netip.AddrPort) string {
-	var b strings.Builder
-	line := func(key, value string) {
-		b.WriteString(key)
-		b.WriteByte('=')
-		b.WriteString(value)
-		b.WriteByte('\n')
+// UAPI renders the configuration in the form wireguard-go's
+// IpcSetOperation reads (https://www.wireguard.com/xplatform/#configuration-protocol).
+// It replaces every peer and every peer's allowed IPs, so applying it to a
+// running device leaves exactly this configuration. endpoints holds the
+// resolved address of peers whose endpoint is a host name, by public key;
+// an endpoint that is an IP literal is used as it is, and a peer whose host
+// name is missing from endpoints gets no endpoint.
+//
+// The text holds the private and preshared keys and is the only copy UAPI
+// leaves: never log it, and clear it once the device has it.
+func (c *Config) UAPI(endpoints map[Key]netip.AddrPort) []byte {
+	t := uapiText{b: make([]byte, 0, 256+256*len(c.Peers))}
+	var scratch [64]byte
+	defer clear(scratch[:])
+	key := func(name string, k Key) {
+		hex.Encode(scratch[:], k[:])
+		t.line(name, scratch[:])
 	}
-	line("private_key", c.Interface.PrivateKey.Hex())
+	number := func(name string, n uint64) { t.line(name, strconv.AppendUint(scratch[:0], n, 10)) }
+	key("private_key", c.Interface.PrivateKey)
 	if c.Interface.ListenPort != 0 {
-		line("listen_port", strconv.Itoa(int(c.Interface.ListenPort)))
+		number("listen_port", uint64(c.Interface.ListenPort))
 	}
 	if c.Interface.FwMark != 0 {
-		line("fwmark", strconv.FormatUint(uint64(c.Interface.FwMark), 10))
+		number("fwmark", uint64(c.Interface.FwMark))
 	}
-	line("replace_peers", "true")
+	t.line("replace_peers", []byte("true"))
 	for _, p := range c.Peers {
-		line("public_key", p.PublicKey.Hex())
+		key("public_key", p.PublicKey)
 		if !p.PresharedKey.IsZero() {
-			line("preshared_key", p.PresharedKey.Hex())
+			key("preshared_key", p.PresharedKey)
 		}
 		if ep, ok := p.resolvedEndpoint(endpoints); ok {
-			line("endpoint", ep.String())
+			t.line("endpoint", ep.AppendTo(scratch[:0]))
 		}
-		line("persistent_keepalive_interval", strconv.Itoa(int(p.PersistentKeepalive)))
-		line("replace_allowed_ips", "true")
+		number("persistent_keepalive_interval", uint64(p.PersistentKeepalive))
+		t.line("replace_allowed_ips", []byte("true"))
 		for _, prefix := range p.AllowedIPs {
-			line("allowed_ip", prefix.String())
+			t.line("allowed_ip", prefix.AppendTo(scratch[:0]))
 		}
 	}
-	return b.String()
+	return t.b
+}
+
+// uapiText is UAPI text being built. When it outgrows its array it clears
+// the old one, which holds the private key.
+type uapiText struct{ b []byte }
+
+func (t *uapiText) line(key string, value []byte) {
+	if n := len(t.b) + len(key) + len(value) + 2; n > cap(t.b) {
+		b := make([]byte, len(t.b), 2*n)
+		copy(b, t.b)
+		clear(t.b)
+		t.b = b
+	}
+	t.b = append(t.b, key...)
+	t.b = append(t.b, '=')
+	t.b = append(t.b, value...)
+	t.b = append(t.b, '\n')
 }
 
 func (p *Peer) resolvedEndpoint(endpoints map[Key]netip.AddrPort) (netip.AddrPort, bool) {

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"bytes"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -56,7 +58,7 @@ func TestUAPIConfiguresWireguardGoDevice(t *testing.T) {
 
 	dev := device.NewDevice(downTUN{tuntest.NewChannelTUN().TUN()}, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
 	t.Cleanup(dev.Close)
-	if err := dev.IpcSet(cfg.UAPI(endpoints)); err != nil {
+	if err := dev.IpcSetOperation(bytes.NewReader(cfg.UAPI(endpoints))); err != nil {
 		t.Fatalf("IpcSet rejected the UAPI text: %v", err)
 	}
 	got, err := dev.IpcGet()
@@ -103,7 +105,7 @@ func TestUAPIReplacesPeersAndAllowedIPs(t *testing.T) {
 		{PublicKey: kept, AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.3.0.0/16")}},
 	}}
 	for _, c := range []*Config{first, second} {
-		if err := dev.IpcSet(c.UAPI(nil)); err != nil {
+		if err := dev.IpcSetOperation(bytes.NewReader(c.UAPI(nil))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -118,5 +120,53 @@ func TestUAPIReplacesPeersAndAllowedIPs(t *testing.T) {
 	}
 	if !strings.Contains(got, "allowed_ip=10.3.0.0/16") {
 		t.Error("the second IpcSet's allowed IP is missing")
+	}
+}
+
+// A config bigger than UAPI's first guess makes the text grow: the result is
+// still whole, and every array left behind is cleared, so the text the
+// caller clears is the only copy of the keys.
+func TestUAPIGrowsWithoutLeavingKeysBehind(t *testing.T) {
+	cfg := &Config{Interface: Interface{PrivateKey: mustKey(t)}}
+	for i := range 20 {
+		p := Peer{PublicKey: mustKey(t).Public(), PresharedKey: mustKey(t)}
+		for j := range 40 {
+			p.AllowedIPs = append(p.AllowedIPs, netip.MustParsePrefix(fmt.Sprintf("fd00:%x:%x::/48", i, j)))
+		}
+		cfg.Peers = append(cfg.Peers, p)
+	}
+	var grown [][]byte
+	text := uapiText{b: make([]byte, 0, 16)}
+	for range 200 {
+		before := text.b
+		text.line("private_key", []byte(cfg.Interface.PrivateKey.Hex()))
+		if cap(text.b) != cap(before) {
+			grown = append(grown, before[:cap(before)])
+		}
+	}
+	if len(grown) == 0 {
+		t.Fatal("the text never grew")
+	}
+	for _, old := range grown {
+		if !bytes.Equal(old, make([]byte, len(old))) {
+			t.Fatal("an array the text outgrew still holds the key")
+		}
+	}
+
+	uapi := cfg.UAPI(nil)
+	if len(uapi) < 256+256*len(cfg.Peers) {
+		t.Fatalf("the text is %d bytes, too small to test its growth", len(uapi))
+	}
+	dev := device.NewDevice(downTUN{tuntest.NewChannelTUN().TUN()}, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
+	t.Cleanup(dev.Close)
+	if err := dev.IpcSetOperation(bytes.NewReader(uapi)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dev.IpcGet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(got, "allowed_ip="); n != 20*40 {
+		t.Errorf("the device has %d allowed IPs, want %d", n, 20*40)
 	}
 }

@@ -6,6 +6,7 @@
 package tunnel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -141,9 +142,13 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}
 	undo = append(undo, func() error { return unlinkUAPI(name) })
 
-	// The UAPI text holds the private key: it never goes to a log, and the
-	// device's own error for it does not quote it.
-	if err := t.dev.IpcSet(cfg.UAPI(endpoints)); err != nil {
+	// The UAPI text holds the private key: it never goes to a log, the
+	// device's own error for it does not quote it, and it is cleared once
+	// the device has it.
+	uapi := cfg.UAPI(endpoints)
+	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	clear(uapi)
+	if err != nil {
 		return nil, fmt.Errorf("bring up %s: configure WireGuard: %w", name, err)
 	}
 
