@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 const privateKeyWarning = "The exported file holds the private key of the tunnel. Anyone who has it can impersonate this computer: keep it safe and delete it when you no longer need it."
@@ -93,12 +94,12 @@ func (a *App) saveFile(suggested string, produce func(context.Context) ([]byte, 
 			return
 		}
 		a.async(func(ctx context.Context) error {
-			defer w.Close()
 			data, err := produce(ctx)
 			if err != nil {
+				w.Close()
 				return err
 			}
-			if _, err := w.Write(data); err != nil {
+			if err := writeExport(w, data); err != nil {
 				return fmt.Errorf("write %s: %w", w.URI().Name(), err)
 			}
 			return nil
@@ -113,6 +114,25 @@ func (a *App) saveFile(suggested string, produce func(context.Context) ([]byte, 
 	}, a.win)
 	d.SetFileName(suggested)
 	d.Show()
+}
+
+// writeExport writes an export, which holds private keys, and closes w.
+// The storage writer creates a local file as the umask allows (0644) and
+// keeps the mode of one that exists, so a local file is written anew,
+// readable by its owner only.
+func writeExport(w fyne.URIWriteCloser, data []byte) error {
+	u := w.URI()
+	if u.Scheme() != "file" {
+		_, err := w.Write(data)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return client.WriteSecretFile(u.Path(), data)
 }
 
 // removeTunnel deletes a tunnel and its keys after a confirmation.

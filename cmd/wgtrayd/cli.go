@@ -195,7 +195,7 @@ var exportCmd = simple("export", "export NAME [-o FILE]", func(fs *flag.FlagSet)
 			_, err := io.WriteString(stdout, cfg.String())
 			return err
 		}
-		if err := os.WriteFile(out, []byte(cfg.String()), 0o600); err != nil {
+		if err := client.WriteSecretFile(out, []byte(cfg.String())); err != nil {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 		fmt.Fprintf(stderr, "wrote %s; it holds the private key, keep it safe\n", out)

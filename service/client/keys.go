@@ -130,27 +130,7 @@ func (f fileStore) Set(tunnel, secret string) error {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return fmt.Errorf("create key directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(f.dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write key file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if _, err := tmp.WriteString(secret); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), f.path(tunnel)); err != nil {
+	if err := WriteSecretFile(f.path(tunnel), []byte(secret)); err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
 	return nil
