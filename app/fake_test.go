@@ -382,11 +382,16 @@ func (h *harness) waitFor(what string, cond func() bool) {
 
 // settle runs queued UI updates until none arrives for 50 ms.
 func (h *harness) settle() {
+	// A service that stays down keeps the queue busy with retries: settle
+	// for at most a second then.
+	enough := time.After(time.Second)
 	for {
 		select {
 		case f := <-h.queue:
 			f()
 		case <-time.After(50 * time.Millisecond):
+			return
+		case <-enough:
 			return
 		}
 	}
