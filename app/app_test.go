@@ -78,7 +78,7 @@ func TestImportOfOneTunnelSelectsItWithoutDialog(t *testing.T) {
 	}
 	test.AssertNotificationSent(t, fyne.NewNotification("Imported phone", "From "+qr+". Activate it from the window or the tray."), func() {
 		h.app.ImportPaths([]string{qr})
-		h.waitFor("the tunnel selected", func() bool { return h.app.selected == "phone" })
+		h.waitFor("the notification and the tunnel selected", func() bool { return h.fy.sent.Load() > 0 && h.app.selected == "phone" })
 	})
 	if top := h.app.Window().Canvas().Overlays().Top(); top != nil {
 		t.Errorf("a dialog shows: %q", h.overlayTexts())

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,6 +317,7 @@ type harness struct {
 	svc   *fakeService
 	tray  *fakeTray
 	app   *App
+	fy    *notifyingApp
 	queue chan func()
 	now   time.Time
 	mu    sync.Mutex
@@ -325,8 +327,8 @@ var epoch = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T, svc *fakeService) *harness {
 	t.Helper()
-	fy := test.NewTempApp(t)
-	h := &harness{t: t, svc: svc, tray: &fakeTray{}, queue: make(chan func(), 4096), now: epoch}
+	fy := &notifyingApp{App: test.NewTempApp(t)}
+	h := &harness{t: t, svc: svc, tray: &fakeTray{}, queue: make(chan func(), 4096), now: epoch, fy: fy}
 	h.app = New(fy, svc, Options{
 		Tray:       h.tray,
 		Do:         func(f func()) { h.queue <- f },
@@ -351,6 +353,18 @@ func newHarness(t *testing.T, svc *fakeService) *harness {
 		}
 	})
 	return h
+}
+
+// notifyingApp counts the notifications the app sends, so a test can wait
+// for one; test.AssertNotificationSent still sees them.
+type notifyingApp struct {
+	fyne.App
+	sent atomic.Int32
+}
+
+func (a *notifyingApp) SendNotification(n *fyne.Notification) {
+	a.sent.Add(1)
+	a.App.SendNotification(n)
 }
 
 func (h *harness) clock() time.Time {

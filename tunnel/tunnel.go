@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.zx2c4.com/wireguard/conn"
@@ -300,9 +301,11 @@ func (t *Tunnel) Close() error {
 			errs = append(errs, t.dns.Close())
 		}
 		errs = append(errs, t.network.Close())
-		// The UAPI listener's Close races with its own inotify watcher
-		// over a pipe; "already closed" from it is harmless.
-		if err := t.uapi.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		// The UAPI listener's Close wakes its own inotify watcher over a
+		// pipe, which the watcher closed already if it saw the socket
+		// file change (a concurrent `wg show` unlinks sockets it cannot
+		// reach): "already closed" and "broken pipe" are harmless.
+		if err := t.uapi.Close(); err != nil && !errors.Is(err, os.ErrClosed) && !errors.Is(err, syscall.EPIPE) {
 			errs = append(errs, fmt.Errorf("close the UAPI socket: %w", err))
 		}
 		t.dev.Close()
