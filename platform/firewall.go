@@ -249,6 +249,11 @@ type FirewallRule struct {
 	// Mark is the socket mark of an outbound packet. Backends without marks
 	// match the service's own sockets instead (its application identity).
 	Mark uint32
+	// Service matches outbound packets of the service's own sockets only:
+	// on Linux and macOS sockets of root, which the service runs as; on
+	// Windows the service's application identity. Other users' programs
+	// cannot use what such a rule allows.
+	Service bool
 	// Established matches packets of connections already allowed
 	// (connection tracking: established or related).
 	Established bool
@@ -365,7 +370,7 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 		}
 		for _, e := range t.Endpoints {
 			remote := netip.PrefixFrom(e.Addr().Unmap(), e.Addr().Unmap().BitLen())
-			add(FirewallRule{Hook: HookOutbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
+			add(FirewallRule{Hook: HookOutbound, Why: "endpoint of " + t.Interface, Service: true, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
 			add(FirewallRule{Hook: HookInbound, Why: "endpoint of " + t.Interface, Protocol: ProtoUDP, Remote: remote, RemotePort: e.Port(), Action: Accept})
 		}
 	}

@@ -133,6 +133,9 @@ func nftExprs(r FirewallRule) []expr.Any {
 		binary.NativeEndian.PutUint32(mark, r.Mark)
 		match(&expr.Meta{Key: expr.MetaKeyMARK, Register: 1}, mark)
 	}
+	if r.Service {
+		match(&expr.Meta{Key: expr.MetaKeySKUID, Register: 1}, make([]byte, 4)) // uid 0
+	}
 	if r.Established {
 		es = append(es,
 			&expr.Ct{Key: expr.CtKeySTATE, Register: 1},

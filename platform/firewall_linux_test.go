@@ -172,6 +172,31 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	}
 }
 
+func TestKillSwitchLetsOnlyTheServiceReachTheEndpoint(t *testing.T) {
+	testnet.RequireRoot(t)
+	n := newStandInNetwork(t)
+	fw := namespaceFirewall(t, n.client)
+	endpoint := net.JoinHostPort(internetHost, "51999")
+	n.far.ServeUDPEcho(t, endpoint)
+	n.breakTunnelRouting(t) // the encrypted UDP leaves by the physical link
+	const root, nobody = 0, 65534
+	if !n.client.UDPEchoed(t, endpoint, nobody) {
+		t.Fatal("without the kill switch, another user's UDP to the endpoint does not get through: the test cannot see a leak")
+	}
+
+	p := n.policy(KillSwitchAuto, false)
+	p.Tunnels[0].Endpoints = []netip.AddrPort{netip.MustParseAddrPort(endpoint)}
+	if err := fw.Apply(p); err != nil {
+		t.Fatal(err)
+	}
+	if !n.client.UDPEchoed(t, endpoint, root) {
+		t.Error("the service (root) cannot reach its endpoint")
+	}
+	if n.client.UDPEchoed(t, endpoint, nobody) {
+		t.Error("another user's program reaches the endpoint around the tunnel")
+	}
+}
+
 func TestKillSwitchFailsFastWithAnErrorInsteadOfATimeout(t *testing.T) {
 	testnet.RequireRoot(t)
 	n := newStandInNetwork(t)

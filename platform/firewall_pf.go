@@ -96,6 +96,9 @@ func pfRule(r FirewallRule) string {
 	if r.ICMPv6Type != 0 {
 		w = append(w, "icmp6-type", fmt.Sprint(r.ICMPv6Type))
 	}
+	if r.Service {
+		w = append(w, "user", "root")
+	}
 	if r.Action == Accept && (r.Protocol == 0 || r.Protocol == ProtoTCP) {
 		// pf keeps state only from a TCP SYN unless told otherwise; a
 		// connection whose state the kill switch flushed must be able to

@@ -21,7 +21,7 @@ func TestPFAnchorKeepsTheRuleOrderWithQuickRules(t *testing.T) {
 	}}}
 	want := `pass out quick on lo0 all flags any label "loopback"
 pass in quick on lo0 all flags any label "loopback"
-pass out quick inet proto udp from any to 198.51.100.7 port 51820 label "endpoint of utun4"
+pass out quick inet proto udp from any to 198.51.100.7 port 51820 user root label "endpoint of utun4"
 pass in quick inet proto udp from 198.51.100.7 port 51820 to any label "endpoint of utun4"
 pass out quick inet proto udp from any port 68 to any port 67 label "DHCPv4"
 pass in quick inet proto udp from any port 67 to any port 68 label "DHCPv4"

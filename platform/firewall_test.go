@@ -11,6 +11,7 @@ type packet struct {
 	hook        FirewallHook
 	iface       string // "lo" is loopback
 	mark        uint32
+	service     bool // sent by one of the service's own sockets
 	established bool
 	reply       bool // in the reply direction of its connection
 	proto       uint8
@@ -34,6 +35,7 @@ func (r FirewallRule) matches(p packet) bool {
 		r.Loopback && p.iface != "lo",
 		r.Interface != "" && r.Interface != p.iface,
 		r.Mark != 0 && r.Mark != p.mark,
+		r.Service && !p.service,
 		r.Established && !p.established,
 		r.Reply && !p.reply,
 		r.IPFamily() != 0 && r.IPFamily() != p.family(),
@@ -102,6 +104,7 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 	out := func(iface string, proto uint8, remote string, port uint16) packet {
 		return packet{hook: HookOutbound, iface: iface, proto: proto, remote: netip.MustParseAddr(remote), remotePort: port}
 	}
+	fromService := func(p packet) packet { p.service = true; return p }
 	internet := "203.0.113.9"
 	lanHost := "192.168.7.20"
 	for _, tc := range []struct {
@@ -116,11 +119,13 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"ping to the internet", false, out("eth0", 1, internet, 0), Reject},
 		{"anything through the tunnel", false, out("wgt0", ProtoTCP, internet, 443), Accept},
 		{"IPv6 through the tunnel", false, out("wgt0", ProtoUDP, "2001:db8:9::9", 443), Accept},
-		{"encrypted UDP to the endpoint", false, out("eth0", ProtoUDP, tunnelEndpoint.Addr().String(), tunnelEndpoint.Port()), Accept},
+		{"encrypted UDP to the endpoint", false, fromService(out("eth0", ProtoUDP, tunnelEndpoint.Addr().String(), tunnelEndpoint.Port())), Accept},
+		{"another program's UDP to the endpoint", false, out("eth0", ProtoUDP, tunnelEndpoint.Addr().String(), tunnelEndpoint.Port()), Reject},
 		{"other UDP to the endpoint's address", false, out("eth0", ProtoUDP, tunnelEndpoint.Addr().String(), 9), Reject},
 		{"marked UDP to a roamed endpoint", false, packet{hook: HookOutbound, iface: "eth0", mark: 0xca6c, proto: ProtoUDP, remote: netip.MustParseAddr("192.0.2.1"), remotePort: 4500}, Accept},
 		{"marked TCP", false, packet{hook: HookOutbound, iface: "eth0", mark: 0xca6c, proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, Reject},
-		{"split tunnel endpoint on the DNS port", false, out("eth0", ProtoUDP, "2001:db8:5::1", 53), Accept},
+		{"split tunnel endpoint on the DNS port", false, fromService(out("eth0", ProtoUDP, "2001:db8:5::1", 53)), Accept},
+		{"another program's DNS to the split tunnel endpoint", false, out("eth0", ProtoUDP, "2001:db8:5::1", 53), Reject},
 		{"DNS to the tunnel's resolver through the tunnel", false, out("wgt0", ProtoUDP, tunnelDNS.String(), 53), Accept},
 		{"DNS over TLS to the tunnel's IPv6 resolver", false, out("wgt0", ProtoTCP, tunnelDNS6.String(), 853), Accept},
 		{"DNS to the tunnel's resolver around the tunnel", false, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Reject},

@@ -130,7 +130,7 @@ func wfpFiltersOf(rules []FirewallRule) []wfpFilter {
 		if r.Interface != "" {
 			cs = append(cs, wfpCondition{Field: wfpInterface, Interface: r.Interface})
 		}
-		if r.Mark != 0 {
+		if r.Mark != 0 || r.Service {
 			cs = append(cs, wfpCondition{Field: wfpServiceApp})
 		}
 		if r.Protocol != 0 {

@@ -73,7 +73,7 @@ accept/v6 block "blocked by the kill switch"
 	text := wfpText(fs)
 	for _, line := range []string{
 		`connect/v4 permit loopback "loopback"`,
-		`connect/v4 permit protocol=17 remote=198.51.100.7/32 remote-port=51820 "endpoint of office"`,
+		`connect/v4 permit app=service protocol=17 remote=198.51.100.7/32 remote-port=51820 "endpoint of office"`,
 		`accept/v4 permit protocol=17 remote=198.51.100.7/32 remote-port=51820 "endpoint of office"`,
 		`connect/v6 permit interface=office "tunnel"`,
 		`accept/v4 permit interface=office "tunnel"`,

@@ -108,6 +108,65 @@ func (ns *Namespace) ServeDNS(t testing.TB, resolver string, answer netip.Addr) 
 	go answerDNS(pc, answer)
 }
 
+// ServeUDPEcho runs, in the namespace, a UDP listener on addr (host:port)
+// that sends every datagram back. t.Cleanup stops it.
+func (ns *Namespace) ServeUDPEcho(t testing.TB, addr string) {
+	t.Helper()
+	var pc net.PacketConn
+	err := ns.Do(t, func() error {
+		var err error
+		pc, err = net.ListenPacket("udp", addr)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("serve UDP echo in %s: %v", ns.Name, err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+}
+
+// UDPEchoed reports whether a datagram to addr (host:port), sent from the
+// namespace by a socket that belongs to user uid, comes back from
+// ServeUDPEcho. The socket's owner is what firewall rules on the sending
+// user (nftables' skuid) see; only the probe's own thread takes the uid.
+func (ns *Namespace) UDPEchoed(t testing.TB, addr string, uid int) bool {
+	t.Helper()
+	return ns.Do(t, func() error {
+		// Do's thread ends with f, so its file-system uid, which new
+		// sockets are owned by, need not be set back.
+		if err := unix.Setfsuid(uid); err != nil {
+			return err
+		}
+		c, err := net.Dial("udp", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(ProbeTimeout))
+		if _, err := c.Write([]byte("echo")); err != nil {
+			return err
+		}
+		buf := make([]byte, 16)
+		n, err := c.Read(buf)
+		if err != nil {
+			return err
+		}
+		if string(buf[:n]) != "echo" {
+			return errors.New("not the echo")
+		}
+		return nil
+	}) == nil
+}
+
 // anyAnswer is what Serve's resolvers answer.
 var anyAnswer = netip.MustParseAddr("192.0.2.1")
 
