@@ -85,6 +85,25 @@ func TestImportOfOneTunnelSelectsItWithoutDialog(t *testing.T) {
 	}
 }
 
+func TestImportOfOneTunnelWithScriptsSaysTheyWillNotRun(t *testing.T) {
+	h := newHarness(t, newFakeService())
+	h.ready()
+	c := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	c.Interface.PostUp = []string{"iptables -A FORWARD -i %i -j ACCEPT"}
+	conf := filepath.Join(t.TempDir(), "server.conf")
+	if err := os.WriteFile(conf, []byte(c.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.app.ImportPaths([]string{conf})
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported") })
+	got := h.overlayTexts()
+	for _, want := range []string{"Imported 1 of 1 tunnels.", "✓ " + conf + " → server", "PostUp kept but not run"} {
+		if !contains(got, want) {
+			t.Errorf("summary lacks %q: %q", want, got)
+		}
+	}
+}
+
 func TestImportReportsNameTakenByExistingTunnel(t *testing.T) {
 	svc := newFakeService()
 	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)

@@ -31,13 +31,18 @@ type source struct {
 type outcome struct {
 	source, name string
 	err          error
+	notApplied   []string // what the imported config asks for that wgtray does not do
 }
 
 func (o outcome) String() string {
 	if o.err != nil {
 		return "✗ " + o.source + ": " + o.err.Error()
 	}
-	return "✓ " + o.source + " → " + o.name
+	s := "✓ " + o.source + " → " + o.name
+	for _, note := range o.notApplied {
+		s += "\n    " + note
+	}
+	return s
 }
 
 // importDialog lets the user pick a .conf, .zip or QR image.
@@ -150,6 +155,7 @@ func (a *App) importSources(srcs []source) {
 			o := outcome{source: r.Source, name: r.Name, err: r.Err}
 			if r.Err == nil {
 				_, o.err = a.svc.Import(ctx, r.Name, r.Config)
+				o.notApplied = r.Config.NotApplied()
 			}
 			outcomes = append(outcomes, o)
 			a.opts.Do(func() {
@@ -165,8 +171,8 @@ func (a *App) importSources(srcs []source) {
 }
 
 // showImportSummary selects the first imported tunnel. One tunnel imported
-// without a problem needs no dialog, a notification says so; anything else
-// gets a summary with a line per tunnel.
+// without a problem or a note needs no dialog, a notification says so;
+// anything else gets a summary with a line per tunnel.
 func (a *App) showImportSummary(outcomes []outcome) {
 	ok := 0
 	lines := make([]string, len(outcomes))
@@ -180,7 +186,7 @@ func (a *App) showImportSummary(outcomes []outcome) {
 		lines[i] = o.String()
 	}
 	a.refresh()
-	if ok == 1 && len(outcomes) == 1 {
+	if ok == 1 && len(outcomes) == 1 && len(outcomes[0].notApplied) == 0 {
 		a.notify("Imported "+outcomes[0].name, "From "+outcomes[0].source+". Activate it from the window or the tray.")
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"filippo.io/edwards25519"
 )
@@ -37,6 +38,38 @@ type Interface struct {
 	PreDown    []string
 	PostDown   []string
 	SaveConfig bool
+}
+
+// hook is one kind of wg-quick script with its commands, in file order.
+type hook struct {
+	key      string
+	commands []string
+}
+
+// hooks are the interface's scripts in the order wg-quick runs them.
+func (i *Interface) hooks() []hook {
+	return []hook{{"PreUp", i.PreUp}, {"PostUp", i.PostUp}, {"PreDown", i.PreDown}, {"PostDown", i.PostDown}}
+}
+
+// NotApplied lists, a sentence each, what the config asks for that wgtray
+// keeps but does not do; nil when there is nothing. Clients show it at
+// import, the service logs it when the tunnel comes up. Scripts are not
+// run because the service would run them as root for whoever imported the
+// tunnel.
+func (c *Config) NotApplied() []string {
+	var notes, scripts []string
+	for _, h := range c.Interface.hooks() {
+		if len(h.commands) > 0 {
+			scripts = append(scripts, h.key)
+		}
+	}
+	if len(scripts) > 0 {
+		notes = append(notes, strings.Join(scripts, ", ")+" kept but not run: wgtray runs no scripts, as they would run as root")
+	}
+	if c.Interface.SaveConfig {
+		notes = append(notes, "SaveConfig kept but without effect: wgtray stores the tunnel itself")
+	}
+	return notes
 }
 
 // Peer is one [Peer] section.

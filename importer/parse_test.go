@@ -524,3 +524,20 @@ func TestParseErrorsNeverQuoteKeyMaterial(t *testing.T) {
 		})
 	}
 }
+
+func TestNotAppliedNamesScriptsAndSaveConfig(t *testing.T) {
+	for file, want := range map[string][]string{
+		"good/server-postup-nat.conf": {"PreUp, PostUp, PreDown, PostDown kept but not run: wgtray runs no scripts, as they would run as root"},
+		"good/table-off-split.conf":   {"PostUp, PreDown kept but not run: wgtray runs no scripts, as they would run as root"},
+		"good/table-fwmark-mtu.conf":  {"SaveConfig kept but without effect: wgtray stores the tunnel itself"},
+		"good/mullvad-se-sto.conf":    nil,
+	} {
+		c, err := confParseFile(t, filepath.Join("testdata", "conf", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.NotApplied(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: NotApplied() = %q, want %q", file, got, want)
+		}
+	}
+}

@@ -137,13 +137,10 @@ func validate(c *Config, pos *positions, redacted bool, errs *errorList) {
 	if iface.Table.Off && iface.Table.ID != 0 {
 		errs.add(pos.line(-1, "Table"), "Table", "Table is both off and a table number; choose one")
 	}
-	for _, h := range []struct {
-		name  string
-		hooks []string
-	}{{"PreUp", iface.PreUp}, {"PostUp", iface.PostUp}, {"PreDown", iface.PreDown}, {"PostDown", iface.PostDown}} {
-		for _, cmd := range h.hooks {
-			if msg := checkHook(h.name, cmd); msg != "" {
-				errs.add(pos.line(-1, h.name), h.name, msg)
+	for _, h := range iface.hooks() {
+		for _, cmd := range h.commands {
+			if msg := checkHook(h.key, cmd); msg != "" {
+				errs.add(pos.line(-1, h.key), h.key, msg)
 			}
 		}
 	}

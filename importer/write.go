@@ -44,10 +44,11 @@ func (c *Config) text(hide bool) string {
 	if i.Table != (Table{}) {
 		w.line("Table", i.Table.String())
 	}
-	w.hooks("PreUp", i.PreUp)
-	w.hooks("PostUp", i.PostUp)
-	w.hooks("PreDown", i.PreDown)
-	w.hooks("PostDown", i.PostDown)
+	for _, h := range i.hooks() {
+		for _, c := range h.commands {
+			w.line(h.key, c)
+		}
+	}
 	if i.SaveConfig {
 		w.line("SaveConfig", "true")
 	}
@@ -107,8 +108,3 @@ func (w writer) prefixes(key string, ps []netip.Prefix) {
 	w.b.WriteByte('\n')
 }
 
-func (w writer) hooks(key string, cmds []string) {
-	for _, c := range cmds {
-		w.line(key, c)
-	}
-}

@@ -410,6 +410,9 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	}
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())
+	for _, note := range t.cfg.NotApplied() {
+		m.log.Warn(note, "tunnel", name)
+	}
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())
 	return t.view(caller), nil

@@ -240,6 +240,28 @@ func TestUpSendsKeysAndDownWipesThem(t *testing.T) {
 	}
 }
 
+func TestUpLogsTheScriptsItDoesNotRun(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	c := testClient(t, h)
+	ctx := ctxFor(t)
+	cfg := newConfig(t, "10.9.0.0/24")
+	cfg.Interface.PostUp = []string{"iptables -A FORWARD -i %i -j ACCEPT"}
+	if _, err := c.Import(ctx, "server", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Up(ctx, "server"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := h.ring.snapshot(false)
+	found := false
+	for _, e := range entries {
+		found = found || (e.Level == "WARN" && e.Attrs["tunnel"] == "server" && strings.Contains(e.Message, "PostUp kept but not run"))
+	}
+	if !found {
+		t.Errorf("no warning that PostUp is not run in the log: %+v", entries)
+	}
+}
+
 func TestStateFilesArePrivateAndHoldNoSecrets(t *testing.T) {
 	h := startHarness(t, t.TempDir())
 	c := testClient(t, h)

@@ -84,6 +84,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 				title = "unnamed tunnel (import it with --name NAME)"
 			}
 			fmt.Fprintf(stdout, "# %s from %s\n%s\n", title, r.Source, r.Config.RedactedString())
+			printNotApplied(stderr, r)
 		}
 		return status
 	}
@@ -178,4 +179,11 @@ func printError(w io.Writer, r importer.Result, alone bool) {
 		msg += ", or give one with --name NAME"
 	}
 	fmt.Fprintf(w, "%s: %s\n", r.Source, msg)
+}
+
+// printNotApplied warns of what the config asks for that wgtray does not do.
+func printNotApplied(w io.Writer, r importer.Result) {
+	for _, note := range r.Config.NotApplied() {
+		fmt.Fprintf(w, "wgtrayd import: %s: %s\n", r.Source, note)
+	}
 }

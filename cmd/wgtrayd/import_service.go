@@ -31,6 +31,7 @@ func importIntoService(results []importer.Result, stdout, stderr io.Writer) int 
 			continue
 		}
 		fmt.Fprintf(stdout, "imported %s as %s; bring it up with `wgtrayd up %s`\n", r.Source, r.Name, r.Name)
+		printNotApplied(stderr, r)
 	}
 	return status
 }

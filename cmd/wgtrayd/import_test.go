@@ -43,8 +43,10 @@ func runCLI(t *testing.T, in string, args ...string) (code int, stdout, stderr s
 func TestImportCheckPrintsEachTunnelWithSecretsHidden(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "", "import", "--check",
 		testdata+"qr/office.conf", testdata+"qr/wg0.png", testdata+"qr/wg0-photo.jpg")
-	if code != 0 || stderr != "wgtrayd import: 3 of 3 tunnels are valid\n" {
-		t.Fatalf("exit %d, stderr %q; want 0 and a summary", code, stderr)
+	wantErr := "wgtrayd import: 3 of 3 tunnels are valid\n" +
+		"wgtrayd import: " + testdata + "qr/office.conf: PostUp, PreDown kept but not run: wgtray runs no scripts, as they would run as root\n"
+	if code != 0 || stderr != wantErr {
+		t.Fatalf("exit %d, stderr %q; want 0 and %q", code, stderr, wantErr)
 	}
 	for _, header := range []string{
 		"# tunnel office from " + testdata + "qr/office.conf\n[Interface]\nPrivateKey = (hidden)\n",
@@ -61,6 +63,15 @@ func TestImportCheckPrintsEachTunnelWithSecretsHidden(t *testing.T) {
 		if strings.Contains(stdout, secret) {
 			t.Errorf("output shows the secret %s", secret)
 		}
+	}
+}
+
+func TestImportCheckWarnsOfScriptsThatWillNotRun(t *testing.T) {
+	file := testdata + "conf/good/table-off-split.conf"
+	code, _, stderr := runCLI(t, "", "import", "--check", file)
+	want := "wgtrayd import: " + file + ": PostUp, PreDown kept but not run: wgtray runs no scripts, as they would run as root\n"
+	if code != 0 || stderr != want {
+		t.Errorf("exit %d, stderr %q; want 0 and %q", code, stderr, want)
 	}
 }
 
