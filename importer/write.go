@@ -107,4 +107,3 @@ func (w writer) prefixes(key string, ps []netip.Prefix) {
 	}
 	w.b.WriteByte('\n')
 }
-
