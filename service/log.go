@@ -117,6 +117,13 @@ func (r *ringLog) add(e api.LogEntry) {
 	}
 }
 
+// nextSeq is the sequence number the next entry will get.
+func (r *ringLog) nextSeq() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.next
+}
+
 // snapshot returns the stored entries, oldest first, and with follow a
 // channel of the entries that come after them.
 func (r *ringLog) snapshot(follow bool) ([]api.LogEntry, chan api.LogEntry) {

@@ -91,6 +91,10 @@ type managed struct {
 	// cancelStart aborts a start in progress, so that down does not wait
 	// for endpoints that do not resolve.
 	cancelStart context.CancelFunc
+	// logFrom is the sequence number of the first log entry that can be
+	// about this tunnel: older entries with its name are about a removed
+	// tunnel of the same name, perhaps another user's.
+	logFrom uint64
 }
 
 func newManager(log *slog.Logger, ring *ringLog, st *store, eng engine, events *broker, ks *killSwitch) *manager {
@@ -151,7 +155,8 @@ func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
 
 // logVisible tells which log entries caller may read: every one for an
 // admin; for an operator those of the service as a whole and of their own
-// tunnels, since the others' name endpoints and keys.
+// tunnels, since the others' name endpoints and keys. An entry about a
+// removed tunnel stays hidden from the next owner of the name.
 func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
 	if caller.Admin {
 		return func(api.LogEntry) bool { return true }
@@ -164,7 +169,7 @@ func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		t, ok := m.tunnels[name]
-		return ok && t.rec.OwnerUID == caller.UID
+		return ok && t.rec.OwnerUID == caller.UID && e.Seq >= t.logFrom
 	}
 }
 
@@ -247,7 +252,7 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
 	}
-	t := &managed{rec: r, cfg: cfg, state: api.StateDown}
+	t := &managed{rec: r, cfg: cfg, state: api.StateDown, logFrom: m.ring.nextSeq()}
 	m.tunnels[req.Name] = t
 	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
 	m.publish(t)

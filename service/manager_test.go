@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -496,6 +497,39 @@ func TestLogRedactsSecrets(t *testing.T) {
 	}
 	if entries[0].Attrs["peer"] != k.Public().String() || entries[0].Attrs["tunnel"] != "a" {
 		t.Errorf("redaction hides what is not secret: %+v", entries[0].Attrs)
+	}
+}
+
+func TestLogOfARemovedTunnelStaysHiddenFromTheNextOwnerOfItsName(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	alice := platform.Peer{UID: "1000", Operator: true}
+	bob := platform.Peer{UID: "1001", Operator: true}
+	importAs := func(who platform.Peer) {
+		t.Helper()
+		cfg := newConfig(t, "10.9.0.0/24")
+		req := api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+		if _, err := h.mgr.create(who, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	importAs(alice)
+	h.mgr.log.Info("alice's endpoint changed", "tunnel", "office")
+	if err := h.mgr.remove(alice, "office"); err != nil {
+		t.Fatal(err)
+	}
+	importAs(bob)
+	h.mgr.log.Info("bob's endpoint changed", "tunnel", "office")
+
+	entries, _ := h.ring.snapshot(false)
+	var seen []string
+	visible := h.mgr.logVisible(bob)
+	for _, e := range entries {
+		if e.Attrs["tunnel"] == "office" && visible(e) {
+			seen = append(seen, e.Message)
+		}
+	}
+	if want := []string{"tunnel imported", "bob's endpoint changed"}; !slices.Equal(seen, want) {
+		t.Errorf("bob sees %q of office's log, want %q", seen, want)
 	}
 }
 
