@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/wgtray/wgtray/internal/testbuild"
 )
 
 // The tests here run the real wgtray binary on a desktop of their own: an
@@ -32,17 +34,11 @@ func binaries(t testing.TB) (gui, daemon string) {
 		if buildErr != nil {
 			return
 		}
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = "/usr/local/go/bin/go"
-		}
-		for _, b := range []struct{ out, pkg, cgo string }{
-			{"wgtray", ".", "1"},
-			{"wgtrayd", "./cmd/wgtrayd", "0"},
+		for _, b := range []struct{ out, pkg string }{
+			{"wgtray", testbuild.GUI},
+			{"wgtrayd", testbuild.Daemon},
 		} {
-			cmd := exec.Command(goBin, "build", "-o", filepath.Join(binDir, b.out), b.pkg)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
-			if out, err := cmd.CombinedOutput(); err != nil {
+			if out, err := testbuild.Command(b.pkg, filepath.Join(binDir, b.out)).CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
 				return
 			}

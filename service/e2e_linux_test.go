@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/internal/testbuild"
 	"github.com/wgtray/wgtray/internal/testnet"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
@@ -52,14 +53,8 @@ func wgtrayd(t testing.TB) string {
 		if buildErr = os.Chmod(dir, 0o755); buildErr != nil {
 			return
 		}
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = "/usr/local/go/bin/go"
-		}
 		builtBin = filepath.Join(dir, "wgtrayd")
-		cmd := exec.Command(goBin, "build", "-o", builtBin, "github.com/wgtray/wgtray/cmd/wgtrayd")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := testbuild.Command(testbuild.Daemon, builtBin).CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build wgtrayd: %v\n%s", err, out)
 		}
 	})

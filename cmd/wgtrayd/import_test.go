@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wgtray/wgtray/internal/testbuild"
 )
 
 const testdata = "../../importer/testdata/"
@@ -165,9 +167,7 @@ func TestImportNeedsAFile(t *testing.T) {
 // a config and a QR image piped into `wgtrayd import --check -`.
 func TestImportCheckBinaryReadsAPipe(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "wgtrayd")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // as make build does, sharing its cache
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := testbuild.Command(testbuild.Daemon, bin).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for _, tc := range []struct {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/internal/testbuild"
 	"github.com/wgtray/wgtray/internal/testnet"
 	"github.com/wgtray/wgtray/platform"
 	"github.com/wgtray/wgtray/service/api"
@@ -99,11 +100,7 @@ func startWgtrayd(t *testing.T, ns *testnet.Namespace) *wgtraydUnderTest {
 	t.Helper()
 	dir := t.TempDir()
 	w := &wgtraydUnderTest{bin: filepath.Join(dir, "wgtrayd"), state: filepath.Join(dir, "state"), socket: filepath.Join(dir, "wgtray.sock"), ns: ns}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the end-to-end test builds wgtrayd and needs the go command on PATH: %v", err)
-	}
-	if out, err := exec.Command(gobin, "build", "-o", w.bin, ".").CombinedOutput(); err != nil {
+	if out, err := testbuild.Command(testbuild.Daemon, w.bin).CombinedOutput(); err != nil {
 		t.Fatalf("build wgtrayd: %v\n%s", err, out)
 	}
 	w.client = client.New(w.socket, client.FileKeyStore(filepath.Join(dir, "keys")))
