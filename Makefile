@@ -80,9 +80,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-# The service for every OS and architecture, without cgo, and vetted there.
+# The service for Windows and macOS, without cgo, and vetted there.
 cross-daemon:
-	@for target in windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64; do \
+	@for target in windows/amd64 windows/arm64 darwin/amd64 darwin/arm64; do \
 		os=$${target%/*}; arch=$${target#*/}; \
 		echo "build and vet wgtrayd for $$os/$$arch"; \
 		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/wgtrayd || exit 1; \
@@ -90,6 +90,7 @@ cross-daemon:
 	done
 
 cross: deps cross-daemon
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/wgtrayd
 	mkdir -p $(BIN)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags '$(LDFLAGS) -H windowsgui' -o $(BIN)/wgtray.exe .
 

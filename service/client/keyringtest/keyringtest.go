@@ -22,7 +22,13 @@ func Start(t testing.TB, user, home string) string {
 	busFile := filepath.Join(home, "dbus-address")
 	script := "echo | gnome-keyring-daemon --unlock --components=secrets >/dev/null; " +
 		"echo \"$DBUS_SESSION_BUS_ADDRESS\" > " + busFile + ".tmp && mv " + busFile + ".tmp " + busFile + "; exec sleep 900"
-	args := []string{"env", "HOME=" + home, "XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
+	// The session's directories are all in home: a runtime or cache
+	// directory inherited from the caller (sudo from a desktop, a CI cache)
+	// belongs to someone else, and gnome-keyring would fail to start there.
+	args := []string{"env", "-u", "XDG_RUNTIME_DIR", "HOME=" + home,
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
 		"dbus-run-session", "--", "sh", "-c", script}
 	if user != "" {
 		args = append([]string{"runuser", "-u", user, "--"}, args...)
