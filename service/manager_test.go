@@ -128,6 +128,19 @@ type harness struct {
 
 func startHarness(t *testing.T, dir string) *harness {
 	t.Helper()
+	h := newHarness(t, dir)
+	l, err := platform.ListenIPC(h.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.done <- h.srv.serve(l) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// newHarness is a harness whose server does not listen yet.
+func newHarness(t testing.TB, dir string) *harness {
+	t.Helper()
 	h := &harness{dir: dir, socket: filepath.Join(dir, "run", "wgtray.sock"), engine: &fakeEngine{}, fw: &fakeFirewall{}, done: make(chan error, 1)}
 	h.ring = newRingLog(nil)
 	log := h.ring.logger()
@@ -146,13 +159,7 @@ func startHarness(t *testing.T, dir string) *harness {
 		t.Fatal(err)
 	}
 	h.mgr.reconcileKillSwitch()
-	l, err := platform.ListenIPC(h.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.srv = newServer(log, h.ring, h.mgr, ks, events)
-	go func() { h.done <- h.srv.serve(l) }()
-	t.Cleanup(h.stop)
 	return h
 }
 

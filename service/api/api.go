@@ -111,7 +111,10 @@ func (s Secret) MarshalText() ([]byte, error) {
 
 // UnmarshalText decodes base64.
 func (s *Secret) UnmarshalText(b []byte) error {
-	var buf [33]byte
+	var buf [33]byte // what 44 characters can decode to
+	if len(b) != base64.StdEncoding.EncodedLen(len(s)) {
+		return fmt.Errorf("a key is 44 characters of base64 for 32 bytes")
+	}
 	n, err := base64.StdEncoding.Decode(buf[:], b)
 	if err != nil || n != len(s) {
 		clear(buf[:])
