@@ -51,6 +51,14 @@ type livePeer struct {
 // startTimeout bounds bringing one tunnel up (resolving endpoints included).
 const startTimeout = 45 * time.Second
 
+// What one user may store: enough for a provider's bundle of every server
+// (hundreds of tunnels), too little to fill the disk the state directory is
+// on. The service runs as root, its callers do not.
+const (
+	maxTunnelsPerOwner     = 2048
+	maxConfigBytesPerOwner = 64 << 20
+)
+
 // waitingForKeys is the reason of a tunnel that should be up after a
 // restart of the service.
 const waitingForKeys = "waiting for keys: the service restarted; the tunnel comes back when its owner's app or `wgtrayd up` sends the keys again"
@@ -249,6 +257,9 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	if _, ok := m.tunnels[req.Name]; ok {
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already; remove it first or import under another name (--name)", req.Name)
 	}
+	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
+		return api.Tunnel{}, err
+	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
 	}
@@ -257,6 +268,26 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
 	m.publish(t)
 	return t.view(caller), nil
+}
+
+// quotaLocked refuses a config of size bytes, new or replacing the tunnel
+// named replacing, that would take owner past maxTunnelsPerOwner or
+// maxConfigBytesPerOwner. Must hold m.mu.
+func (m *manager) quotaLocked(owner string, size int, replacing string) error {
+	n, total := 0, size
+	for name, t := range m.tunnels {
+		if t.rec.OwnerUID == owner && name != replacing {
+			n++
+			total += len(t.rec.Config)
+		}
+	}
+	switch {
+	case n >= maxTunnelsPerOwner:
+		return errorf(http.StatusConflict, api.CodeQuota, "you have %d tunnels, the most one user may keep; remove some first", n)
+	case total > maxConfigBytesPerOwner:
+		return errorf(http.StatusConflict, api.CodeQuota, "your tunnels' configs would take %d MiB, more than the %d MiB one user may keep; remove some first", total>>20, maxConfigBytesPerOwner>>20)
+	}
+	return nil
 }
 
 // lookup finds a tunnel the caller may change.
@@ -303,6 +334,9 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	defer m.mu.Unlock()
 	r := t.rec
 	r.PublicKey, r.Config = pub.String(), cfg.String()
+	if err := m.quotaLocked(r.OwnerUID, len(r.Config), name); err != nil {
+		return api.Tunnel{}, err
+	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}

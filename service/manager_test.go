@@ -540,6 +540,50 @@ func TestLogOfARemovedTunnelStaysHiddenFromTheNextOwnerOfItsName(t *testing.T) {
 	}
 }
 
+func TestOneUserCannotStoreMoreThanTheQuota(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	alice := platform.Peer{UID: "1000", Operator: true}
+	bob := platform.Peer{UID: "1001", Operator: true}
+	createAs := func(who platform.Peer, name string) error {
+		cfg := newConfig(t, "10.9.0.0/24")
+		_, err := h.mgr.create(who, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()})
+		return err
+	}
+	wantQuota := func(what string, err error) {
+		t.Helper()
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.code != api.CodeQuota {
+			t.Errorf("%s: %v, want a quota error", what, err)
+		}
+	}
+	// Stand-ins for alice's tunnels, in memory only.
+	fill := func(n int, config string) {
+		h.mgr.mu.Lock()
+		defer h.mgr.mu.Unlock()
+		clear(h.mgr.tunnels)
+		for i := range n {
+			name := fmt.Sprintf("a%d", i)
+			h.mgr.tunnels[name] = &managed{rec: record{Name: name, OwnerUID: alice.UID, Config: config}}
+		}
+	}
+
+	fill(maxTunnelsPerOwner, "")
+	wantQuota("alice's tunnel past the count", createAs(alice, "more"))
+	if err := createAs(bob, "bobs"); err != nil {
+		t.Errorf("bob is held to alice's quota: %v", err)
+	}
+
+	big := strings.Repeat("#", 1<<20)
+	fill(maxConfigBytesPerOwner>>20, big)
+	wantQuota("alice's tunnel past the bytes", createAs(alice, "more"))
+	h.mgr.mu.Lock()
+	err := h.mgr.quotaLocked(alice.UID, len(big), "a0")
+	h.mgr.mu.Unlock()
+	if err != nil {
+		t.Errorf("replacing a tunnel with one of the same size: %v", err)
+	}
+}
+
 func TestLogRingKeepsTheNewestEntries(t *testing.T) {
 	r := newRingLog(nil)
 	log := r.logger()

@@ -250,6 +250,7 @@ const (
 	CodeConflict         = "conflict" // overlapping addresses or routes, or a busy tunnel
 	CodeKeyMismatch      = "key_mismatch"
 	CodeTooLarge         = "too_large"
+	CodeQuota            = "quota" // the caller keeps as many tunnels as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
 	CodeInternal         = "internal"
