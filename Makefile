@@ -90,7 +90,7 @@ cross-daemon:
 	done
 
 cross: deps cross-daemon
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/wgtrayd
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/wgtrayd
 	mkdir -p $(BIN)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags '$(LDFLAGS) -H windowsgui' -o $(BIN)/wgtray.exe .
 

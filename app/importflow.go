@@ -154,8 +154,9 @@ func (a *App) importSources(srcs []source) {
 		for i, r := range results {
 			o := outcome{source: r.Source, name: r.Name, err: r.Err}
 			if r.Err == nil {
-				_, o.err = a.svc.Import(ctx, r.Name, r.Config)
-				o.notApplied = r.Config.NotApplied()
+				if _, o.err = a.svc.Import(ctx, r.Name, r.Config); o.err == nil {
+					o.notApplied = r.Config.NotApplied()
+				}
 			}
 			outcomes = append(outcomes, o)
 			a.opts.Do(func() {

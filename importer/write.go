@@ -45,8 +45,8 @@ func (c *Config) text(hide bool) string {
 		w.line("Table", i.Table.String())
 	}
 	for _, h := range i.hooks() {
-		for _, c := range h.commands {
-			w.line(h.key, c)
+		for _, cmd := range h.commands {
+			w.line(h.key, cmd)
 		}
 	}
 	if i.SaveConfig {

@@ -250,9 +250,10 @@ type FirewallRule struct {
 	// match the service's own sockets instead (its application identity).
 	Mark uint32
 	// Service matches outbound packets of the service's own sockets only:
-	// on Linux and macOS sockets of root, which the service runs as; on
-	// Windows the service's application identity. Other users' programs
-	// cannot use what such a rule allows.
+	// on Linux and macOS sockets opened by root, which the service runs
+	// as; on Windows sockets of the service's executable running as the
+	// service's user. Programs of other users cannot use what such a rule
+	// allows.
 	Service bool
 	// Established matches packets of connections already allowed
 	// (connection tracking: established or related).

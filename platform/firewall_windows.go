@@ -87,6 +87,9 @@ func applyWFP(p FirewallPolicy) (map[string]uint64, error) {
 		}
 		defer free()
 		values.app = app
+		if values.user, err = serviceUser(); err != nil {
+			return nil, err
+		}
 	}
 	err = e.transaction(func() error {
 		if err := e.deleteFilters(); err != nil {

@@ -53,7 +53,7 @@ type wfpField uint8
 const (
 	wfpLoopback   wfpField = iota + 1 // FWPM_CONDITION_FLAGS has IS_LOOPBACK
 	wfpInterface                      // FWPM_CONDITION_IP_LOCAL_INTERFACE
-	wfpServiceApp                     // FWPM_CONDITION_ALE_APP_ID of the service
+	wfpServiceApp                     // FWPM_CONDITION_ALE_APP_ID and _ALE_USER_ID of the service
 	wfpProtocol                       // FWPM_CONDITION_IP_PROTOCOL
 	wfpRemoteAddr                     // FWPM_CONDITION_IP_REMOTE_ADDRESS
 	wfpRemotePort                     // FWPM_CONDITION_IP_REMOTE_PORT

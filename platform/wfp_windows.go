@@ -61,13 +61,14 @@ const (
 
 // FWP_DATA_TYPE.
 const (
-	fwpUint8        = 1
-	fwpUint16       = 2
-	fwpUint32       = 3
-	fwpUint64       = 4
-	fwpByteBlobType = 12
-	fwpV4AddrMask   = 0x100
-	fwpV6AddrMask   = 0x101
+	fwpUint8                  = 1
+	fwpUint16                 = 2
+	fwpUint32                 = 3
+	fwpUint64                 = 4
+	fwpByteBlobType           = 12
+	fwpSecurityDescriptorType = 14
+	fwpV4AddrMask             = 0x100
+	fwpV6AddrMask             = 0x101
 )
 
 type fwpmDisplayData0 struct {
@@ -164,6 +165,7 @@ var (
 	fwpmConditionFlags            = windows.GUID{Data1: 0x632ce23b, Data2: 0x5167, Data3: 0x435c, Data4: [8]byte{0x86, 0xd7, 0xe9, 0x03, 0x68, 0x4a, 0xa8, 0x0c}}
 	fwpmConditionIPLocalInterface = windows.GUID{Data1: 0x4cd62a49, Data2: 0x59c3, Data3: 0x4969, Data4: [8]byte{0xb7, 0xf3, 0xbd, 0xa5, 0xd3, 0x28, 0x90, 0xa4}}
 	fwpmConditionALEAppID         = windows.GUID{Data1: 0xd78e1e87, Data2: 0x8644, Data3: 0x4ea5, Data4: [8]byte{0x94, 0x37, 0xd8, 0x09, 0xec, 0xef, 0xc9, 0x71}}
+	fwpmConditionALEUserID        = windows.GUID{Data1: 0xaf043a0a, Data2: 0xb34d, Data3: 0x4f86, Data4: [8]byte{0x97, 0x9c, 0xc9, 0x03, 0x71, 0xaf, 0x6e, 0x66}}
 	fwpmConditionIPProtocol       = windows.GUID{Data1: 0x3971ef2b, Data2: 0x623e, Data3: 0x4f9a, Data4: [8]byte{0x8c, 0xb1, 0x6e, 0x79, 0xb8, 0x06, 0xb9, 0xa7}}
 	fwpmConditionIPRemoteAddress  = windows.GUID{Data1: 0xb235ae9a, Data2: 0x1d64, Data3: 0x49b8, Data4: [8]byte{0xa4, 0x4c, 0x5f, 0xf3, 0xd9, 0x09, 0x50, 0x45}}
 	fwpmConditionIPRemotePort     = windows.GUID{Data1: 0xc35a604d, Data2: 0xd22b, Data3: 0x4e1a, Data4: [8]byte{0x91, 0xb4, 0x68, 0xf6, 0x74, 0xee, 0x67, 0x4b}}
@@ -325,9 +327,26 @@ func appID() (blob *fwpByteBlob, free func(), err error) {
 	return blob, func() { procFwpmFreeMemory0.Call(uintptr(unsafe.Pointer(&blob))) }, nil
 }
 
+// serviceUser is a security descriptor that grants FWP_ACTRL_MATCH_FILTER
+// to the user this process runs as (LocalSystem for the service), for the
+// conditions on the service's own traffic: another user who runs a copy of
+// the executable does not match them.
+func serviceUser() (*fwpByteBlob, error) {
+	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return nil, fmt.Errorf("kill switch: the service's user: %w", err)
+	}
+	sd, err := windows.SecurityDescriptorFromString("D:(A;;0x1;;;" + tu.User.Sid.String() + ")")
+	if err != nil {
+		return nil, fmt.Errorf("kill switch: security descriptor of the service's user: %w", err)
+	}
+	return &fwpByteBlob{size: sd.Length(), data: (*byte)(unsafe.Pointer(sd))}, nil
+}
+
 // wfpValues resolves what a filter's conditions refer to.
 type wfpValues struct {
 	app  *fwpByteBlob                // the service's application identity
+	user *fwpByteBlob                // a security descriptor of the service's user
 	luid func(string) (uint64, bool) // looks an interface up by name
 }
 
@@ -357,6 +376,8 @@ func (e *wfpEngine) addFilter(i int, f wfpFilter, weight uint64, v *wfpValues) (
 		case wfpServiceApp:
 			fc.fieldKey = fwpmConditionALEAppID
 			fc.value = fwpValue0{typ: fwpByteBlobType, value: uintptr(unsafe.Pointer(v.app))}
+			conds = append(conds, fwpmFilterCondition0{fieldKey: fwpmConditionALEUserID, matchType: fwpMatchEqual,
+				value: fwpValue0{typ: fwpSecurityDescriptorType, value: uintptr(unsafe.Pointer(v.user))}})
 		case wfpProtocol:
 			fc.fieldKey = fwpmConditionIPProtocol
 			fc.value = fwpValue0{typ: fwpUint8, value: uintptr(c.Protocol)}

@@ -272,7 +272,8 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 
 // quotaLocked refuses a config of size bytes, new or replacing the tunnel
 // named replacing, that would take owner past maxTunnelsPerOwner or
-// maxConfigBytesPerOwner. Must hold m.mu.
+// maxConfigBytesPerOwner. A replacement that does not grow always passes,
+// so a user over the limits can still shrink a tunnel. Must hold m.mu.
 func (m *manager) quotaLocked(owner string, size int, replacing string) error {
 	n, total := 0, size
 	for name, t := range m.tunnels {
@@ -281,11 +282,16 @@ func (m *manager) quotaLocked(owner string, size int, replacing string) error {
 			total += len(t.rec.Config)
 		}
 	}
+	grows := true
+	if t, ok := m.tunnels[replacing]; ok {
+		grows = size > len(t.rec.Config)
+	}
 	switch {
-	case n >= maxTunnelsPerOwner:
+	case replacing == "" && n >= maxTunnelsPerOwner:
 		return errorf(http.StatusConflict, api.CodeQuota, "you have %d tunnels, the most one user may keep; remove some first", n)
-	case total > maxConfigBytesPerOwner:
-		return errorf(http.StatusConflict, api.CodeQuota, "your tunnels' configs would take %d MiB, more than the %d MiB one user may keep; remove some first", total>>20, maxConfigBytesPerOwner>>20)
+	case grows && total > maxConfigBytesPerOwner:
+		return errorf(http.StatusConflict, api.CodeQuota, "your tunnels' configs would take %d KiB, more than the %d KiB one user may keep; remove some first",
+			(total+1023)>>10, maxConfigBytesPerOwner>>10)
 	}
 	return nil
 }
@@ -450,7 +456,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())
 	for _, note := range t.cfg.NotApplied() {
-		m.log.Warn(note, "tunnel", name)
+		m.log.Warn("config not applied", "tunnel", name, "what", note)
 	}
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())

@@ -263,7 +263,7 @@ func TestUpLogsTheScriptsItDoesNotRun(t *testing.T) {
 	entries, _ := h.ring.snapshot(false)
 	found := false
 	for _, e := range entries {
-		found = found || (e.Level == "WARN" && e.Attrs["tunnel"] == "server" && strings.Contains(e.Message, "PostUp kept but not run"))
+		found = found || (e.Level == "WARN" && e.Attrs["tunnel"] == "server" && strings.Contains(e.Attrs["what"], "PostUp kept but not run"))
 	}
 	if !found {
 		t.Errorf("no warning that PostUp is not run in the log: %+v", entries)
@@ -577,10 +577,14 @@ func TestOneUserCannotStoreMoreThanTheQuota(t *testing.T) {
 	fill(maxConfigBytesPerOwner>>20, big)
 	wantQuota("alice's tunnel past the bytes", createAs(alice, "more"))
 	h.mgr.mu.Lock()
-	err := h.mgr.quotaLocked(alice.UID, len(big), "a0")
-	h.mgr.mu.Unlock()
-	if err != nil {
+	defer h.mgr.mu.Unlock()
+	if err := h.mgr.quotaLocked(alice.UID, len(big), "a0"); err != nil {
 		t.Errorf("replacing a tunnel with one of the same size: %v", err)
+	}
+	wantQuota("replacing a tunnel with a bigger one past the bytes", h.mgr.quotaLocked(alice.UID, len(big)+1, "a0"))
+	h.mgr.tunnels["a-last"] = &managed{rec: record{Name: "a-last", OwnerUID: alice.UID, Config: big}}
+	if err := h.mgr.quotaLocked(alice.UID, 10, "a0"); err != nil {
+		t.Errorf("shrinking a tunnel of a user over the quota: %v", err)
 	}
 }
 

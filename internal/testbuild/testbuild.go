@@ -15,17 +15,14 @@ const (
 	Daemon = "github.com/wgtray/wgtray/cmd/wgtrayd"
 )
 
-// Command is `go build` of pkg (GUI or Daemon) into the file out.
+// Command is `go build` of pkg (GUI or Daemon) into the file out, with the
+// go command on PATH.
 func Command(pkg, out string) *exec.Cmd {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = "/usr/local/go/bin/go"
-	}
 	cgo := "0"
 	if pkg == GUI {
 		cgo = "1"
 	}
-	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -136,15 +137,18 @@ func (ns *Namespace) ServeUDPEcho(t testing.TB, addr string) {
 
 // UDPEchoed reports whether a datagram to addr (host:port), sent from the
 // namespace by a socket that belongs to user uid, comes back from
-// ServeUDPEcho. The socket's owner is what firewall rules on the sending
-// user (nftables' skuid) see; only the probe's own thread takes the uid.
+// ServeUDPEcho; why not goes to the test log. The socket's owner is what
+// firewall rules on the sending user (nftables' skuid) see; only the
+// probe's own thread takes the uid.
 func (ns *Namespace) UDPEchoed(t testing.TB, addr string, uid int) bool {
 	t.Helper()
-	return ns.Do(t, func() error {
+	err := ns.Do(t, func() error {
 		// Do's thread ends with f, so its file-system uid, which new
-		// sockets are owned by, need not be set back.
-		if err := unix.Setfsuid(uid); err != nil {
-			return err
+		// sockets are owned by, need not be set back. setfsuid reports
+		// no error: asking again tells whether it took.
+		unix.SetfsuidRetUid(uid)
+		if now, _ := unix.SetfsuidRetUid(uid); now != uid {
+			return fmt.Errorf("cannot take file-system uid %d", uid)
 		}
 		c, err := net.Dial("udp", addr)
 		if err != nil {
@@ -164,7 +168,11 @@ func (ns *Namespace) UDPEchoed(t testing.TB, addr string, uid int) bool {
 			return errors.New("not the echo")
 		}
 		return nil
-	}) == nil
+	})
+	if err != nil {
+		t.Logf("UDP to %s as uid %d from %s: %v", addr, uid, ns.Name, err)
+	}
+	return err == nil
 }
 
 // anyAnswer is what Serve's resolvers answer.

@@ -28,7 +28,7 @@ package api
 
 import (
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"net/netip"
 	"time"
 
@@ -109,16 +109,18 @@ func (s Secret) MarshalText() ([]byte, error) {
 	return out, nil
 }
 
+var errSecretForm = errors.New("a key is 44 characters of base64 for 32 bytes, as `wg genkey` prints it")
+
 // UnmarshalText decodes base64.
 func (s *Secret) UnmarshalText(b []byte) error {
 	var buf [33]byte // what 44 characters can decode to
 	if len(b) != base64.StdEncoding.EncodedLen(len(s)) {
-		return fmt.Errorf("a key is 44 characters of base64 for 32 bytes")
+		return errSecretForm
 	}
 	n, err := base64.StdEncoding.Decode(buf[:], b)
 	if err != nil || n != len(s) {
 		clear(buf[:])
-		return fmt.Errorf("a key is 44 characters of base64 for 32 bytes")
+		return errSecretForm
 	}
 	copy(s[:], buf[:n])
 	clear(buf[:])
@@ -250,7 +252,7 @@ const (
 	CodeConflict         = "conflict" // overlapping addresses or routes, or a busy tunnel
 	CodeKeyMismatch      = "key_mismatch"
 	CodeTooLarge         = "too_large"
-	CodeQuota            = "quota" // the caller keeps as many tunnels as one user may
+	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
 	CodeInternal         = "internal"
