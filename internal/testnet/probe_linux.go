@@ -52,30 +52,15 @@ func (ns *Namespace) Do(t testing.TB, f func() error) error {
 func (ns *Namespace) Serve(t testing.TB, resolvers ...string) {
 	t.Helper()
 	var ln net.Listener
-	var pcs []net.PacketConn
 	err := ns.Do(t, func() error {
 		var err error
-		if ln, err = net.Listen("tcp", ":"+ServicePort); err != nil {
-			return err
-		}
-		for _, r := range resolvers {
-			pc, err := net.ListenPacket("udp", net.JoinHostPort(r, "53"))
-			if err != nil {
-				return err
-			}
-			pcs = append(pcs, pc)
-		}
-		return nil
+		ln, err = net.Listen("tcp", ":"+ServicePort)
+		return err
 	})
 	if err != nil {
 		t.Fatalf("serve in %s: %v", ns.Name, err)
 	}
-	t.Cleanup(func() {
-		ln.Close()
-		for _, pc := range pcs {
-			pc.Close()
-		}
-	})
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -86,8 +71,8 @@ func (ns *Namespace) Serve(t testing.TB, resolvers ...string) {
 			c.Close()
 		}
 	}()
-	for _, pc := range pcs {
-		go answerDNS(pc, anyAnswer)
+	for _, r := range resolvers {
+		ns.ServeDNS(t, r, anyAnswer)
 	}
 }
 
@@ -96,22 +81,25 @@ func (ns *Namespace) Serve(t testing.TB, resolvers ...string) {
 // t.Cleanup stops it.
 func (ns *Namespace) ServeDNS(t testing.TB, resolver string, answer netip.Addr) {
 	t.Helper()
-	var pc net.PacketConn
-	err := ns.Do(t, func() error {
-		var err error
-		pc, err = net.ListenPacket("udp", net.JoinHostPort(resolver, "53"))
-		return err
+	ns.serveUDP(t, net.JoinHostPort(resolver, "53"), func(query []byte) []byte {
+		if len(query) < 12 {
+			return nil
+		}
+		return dnsAnswer(query, answer)
 	})
-	if err != nil {
-		t.Fatalf("serve DNS in %s: %v", ns.Name, err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go answerDNS(pc, answer)
 }
 
 // ServeUDPEcho runs, in the namespace, a UDP listener on addr (host:port)
 // that sends every datagram back. t.Cleanup stops it.
 func (ns *Namespace) ServeUDPEcho(t testing.TB, addr string) {
+	t.Helper()
+	ns.serveUDP(t, addr, func(datagram []byte) []byte { return datagram })
+}
+
+// serveUDP listens on addr (host:port) in the namespace and sends back to
+// each datagram what reply makes of it (nothing for nil), until t.Cleanup
+// closes the socket.
+func (ns *Namespace) serveUDP(t testing.TB, addr string, reply func([]byte) []byte) {
 	t.Helper()
 	var pc net.PacketConn
 	err := ns.Do(t, func() error {
@@ -120,7 +108,7 @@ func (ns *Namespace) ServeUDPEcho(t testing.TB, addr string) {
 		return err
 	})
 	if err != nil {
-		t.Fatalf("serve UDP echo in %s: %v", ns.Name, err)
+		t.Fatalf("serve UDP on %s in %s: %v", addr, ns.Name, err)
 	}
 	t.Cleanup(func() { pc.Close() })
 	go func() {
@@ -130,7 +118,9 @@ func (ns *Namespace) ServeUDPEcho(t testing.TB, addr string) {
 			if err != nil {
 				return
 			}
-			pc.WriteTo(buf[:n], from)
+			if r := reply(buf[:n]); r != nil {
+				pc.WriteTo(r, from)
+			}
 		}
 	}()
 }
@@ -177,21 +167,6 @@ func (ns *Namespace) UDPEchoed(t testing.TB, addr string, uid int) bool {
 
 // anyAnswer is what Serve's resolvers answer.
 var anyAnswer = netip.MustParseAddr("192.0.2.1")
-
-// answerDNS answers every query that arrives on pc with address a, until
-// pc is closed.
-func answerDNS(pc net.PacketConn, a netip.Addr) {
-	buf := make([]byte, 512)
-	for {
-		n, from, err := pc.ReadFrom(buf)
-		if err != nil {
-			return
-		}
-		if n >= 12 {
-			pc.WriteTo(dnsAnswer(buf[:n], a), from)
-		}
-	}
-}
 
 // dnsQuery is a query for example.com, type A.
 func dnsQuery(id uint16) []byte {
