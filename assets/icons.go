@@ -22,10 +22,16 @@ const PackageIconSize = 512
 type State int
 
 const (
-	Idle  State = iota // no tunnel is up
-	Up                 // at least one tunnel is up and none failed
-	Error              // a tunnel failed, or the service cannot be reached
+	Idle       State = iota // no tunnel is up
+	Up                      // a tunnel is up with a fresh handshake and none failed
+	Error                   // a tunnel failed, or the service cannot be reached
+	Connecting              // a tunnel is starting
+	Stale                   // a tunnel is up but has had no handshake for minutes
+	Lockdown                // the kill switch blocks everything and no tunnel is up
 )
+
+// States lists every State, for code that draws or checks them all.
+var States = []State{Idle, Up, Error, Connecting, Stale, Lockdown}
 
 var (
 	background = color.NRGBA{0x1f, 0x3a, 0x5f, 0xff}
@@ -33,6 +39,7 @@ var (
 	grey       = color.NRGBA{0x8a, 0x8f, 0x98, 0xff}
 	green      = color.NRGBA{0x2e, 0xa0, 0x43, 0xff}
 	red        = color.NRGBA{0xd0, 0x34, 0x2c, 0xff}
+	amber      = color.NRGBA{0xe0, 0x9a, 0x1a, 0xff}
 )
 
 // AppIcon draws the application icon: a white shield on a blue rounded
@@ -46,9 +53,11 @@ func AppIcon(size int) image.Image {
 	return img
 }
 
-// TrayIcon draws the tray icon for a state: a grey shield when nothing is
-// up, a green one when a tunnel is up, a red one with an exclamation mark
-// after a failure.
+// TrayIcon draws the tray icon for a state: a grey outline when nothing is
+// up, a grey outline filled amber while connecting, a green shield when a
+// tunnel is up, an amber one with an exclamation mark when its handshake is
+// stale, a red one with an exclamation mark after a failure, and a dark
+// blue one with a keyhole while the kill switch blocks everything.
 func TrayIcon(state State, size int) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	s := float32(size)
@@ -59,6 +68,15 @@ func TrayIcon(state State, size int) image.Image {
 	case Error:
 		fill(img, red, shield(s, 0.04*s))
 		fill(img, white, exclamation(s))
+	case Connecting:
+		fill(img, grey, shield(s, 0.04*s))
+		fill(img, amber, shield(s, 0.16*s))
+	case Stale:
+		fill(img, amber, shield(s, 0.04*s))
+		fill(img, white, exclamation(s))
+	case Lockdown:
+		fill(img, background, shield(s, 0.04*s))
+		fill(img, white, keyhole(s))
 	default:
 		fill(img, grey, shield(s, 0.04*s))
 		fill(img, white, shield(s, 0.16*s))

@@ -19,7 +19,7 @@ func TestCommittedIconMatchesDrawing(t *testing.T) {
 
 func TestTrayIconsDifferPerState(t *testing.T) {
 	seen := map[string]State{}
-	for _, s := range []State{Idle, Up, Error} {
+	for _, s := range States {
 		b := PNG(TrayIcon(s, 32))
 		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
 			t.Fatalf("state %d: %v", s, err)

@@ -1,0 +1,138 @@
+// Package tray decides what wgtray's tray shows: one icon and one line of
+// words per tunnel for the overall state of the service's tunnels and kill
+// switch, so the icon a user glances at tells the truth.
+package tray
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wgtray/wgtray/assets"
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// StaleAfter is how long a tunnel may go without a handshake before the
+// icon says it is not really connected. WireGuard rekeys every 2 minutes
+// while traffic flows, so 3 minutes without one means the peer is gone.
+const StaleAfter = 3 * time.Minute
+
+// The user-visible sentences, kept together for translation.
+const (
+	textNoService  = "wgtray: the service is not running (start it with: sudo wgtrayd start)"
+	textNothingUp  = "wgtray: no tunnel is up"
+	textConnecting = "%s: connecting…"
+	textFailed     = "%s: failed: %s"
+	textFailedBare = "%s: failed"
+	textFresh      = "%s: connected, handshake %s ago"
+	textStale      = "%s: connected, no handshake for %s"
+	textNoShake    = "%s: connected, no handshake yet"
+	textStopping   = "%s: disconnecting…"
+	textBlocking   = "Blocking all traffic (kill switch: always)"
+	textKSError    = "Kill switch: %s"
+)
+
+// Summary is what the tray shows for one snapshot of the service.
+type Summary struct {
+	Icon assets.State
+	// Tooltip has one line per tunnel that is not down, then the kill
+	// switch when it blocks everything or failed.
+	Tooltip string
+	// Recheck is how long until a handshake turns stale, when nothing
+	// else changes; zero when no tunnel is up, so no timer is needed.
+	Recheck time.Duration
+}
+
+// Summarize says what the tray shows for the service's status at now.
+// connected is false while the service cannot be reached. The icon is the
+// worst of: failed, stale, up, connecting, lockdown, idle.
+func Summarize(st api.Status, connected bool, now time.Time) Summary {
+	if !connected {
+		return Summary{Icon: assets.Error, Tooltip: textNoService}
+	}
+	var lines []string
+	var failed, stale, up, connecting bool
+	var recheck time.Duration
+	for _, t := range st.Tunnels {
+		switch t.State {
+		case api.StateFailed:
+			failed = true
+			if t.Error == "" {
+				lines = append(lines, fmt.Sprintf(textFailedBare, t.Name))
+			} else {
+				lines = append(lines, fmt.Sprintf(textFailed, t.Name, t.Error))
+			}
+		case api.StateStarting:
+			connecting = true
+			lines = append(lines, fmt.Sprintf(textConnecting, t.Name))
+		case api.StateStopping:
+			lines = append(lines, fmt.Sprintf(textStopping, t.Name))
+		case api.StateUp:
+			last := latestHandshake(t.Peers)
+			switch {
+			case last.IsZero():
+				stale = true
+				lines = append(lines, fmt.Sprintf(textNoShake, t.Name))
+			case now.Sub(last) >= StaleAfter:
+				stale = true
+				lines = append(lines, fmt.Sprintf(textStale, t.Name, ago(now.Sub(last))))
+			default:
+				up = true
+				lines = append(lines, fmt.Sprintf(textFresh, t.Name, ago(now.Sub(last))))
+				if d := StaleAfter - now.Sub(last); recheck == 0 || d < recheck {
+					recheck = d
+				}
+			}
+		}
+	}
+	ks := st.KillSwitch
+	lockdown := ks.Mode == api.KillSwitchAlways && ks.Active && !up && !stale
+	if lockdown {
+		lines = append(lines, textBlocking)
+	}
+	if ks.Error != "" {
+		failed = true
+		lines = append(lines, fmt.Sprintf(textKSError, ks.Error))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, textNothingUp)
+	}
+	s := Summary{Tooltip: strings.Join(lines, "\n"), Recheck: recheck}
+	switch {
+	case failed:
+		s.Icon = assets.Error
+	case stale:
+		s.Icon = assets.Stale
+	case up:
+		s.Icon = assets.Up
+	case connecting:
+		s.Icon = assets.Connecting
+	case lockdown:
+		s.Icon = assets.Lockdown
+	default:
+		s.Icon = assets.Idle
+	}
+	return s
+}
+
+func latestHandshake(peers []api.PeerStatus) time.Time {
+	var last time.Time
+	for _, p := range peers {
+		if p.LatestHandshake != nil && p.LatestHandshake.After(last) {
+			last = *p.LatestHandshake
+		}
+	}
+	return last
+}
+
+// ago is a duration the way a person says it: "12 s", "4 min", "2 h".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+}
