@@ -58,6 +58,11 @@ type FirewallTunnel struct {
 	Endpoints []netip.AddrPort `json:"endpoints"`
 	// DNS are the only resolvers queries may reach while blocking.
 	DNS []netip.Addr `json:"dns"`
+	// AllowedIPs are the ranges the tunnel routes. A resolver inside any
+	// tunnel's ranges is reached only through its tunnel, even with
+	// AllowLAN: a route pushed by the LAN (DHCP option 121) must not send
+	// its queries out in plaintext.
+	AllowedIPs []netip.Prefix `json:"allowed_ips,omitempty"`
 	// DefaultRoute is true when the tunnel routes 0.0.0.0/0 or ::/0; only
 	// such a tunnel turns blocking on in auto mode.
 	DefaultRoute bool `json:"default_route"`
@@ -324,7 +329,9 @@ var (
 //     discovery;
 //  4. DNS to the tunnels' resolvers, then every other DNS query refused,
 //     before the tunnel and LAN allowances so that a resolver on the LAN
-//     (or a route that bypasses the tunnel) gets no query;
+//     (or a route that bypasses the tunnel) gets no query. A resolver
+//     leaves by its tunnel's interface only, unless it is in the LAN ranges
+//     with AllowLAN and no tunnel routes it;
 //  5. the tunnel interfaces;
 //  6. with AllowLAN, the LAN ranges;
 //  7. outbound, everything else refused with an error.
@@ -338,6 +345,19 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 		for _, pfx := range LANPrefixes {
 			if pfx.Contains(a) {
 				return true
+			}
+		}
+		return false
+	}
+	routed := func(a netip.Addr) bool {
+		for _, t := range p.Tunnels {
+			if t.DefaultRoute {
+				return true
+			}
+			for _, pfx := range t.AllowedIPs {
+				if pfx.Contains(a) {
+					return true
+				}
 			}
 		}
 		return false
@@ -390,7 +410,7 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 			for _, a := range t.DNS {
 				remote := netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 				via := t.Interface
-				if p.AllowLAN && lan(a) {
+				if p.AllowLAN && lan(a) && !routed(a.Unmap()) {
 					via = ""
 				}
 				for _, proto := range []uint8{ProtoUDP, ProtoTCP} {

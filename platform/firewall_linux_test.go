@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -51,18 +52,19 @@ func nftRuleset(t testing.TB, ns *testnet.Namespace) string {
 type standInNetwork struct {
 	client, far *testnet.Namespace
 	tunnel      string // the client's end of the tunnel link
+	farLAN      string // the far end of the physical link
 }
 
 func newStandInNetwork(t *testing.T) standInNetwork {
 	t.Helper()
 	client, far := testnet.NewNamespace(t), testnet.NewNamespace(t)
-	testnet.Connect(t, client, far, "192.168.50.2/24", lanHost+"/24", "fd50::2/64", lanHost6+"/64")
+	_, farLAN := testnet.Connect(t, client, far, "192.168.50.2/24", lanHost+"/24", "fd50::2/64", lanHost6+"/64")
 	tun, _ := testnet.Connect(t, client, far, "10.77.0.2/24", tunnelHost+"/24", "fd77::2/64", "fd77::1/64")
 	far.Run(t, "ip", "addr", "add", internetHost+"/32", "dev", "lo")
 	far.Run(t, "ip", "addr", "add", internetHost6+"/128", "dev", "lo")
 	client.Run(t, "ip", "route", "add", "default", "via", lanHost, "metric", "100")
 	client.Run(t, "ip", "-6", "route", "add", "default", "via", lanHost6, "metric", "100")
-	n := standInNetwork{client: client, far: far, tunnel: tun}
+	n := standInNetwork{client: client, far: far, tunnel: tun, farLAN: farLAN}
 	n.routeThroughTunnel(t)
 	far.Serve(t, internetHost, lanHost, tunnelHost)
 	return n
@@ -169,6 +171,61 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	}
 	if active, err := fw.Active(); err != nil || active {
 		t.Errorf("Active() = %v, %v after off", active, err)
+	}
+}
+
+// dnsOnTheLAN sends a query to the tunnel's DNS server over UDP 53, TCP 53
+// and TCP 853 and returns how many of those packets arrived over the
+// physical link, counted at its far end.
+func (n standInNetwork) dnsOnTheLAN(t *testing.T) int {
+	t.Helper()
+	n.far.Run(t, "nft", "add table inet dnsleak; flush table inet dnsleak; add chain inet dnsleak in { type filter hook prerouting priority -300; }; add rule inet dnsleak in iifname "+n.farLAN+" ip daddr "+tunnelHost+" meta l4proto { tcp, udp } th dport { 53, 853 } counter")
+	n.client.DNSAnswered(t, tunnelHost)
+	for _, port := range []string{"53", "853"} {
+		n.client.Do(t, func() error {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort(tunnelHost, port), time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+	}
+	out := n.far.Run(t, "nft", "list", "table", "inet", "dnsleak")
+	var packets int
+	for _, f := range strings.Fields(out[strings.Index(out, "counter"):]) {
+		if _, err := fmt.Sscan(f, &packets); err == nil {
+			return packets
+		}
+	}
+	t.Fatalf("no packet count in:\n%s", out)
+	return 0
+}
+
+// TestKillSwitchKeepsTheTunnelsResolverOffTheLANWithAllowLAN: a rogue DHCP
+// server pushes a route (option 121) for the tunnel's DNS server via the
+// LAN router; with allow_lan on, no query may leave by the physical link.
+func TestKillSwitchKeepsTheTunnelsResolverOffTheLANWithAllowLAN(t *testing.T) {
+	testnet.RequireRoot(t)
+	n := newStandInNetwork(t)
+	fw := namespaceFirewall(t, n.client)
+	n.client.Run(t, "ip", "route", "add", tunnelHost+"/32", "via", lanHost)
+	p := n.policy(KillSwitchOff, true)
+	p.Tunnels[0].AllowedIPs = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+	if err := fw.Apply(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.dnsOnTheLAN(t); got == 0 {
+		t.Fatal("with the kill switch off, no query to the tunnel's resolver reaches the LAN: the test cannot see a leak")
+	}
+	for _, mode := range []KillSwitchMode{KillSwitchAuto, KillSwitchAlways} {
+		p.Mode = mode
+		if err := fw.Apply(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.dnsOnTheLAN(t); got != 0 {
+			t.Errorf("%s with allow_lan: %d DNS packets to the tunnel's resolver left by the physical link", mode, got)
+		}
 	}
 }
 

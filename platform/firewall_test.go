@@ -135,7 +135,10 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"DNS to an internet resolver through the tunnel", false, out("wgt0", ProtoUDP, internet, 53), Reject},
 		{"DNS over TCP to an internet resolver", false, out("eth0", ProtoTCP, internet, 53), Reject},
 		{"DNS to a LAN resolver with allow_lan", true, out("eth0", ProtoUDP, "192.168.7.1", 53), Reject},
-		{"DNS to the tunnel's resolver on the LAN with allow_lan", true, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Accept},
+		{"DNS to the full tunnel's private resolver around the tunnel with allow_lan", true, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Reject},
+		{"DNS over TCP to the full tunnel's private resolver around the tunnel with allow_lan", true, out("eth0", ProtoTCP, tunnelDNS.String(), 53), Reject},
+		{"DNS over TLS to the full tunnel's private IPv6 resolver around the tunnel with allow_lan", true, out("eth0", ProtoTCP, tunnelDNS6.String(), 853), Reject},
+		{"forwarded DNS to the full tunnel's resolver around the tunnel with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: tunnelDNS, remotePort: 53}, Reject},
 		{"LAN host without allow_lan", false, out("eth0", ProtoTCP, lanHost, 22), Reject},
 		{"LAN host with allow_lan", true, out("eth0", ProtoTCP, lanHost, 22), Accept},
 		{"IPv6 link-local with allow_lan", true, out("eth0", ProtoTCP, "fe80::1", 22), Accept},
@@ -161,6 +164,39 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"forwarded DNS to a LAN resolver with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("192.168.7.1"), remotePort: 53}, Reject},
 	} {
 		policy := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{fullTunnel, splitTunnel}}
+		if got := verdict(policy.Rules(), tc.p); got != tc.want {
+			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestKillSwitchSendsAResolverATunnelRoutesOnlyThroughTheTunnel(t *testing.T) {
+	office := FirewallTunnel{
+		Interface:  "office",
+		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd20::/64")},
+		DNS:        []netip.Addr{netip.MustParseAddr("10.20.0.53"), netip.MustParseAddr("fd20::53"), netip.MustParseAddr("192.168.7.1"), netip.MustParseAddr("10.30.0.1")},
+	}
+	lab := FirewallTunnel{Interface: "lab", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.30.0.0/16")}}
+	dns := func(iface, resolver string, proto uint8, port uint16) packet {
+		return packet{hook: HookOutbound, iface: iface, proto: proto, remote: netip.MustParseAddr(resolver), remotePort: port}
+	}
+	for _, tc := range []struct {
+		name     string
+		allowLAN bool
+		p        packet
+		want     FirewallAction
+	}{
+		{"routed resolver through its tunnel", true, dns("office", "10.20.0.53", ProtoUDP, 53), Accept},
+		{"routed resolver on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoUDP, 53), Reject},
+		{"routed resolver over TCP on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoTCP, 53), Reject},
+		{"routed resolver over TLS on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoTCP, 853), Reject},
+		{"routed IPv6 resolver on the LAN with allow_lan", true, dns("eth0", "fd20::53", ProtoUDP, 53), Reject},
+		{"resolver another tunnel routes, on the LAN with allow_lan", true, dns("eth0", "10.30.0.1", ProtoUDP, 53), Reject},
+		{"unrouted LAN resolver with allow_lan", true, dns("eth0", "192.168.7.1", ProtoUDP, 53), Accept},
+		{"unrouted LAN resolver without allow_lan", false, dns("eth0", "192.168.7.1", ProtoUDP, 53), Reject},
+		{"unrouted LAN resolver through the tunnel without allow_lan", false, dns("office", "192.168.7.1", ProtoUDP, 53), Accept},
+	} {
+		policy := FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{office, lab}}
 		if got := verdict(policy.Rules(), tc.p); got != tc.want {
 			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
 		}

@@ -699,6 +699,7 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 					ft.DefaultRoute = true
 				}
 			}
+			ft.AllowedIPs = append(ft.AllowedIPs, p.AllowedIPs...)
 			if ap, err := netip.ParseAddrPort(p.Endpoint.String()); err == nil {
 				ft.Endpoints = append(ft.Endpoints, ap)
 			}
