@@ -14,7 +14,7 @@ import (
 
 	kservice "github.com/kardianos/service"
 
-	"github.com/wgtray/wgtray/packaging/systemd"
+	"github.com/wgtray/wgtray/service/systemd"
 	"github.com/wgtray/wgtray/platform"
 )
 
