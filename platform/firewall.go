@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // KillSwitchMode says when the kill switch blocks traffic that does not go
@@ -139,23 +141,8 @@ func savePolicy(path string, p FirewallPolicy) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".firewall-*.json")
-	if err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(data, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("kill switch: save policy to %s: %w", path, err)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // keyStoreFlag is the global --key-store option: "keyring" (default) or
@@ -195,7 +197,7 @@ var exportCmd = simple("export", "export NAME [-o FILE]", func(fs *flag.FlagSet)
 			_, err := io.WriteString(stdout, cfg.String())
 			return err
 		}
-		if err := client.WriteSecretFile(out, []byte(cfg.String())); err != nil {
+		if err := atomicfile.Write(out, []byte(cfg.String()), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 		fmt.Fprintf(stderr, "wrote %s; it holds the private key, keep it safe\n", out)
