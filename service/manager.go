@@ -21,7 +21,9 @@ import (
 // engine starts tunnels: the tunnel package, behind the small interface the
 // manager needs.
 type engine interface {
-	Start(ctx context.Context, name string, cfg *importer.Config) (running, error)
+	// Start brings a tunnel up; it calls beforeTraffic (interface, socket
+	// mark, resolved endpoints) before the tunnel's first packet.
+	Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
 }
 
 // running is one tunnel that is up.
@@ -96,6 +98,9 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// starting is what the kill switch must let through for a tunnel
+	// coming up, once its endpoints are resolved and its socket marked.
+	starting *platform.FirewallTunnel
 	// cancelStart aborts a start in progress, so that down does not wait
 	// for endpoints that do not resolve.
 	cancelStart context.CancelFunc
@@ -423,11 +428,16 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	run, err := m.engine.Start(ctx, name, full)
+	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t.starting = &platform.FirewallTunnel{Interface: iface, FwMark: mark, Endpoints: endpoints}
+		m.ks.reconcile(m.policyLocked())
+	})
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t.cancelStart = nil
+	t.cancelStart, t.starting = nil, nil
 	canceled := errors.Is(ctx.Err(), context.Canceled)
 	cancel()
 	if err != nil {
@@ -702,6 +712,14 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 			ft.AllowedIPs = append(ft.AllowedIPs, p.AllowedIPs...)
 			if ap, err := netip.ParseAddrPort(p.Endpoint.String()); err == nil {
 				ft.Endpoints = append(ft.Endpoints, ap)
+			}
+		}
+		if s := t.starting; s != nil && t.run == nil {
+			ft.Interface, ft.FwMark = s.Interface, s.FwMark
+			for _, e := range s.Endpoints {
+				if !slices.Contains(ft.Endpoints, e) {
+					ft.Endpoints = append(ft.Endpoints, e)
+				}
 			}
 		}
 		if t.run != nil {
