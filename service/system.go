@@ -14,8 +14,8 @@ import (
 
 	kservice "github.com/kardianos/service"
 
-	"github.com/wgtray/wgtray/packaging/systemd"
 	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/systemd"
 )
 
 // The OS service: registration with systemd, SysV init, launchd or the
