@@ -27,7 +27,7 @@ type ringLog struct {
 	next    uint64         // sequence number of the next entry
 	out     io.Writer
 	subs    map[chan api.LogEntry]struct{}
-	closed  bool // after closeAll, followers get a closed channel
+	closed  bool           // after closeAll, followers get a closed channel
 	secrets map[string]int // text form of live keys, reference counted
 }
 
