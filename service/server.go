@@ -114,6 +114,7 @@ func (s *server) serve(l net.Listener) error {
 
 func (s *server) shutdown(ctx context.Context) error {
 	s.events.closeAll()
+	s.ring.closeAll()
 	return s.http.Shutdown(ctx)
 }
 
@@ -351,7 +352,10 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request, caller platform.Pe
 		select {
 		case <-r.Context().Done():
 			return
-		case e := <-ch:
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
 			if !visible(e) {
 				continue
 			}
