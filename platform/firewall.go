@@ -10,40 +10,17 @@ import (
 	"path/filepath"
 
 	"github.com/wgtray/wgtray/internal/atomicfile"
+
+	"github.com/wgtray/wgtray/service/api"
 )
-
-// KillSwitchMode says when the kill switch blocks traffic that does not go
-// through a tunnel.
-type KillSwitchMode string
-
-// The kill-switch modes.
-const (
-	// KillSwitchOff never blocks anything and leaves no firewall rules.
-	KillSwitchOff KillSwitchMode = "off"
-	// KillSwitchAuto blocks while a tunnel that routes a default route is
-	// in the policy: up, starting, or failed but still meant to be up.
-	KillSwitchAuto KillSwitchMode = "auto"
-	// KillSwitchAlways blocks even with no tunnel up (lockdown), until the
-	// user turns it off.
-	KillSwitchAlways KillSwitchMode = "always"
-)
-
-// ParseKillSwitchMode reads a mode as the user types it.
-func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
-	switch m := KillSwitchMode(s); m {
-	case KillSwitchOff, KillSwitchAuto, KillSwitchAlways:
-		return m, nil
-	}
-	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
-}
 
 // FirewallPolicy is everything the kill switch needs to know to write its
 // rules. The service builds it from its settings and the tunnels it holds
 // and hands it to Firewall.Apply on every change.
 type FirewallPolicy struct {
-	Mode     KillSwitchMode   `json:"mode"`
-	AllowLAN bool             `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
-	Tunnels  []FirewallTunnel `json:"tunnels"`
+	Mode     api.KillSwitchMode `json:"mode"`
+	AllowLAN bool               `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
+	Tunnels  []FirewallTunnel   `json:"tunnels"`
 }
 
 // FirewallTunnel is one tunnel the kill switch lets through. The service
@@ -110,7 +87,7 @@ func (f *Firewall) Active() (bool, error) { return f.sys.active() }
 // Lift removes the kill switch's rules without recording it: the saved
 // policy stays for Restore. It is for removing wgtray from a machine, when
 // no service will ever lift the rules again.
-func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: KillSwitchOff}) }
+func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: api.KillSwitchOff}) }
 
 // Restore applies the policy Apply saved last; it is what runs at boot. With
 // nothing saved it does nothing. A saved policy that cannot be read blocks
@@ -118,10 +95,10 @@ func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: KillSw
 func (f *Firewall) Restore() (FirewallPolicy, error) {
 	p, err := loadPolicy(f.saved)
 	if errors.Is(err, fs.ErrNotExist) {
-		return FirewallPolicy{Mode: KillSwitchOff}, nil
+		return FirewallPolicy{Mode: api.KillSwitchOff}, nil
 	}
 	if err != nil {
-		lockdown := FirewallPolicy{Mode: KillSwitchAlways}
+		lockdown := FirewallPolicy{Mode: api.KillSwitchAlways}
 		if aerr := f.sys.apply(lockdown); aerr != nil {
 			return lockdown, errors.Join(err, aerr)
 		}
@@ -162,9 +139,9 @@ func loadPolicy(path string) (FirewallPolicy, error) {
 // Blocking reports whether the policy blocks traffic outside the tunnels.
 func (p FirewallPolicy) Blocking() bool {
 	switch p.Mode {
-	case KillSwitchAlways:
+	case api.KillSwitchAlways:
 		return true
-	case KillSwitchAuto:
+	case api.KillSwitchAuto:
 		for _, t := range p.Tunnels {
 			if t.DefaultRoute {
 				return true
@@ -176,7 +153,7 @@ func (p FirewallPolicy) Blocking() bool {
 
 // Validate reports a policy no backend can enforce.
 func (p FirewallPolicy) Validate() error {
-	if _, err := ParseKillSwitchMode(string(p.Mode)); err != nil {
+	if _, err := api.ParseKillSwitchMode(string(p.Mode)); err != nil {
 		return err
 	}
 	for _, t := range p.Tunnels {

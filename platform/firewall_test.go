@@ -3,6 +3,8 @@ package platform
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 // packet is what the rules see of one packet; verdict below is the
@@ -84,11 +86,11 @@ func TestKillSwitchBlocksOnlyInAlwaysOrAutoWithAFullTunnel(t *testing.T) {
 		policy FirewallPolicy
 		want   bool
 	}{
-		{"off with a full tunnel", FirewallPolicy{Mode: KillSwitchOff, Tunnels: []FirewallTunnel{fullTunnel}}, false},
-		{"auto without tunnels", FirewallPolicy{Mode: KillSwitchAuto}, false},
-		{"auto with a split tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel}}, false},
-		{"auto with a full tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel, fullTunnel}}, true},
-		{"always without tunnels", FirewallPolicy{Mode: KillSwitchAlways}, true},
+		{"off with a full tunnel", FirewallPolicy{Mode: api.KillSwitchOff, Tunnels: []FirewallTunnel{fullTunnel}}, false},
+		{"auto without tunnels", FirewallPolicy{Mode: api.KillSwitchAuto}, false},
+		{"auto with a split tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel}}, false},
+		{"auto with a full tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel, fullTunnel}}, true},
+		{"always without tunnels", FirewallPolicy{Mode: api.KillSwitchAlways}, true},
 		{"unknown mode", FirewallPolicy{Mode: "sometimes", Tunnels: []FirewallTunnel{fullTunnel}}, false},
 	} {
 		if got := tc.policy.Blocking(); got != tc.want {
@@ -163,7 +165,7 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"forwarded into the tunnel", false, packet{hook: HookForwarded, iface: "wgt0", proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, Accept},
 		{"forwarded DNS to a LAN resolver with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("192.168.7.1"), remotePort: 53}, Reject},
 	} {
-		policy := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{fullTunnel, splitTunnel}}
+		policy := FirewallPolicy{Mode: api.KillSwitchAuto, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{fullTunnel, splitTunnel}}
 		if got := verdict(policy.Rules(), tc.p); got != tc.want {
 			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
 		}
@@ -196,7 +198,7 @@ func TestKillSwitchSendsAResolverATunnelRoutesOnlyThroughTheTunnel(t *testing.T)
 		{"unrouted LAN resolver without allow_lan", false, dns("eth0", "192.168.7.1", ProtoUDP, 53), Reject},
 		{"unrouted LAN resolver through the tunnel without allow_lan", false, dns("office", "192.168.7.1", ProtoUDP, 53), Accept},
 	} {
-		policy := FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{office, lab}}
+		policy := FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{office, lab}}
 		if got := verdict(policy.Rules(), tc.p); got != tc.want {
 			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
 		}
@@ -204,7 +206,7 @@ func TestKillSwitchSendsAResolverATunnelRoutesOnlyThroughTheTunnel(t *testing.T)
 }
 
 func TestAlwaysWithoutTunnelsStillAllowsLinkUpkeepAndLAN(t *testing.T) {
-	rules := FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: true}.Rules()
+	rules := FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: true}.Rules()
 	for _, p := range []packet{
 		{hook: HookOutbound, iface: "lo", proto: ProtoUDP, remote: netip.MustParseAddr("127.0.0.53"), remotePort: 53},
 		{hook: HookOutbound, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("10.1.1.1"), localPort: 68, remotePort: 67},
@@ -225,13 +227,13 @@ func TestKillSwitchPolicyValidation(t *testing.T) {
 		policy FirewallPolicy
 		ok     bool
 	}{
-		{"off", FirewallPolicy{Mode: KillSwitchOff}, true},
-		{"full tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{fullTunnel}}, true},
+		{"off", FirewallPolicy{Mode: api.KillSwitchOff}, true},
+		{"full tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{fullTunnel}}, true},
 		{"empty mode", FirewallPolicy{}, false},
-		{"unnamed interface", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{}}}, false},
-		{"interface name too long", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "a-very-long-name"}}}, false},
-		{"endpoint without port", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", Endpoints: []netip.AddrPort{netip.AddrPortFrom(tunnelDNS, 0)}}}}, false},
-		{"invalid DNS server", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", DNS: []netip.Addr{{}}}}}, false},
+		{"unnamed interface", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{}}}, false},
+		{"interface name too long", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "a-very-long-name"}}}, false},
+		{"endpoint without port", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", Endpoints: []netip.AddrPort{netip.AddrPortFrom(tunnelDNS, 0)}}}}, false},
+		{"invalid DNS server", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", DNS: []netip.Addr{{}}}}}, false},
 	} {
 		if err := tc.policy.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
@@ -241,11 +243,11 @@ func TestKillSwitchPolicyValidation(t *testing.T) {
 
 func TestParseKillSwitchMode(t *testing.T) {
 	for _, s := range []string{"off", "auto", "always"} {
-		if m, err := ParseKillSwitchMode(s); err != nil || string(m) != s {
-			t.Errorf("ParseKillSwitchMode(%q) = %q, %v", s, m, err)
+		if m, err := api.ParseKillSwitchMode(s); err != nil || string(m) != s {
+			t.Errorf("api.ParseKillSwitchMode(%q) = %q, %v", s, m, err)
 		}
 	}
-	if _, err := ParseKillSwitchMode("on"); err == nil {
-		t.Error(`ParseKillSwitchMode("on") succeeded`)
+	if _, err := api.ParseKillSwitchMode("on"); err == nil {
+		t.Error(`api.ParseKillSwitchMode("on") succeeded`)
 	}
 }

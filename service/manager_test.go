@@ -391,7 +391,7 @@ func TestRestartWaitsForKeysAndRestoreBringsTunnelsBack(t *testing.T) {
 	if _, err := c.Down(ctx, "full"); err != nil {
 		t.Fatal(err)
 	}
-	if p := h.fw.last(); p.Blocking() || p.Mode != platform.KillSwitchAuto {
+	if p := h.fw.last(); p.Blocking() || p.Mode != api.KillSwitchAuto {
 		t.Errorf("after down the policy still blocks: %+v", p)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	kservice "github.com/kardianos/service"
 
 	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/systemd"
 )
 
@@ -142,7 +143,7 @@ func Control(action string, purge bool, out io.Writer) error {
 		// reboot), and nothing would remove them once it is gone.
 		fw := platform.NewFirewall()
 		if active, err := fw.Active(); err == nil && active {
-			if err := fw.Apply(platform.FirewallPolicy{Mode: platform.KillSwitchOff}); err != nil {
+			if err := fw.Apply(platform.FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 				errs = append(errs, fmt.Errorf("turn the kill switch off: %w", err))
 			}
 		}

@@ -44,9 +44,9 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 		if fs.NArg() > 1 {
 			return usageError("give one mode: off, auto or always")
 		}
-		var mode platform.KillSwitchMode
+		var mode api.KillSwitchMode
 		if fs.NArg() == 1 {
-			m, err := platform.ParseKillSwitchMode(fs.Arg(0))
+			m, err := api.ParseKillSwitchMode(fs.Arg(0))
 			if err != nil {
 				return usageError(err.Error())
 			}
@@ -58,7 +58,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 		}
 		if mode != "" || allowLAN.set {
 			if mode != "" {
-				ks.Mode = api.KillSwitchMode(mode)
+				ks.Mode = mode
 			}
 			if allowLAN.set {
 				ks.AllowLAN = allowLAN.value
