@@ -99,6 +99,10 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// upCfg and upPub are the redacted config and public key the tunnel
+	// started with (an edit takes effect at the next up), while full is set.
+	upCfg *importer.Config
+	upPub string
 	// starting is what the kill switch must let through for a tunnel
 	// coming up, once its endpoints are resolved and its socket marked.
 	starting *platform.FirewallTunnel
@@ -425,6 +429,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		return api.Tunnel{}, err
 	}
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
+	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
 	m.ring.addSecret(full.Interface.PrivateKey)
 	for _, p := range full.Peers {
 		if !p.PresharedKey.IsZero() {
@@ -562,7 +567,7 @@ func (m *manager) forgetKeysLocked(t *managed) {
 		}
 	}
 	wipeConfig(t.full)
-	t.full = nil
+	t.full, t.upCfg, t.upPub = nil, nil, ""
 }
 
 // shutdown brings every tunnel down but remembers which should be up, so
@@ -639,6 +644,9 @@ func (m *manager) status(caller platform.Peer, name string) (api.Status, error) 
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
 			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
+			if t.run != nil && t.upCfg != nil {
+				it.cfg, it.pub = t.upCfg, t.upPub
+			}
 		}
 		items = append(items, it)
 	}

@@ -724,3 +724,25 @@ func TestTunnelNamesThatDifferOnlyInCaseAreOneName(t *testing.T) {
 		t.Errorf("after removing \"OFFICE\" the store holds %v (%v)", entries, err)
 	}
 }
+
+// An edit takes effect at the next up: until then status shows the config
+// the running tunnel has, with its statistics.
+func TestStatusOfARunningTunnelShowsTheConfigItRunsWith(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "home")
+	if _, err := c.Up(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	h.engine.mu.Lock()
+	running := h.engine.started["home"].Peers[0].PublicKey.String()
+	h.engine.mu.Unlock()
+	if _, err := c.Update(ctx, "home", newConfig(t, "10.8.0.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(ctx, "home")
+	if err != nil || len(st.Tunnels) != 1 || len(st.Tunnels[0].Peers) != 1 {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	if p := st.Tunnels[0].Peers[0]; p.PublicKey != running || p.AllowedIPs[0] != netip.MustParsePrefix("10.9.0.0/24") {
+		t.Errorf("status of the running tunnel shows peer %s %v, want the running peer %s with 10.9.0.0/24", p.PublicKey, p.AllowedIPs, running)
+	}
+}
