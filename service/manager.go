@@ -269,7 +269,7 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.tunnels[nameKey(req.Name)]; ok {
-		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already; remove it first or import under another name (--name)", req.Name)
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		return api.Tunnel{}, err
@@ -479,7 +479,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
 		}
-		return api.Tunnel{}, errorf(http.StatusBadGateway, api.CodeTunnelFailed, "bring up %s: %v", name, err)
+		return api.Tunnel{}, startFailed(name, err)
 	}
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())

@@ -318,5 +318,11 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
-	CodeInternal         = "internal"
+	// Why a tunnel did not come up, where the user can do something about it.
+	CodeEndpointUnresolvable = "endpoint_unresolvable" // a peer's Endpoint host name does not resolve
+	CodeNoTUN                = "no_tun"                // the OS offers no TUN device
+	CodeAddressConflict      = "address_conflict"      // an address is on another interface already
+	CodeRouteConflict        = "route_conflict"        // a route goes through another interface already
+	CodeNoPrivateKey         = "no_private_key"        // the config has no private key
+	CodeInternal             = "internal"
 )

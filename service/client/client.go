@@ -72,16 +72,21 @@ func (e *Error) Error() string { return e.Message }
 
 // IsCode reports whether err is a service error with the given code.
 func IsCode(err error, code string) bool {
+	return Code(err) == code
+}
+
+// Code is the code of the service error in err, or "" when there is none.
+// A client looks its own advice up by it.
+func Code(err error) string {
 	var e *Error
-	return errors.As(err, &e) && e.Code == code
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
 }
 
 // ErrNotRunning means nothing answers on the socket.
 var ErrNotRunning = errors.New("the wgtray service is not running")
-
-// ErrNotAllowed means the OS refused the connection: the user is not in
-// the operators' group.
-var ErrNotAllowed = errors.New("not allowed")
 
 // NotRunningError says where the client looked and how to start the service.
 type NotRunningError struct {
@@ -361,8 +366,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			if errors.Is(op.Err, os.ErrPermission) {
-				return nil, fmt.Errorf("%w: you may not use the wgtray service (%v); %s",
-					ErrNotAllowed, op.Err, platform.JoinOperators)
+				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, platform.JoinOperators)
 			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}
