@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -60,8 +61,9 @@ type Firewall struct {
 
 // NewFirewall returns the kill switch of the current network namespace,
 // keeping its policy in the state directory.
-func NewFirewall() *Firewall {
-	return &Firewall{saved: filepath.Join(StateDir(), "firewall.json")}
+// log gets what the kill switch does on its own, after Apply returned.
+func NewFirewall(log *slog.Logger) *Firewall {
+	return &Firewall{saved: filepath.Join(StateDir(), "firewall.json"), sys: newFirewallSys(log)}
 }
 
 // Apply makes the OS's rules match the policy, replacing whatever rules the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -141,7 +142,7 @@ func Control(action string, purge bool, out io.Writer) error {
 		var errs []error
 		// The kill switch's rules outlive the service (on Windows even a
 		// reboot), and nothing would remove them once it is gone.
-		fw := platform.NewFirewall()
+		fw := platform.NewFirewall(slog.New(slog.NewTextHandler(out, nil)))
 		if active, err := fw.Active(); err == nil && active {
 			if err := fw.Apply(platform.FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 				errs = append(errs, fmt.Errorf("turn the kill switch off: %w", err))

@@ -181,6 +181,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		}
 	}
 	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
+		Log:              log,
 		Interface:        t.ifname,
 		MTU:              cfg.Interface.MTU,
 		Addresses:        cfg.Interface.Addresses,

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"strconv"
 
 	"github.com/wgtray/wgtray/platform"
@@ -35,7 +37,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 			if fs.NArg() != 0 || allowLAN.set {
 				return usageError("--lift takes no other arguments")
 			}
-			if err := platform.NewFirewall().Lift(); err != nil {
+			if err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Lift(); err != nil {
 				return fmt.Errorf("remove the kill-switch rules (it needs root): %w", err)
 			}
 			fmt.Fprintln(stdout, "kill-switch rules removed; the setting stays for the service's next start")
@@ -84,7 +86,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 // back the rules the service applied last, straight from the state
 // directory.
 func restoreKillSwitch(stdout io.Writer) error {
-	p, err := platform.NewFirewall().Restore()
+	p, err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Restore()
 	if err != nil {
 		return fmt.Errorf("%w (it needs root)", err)
 	}
