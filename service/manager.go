@@ -409,6 +409,12 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	}
 	defer t.op.Unlock()
 	m.mu.Lock()
+	if m.closing {
+		// An up that waited behind shutdown's stop must not bring the
+		// tunnel back as the process exits.
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusServiceUnavailable, api.CodeConflict, "the service is stopping; bring %s up once it runs again", name)
+	}
 	if t.state == api.StateUp {
 		defer m.mu.Unlock()
 		return t.view(caller), nil

@@ -746,3 +746,31 @@ func TestStatusOfARunningTunnelShowsTheConfigItRunsWith(t *testing.T) {
 		t.Errorf("status of the running tunnel shows peer %s %v, want the running peer %s with 10.9.0.0/24", p.PublicKey, p.AllowedIPs, running)
 	}
 }
+
+// An up that waits for the tunnel while the service shuts down must not
+// bring it up as the process exits.
+func TestUpQueuedDuringShutdownDoesNotBringTheTunnelUp(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "home")
+	h.mgr.mu.Lock()
+	tun := h.mgr.tunnels["home"]
+	h.mgr.mu.Unlock()
+	tun.op.Lock() // an operation in progress: up and shutdown queue behind it
+	upped := make(chan error, 1)
+	go func() { _, err := c.Up(ctx, "home"); upped <- err }()
+	time.Sleep(100 * time.Millisecond)
+	stopped := make(chan struct{})
+	go func() { h.mgr.shutdown(); close(stopped) }()
+	for deadline, closing := time.Now().Add(5*time.Second), false; !closing && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		h.mgr.mu.Lock()
+		closing = h.mgr.closing
+		h.mgr.mu.Unlock()
+	}
+	tun.op.Unlock()
+	<-stopped
+	if err := <-upped; err == nil {
+		t.Error("an up queued during shutdown succeeded")
+	}
+	if h.engine.running("home") {
+		t.Error("the tunnel runs after shutdown")
+	}
+}
