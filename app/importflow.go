@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // progressAfter is how many tunnels an import needs before it shows a
@@ -210,6 +212,25 @@ func (a *App) importClipboard() {
 	a.openEditor("", text)
 }
 
+// hints say what to do about a service error, in this app.
+var hints = map[string]string{
+	api.CodeNotFound:             "The list of tunnels shows the tunnels there are.",
+	api.CodeExists:               "Remove the tunnel first, or import under another name.",
+	api.CodeEndpointUnresolvable: "Check the peer's Endpoint and the network connection.",
+	api.CodeNoTUN:                "This computer offers no TUN device: install or load its TUN driver.",
+	api.CodeAddressConflict:      "Bring down the other tunnel or interface with that address, or change Address.",
+	api.CodeRouteConflict:        "Remove the other route or change AllowedIPs in the editor.",
+	api.CodeNoPrivateKey:         "Import the config again with its PrivateKey.",
+}
+
+// withHint is err and, for a service error with a hint, the hint.
+func withHint(err error) error {
+	if h := hints[client.Code(err)]; h != "" {
+		return fmt.Errorf("%w\n\n%s", err, h)
+	}
+	return err
+}
+
 func (a *App) showError(err error) {
-	dialog.NewError(err, a.win).Show()
+	dialog.NewError(withHint(err), a.win).Show()
 }

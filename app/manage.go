@@ -12,7 +12,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/service/client"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 const privateKeyWarning = "The exported file holds the private key of the tunnel. Anyone who has it can impersonate this computer: keep it safe and delete it when you no longer need it."
@@ -132,7 +133,7 @@ func writeExport(w fyne.URIWriteCloser, data []byte) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return client.WriteSecretFile(u.Path(), data)
+	return atomicfile.Write(u.Path(), data, 0o600)
 }
 
 // removeTunnel deletes a tunnel and its keys after a confirmation.

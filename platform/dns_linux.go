@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 const resolvConf = "/etc/resolv.conf"
@@ -187,7 +189,7 @@ func applyResolvConfFile(cfg DNSConfig, content []byte, log *slog.Logger) (DNS, 
 		return nil, err
 	}
 	if rec.Symlink != "" || rec.Missing {
-		err = replaceFile(resolvConf, content, 0o644)
+		err = atomicfile.Write(resolvConf, content, 0o644)
 	} else {
 		// Write in place: resolv.conf may be a bind mount (ip netns exec,
 		// containers) that a rename cannot replace.
@@ -301,17 +303,4 @@ func handOver(rec dnsRecord, stateDir string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// replaceFile atomically replaces path (a symlink or nothing) with a file.
-func replaceFile(path string, content []byte, mode os.FileMode) error {
-	tmp := filepath.Join(filepath.Dir(path), ".resolv.conf.wgtray")
-	if err := os.WriteFile(tmp, content, mode); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -5,43 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
+
+	"github.com/wgtray/wgtray/service/api"
 )
-
-// KillSwitchMode says when the kill switch blocks traffic that does not go
-// through a tunnel.
-type KillSwitchMode string
-
-// The kill-switch modes.
-const (
-	// KillSwitchOff never blocks anything and leaves no firewall rules.
-	KillSwitchOff KillSwitchMode = "off"
-	// KillSwitchAuto blocks while a tunnel that routes a default route is
-	// in the policy: up, starting, or failed but still meant to be up.
-	KillSwitchAuto KillSwitchMode = "auto"
-	// KillSwitchAlways blocks even with no tunnel up (lockdown), until the
-	// user turns it off.
-	KillSwitchAlways KillSwitchMode = "always"
-)
-
-// ParseKillSwitchMode reads a mode as the user types it.
-func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
-	switch m := KillSwitchMode(s); m {
-	case KillSwitchOff, KillSwitchAuto, KillSwitchAlways:
-		return m, nil
-	}
-	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
-}
 
 // FirewallPolicy is everything the kill switch needs to know to write its
 // rules. The service builds it from its settings and the tunnels it holds
 // and hands it to Firewall.Apply on every change.
 type FirewallPolicy struct {
-	Mode     KillSwitchMode   `json:"mode"`
-	AllowLAN bool             `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
-	Tunnels  []FirewallTunnel `json:"tunnels"`
+	Mode     api.KillSwitchMode `json:"mode"`
+	AllowLAN bool               `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
+	Tunnels  []FirewallTunnel   `json:"tunnels"`
 }
 
 // FirewallTunnel is one tunnel the kill switch lets through. The service
@@ -56,6 +36,11 @@ type FirewallTunnel struct {
 	Endpoints []netip.AddrPort `json:"endpoints"`
 	// DNS are the only resolvers queries may reach while blocking.
 	DNS []netip.Addr `json:"dns"`
+	// AllowedIPs are the ranges the tunnel routes. A resolver inside any
+	// tunnel's ranges is reached only through its tunnel, even with
+	// AllowLAN: a route pushed by the LAN (DHCP option 121) must not send
+	// its queries out in plaintext.
+	AllowedIPs []netip.Prefix `json:"allowed_ips,omitempty"`
 	// DefaultRoute is true when the tunnel routes 0.0.0.0/0 or ::/0; only
 	// such a tunnel turns blocking on in auto mode.
 	DefaultRoute bool `json:"default_route"`
@@ -76,8 +61,9 @@ type Firewall struct {
 
 // NewFirewall returns the kill switch of the current network namespace,
 // keeping its policy in the state directory.
-func NewFirewall() *Firewall {
-	return &Firewall{saved: filepath.Join(StateDir(), "firewall.json")}
+// log gets what the kill switch does on its own, after Apply returned.
+func NewFirewall(log *slog.Logger) *Firewall {
+	return &Firewall{saved: filepath.Join(StateDir(), "firewall.json"), sys: newFirewallSys(log)}
 }
 
 // Apply makes the OS's rules match the policy, replacing whatever rules the
@@ -103,7 +89,7 @@ func (f *Firewall) Active() (bool, error) { return f.sys.active() }
 // Lift removes the kill switch's rules without recording it: the saved
 // policy stays for Restore. It is for removing wgtray from a machine, when
 // no service will ever lift the rules again.
-func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: KillSwitchOff}) }
+func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: api.KillSwitchOff}) }
 
 // Restore applies the policy Apply saved last; it is what runs at boot. With
 // nothing saved it does nothing. A saved policy that cannot be read blocks
@@ -111,10 +97,10 @@ func (f *Firewall) Lift() error { return f.sys.apply(FirewallPolicy{Mode: KillSw
 func (f *Firewall) Restore() (FirewallPolicy, error) {
 	p, err := loadPolicy(f.saved)
 	if errors.Is(err, fs.ErrNotExist) {
-		return FirewallPolicy{Mode: KillSwitchOff}, nil
+		return FirewallPolicy{Mode: api.KillSwitchOff}, nil
 	}
 	if err != nil {
-		lockdown := FirewallPolicy{Mode: KillSwitchAlways}
+		lockdown := FirewallPolicy{Mode: api.KillSwitchAlways}
 		if aerr := f.sys.apply(lockdown); aerr != nil {
 			return lockdown, errors.Join(err, aerr)
 		}
@@ -134,23 +120,8 @@ func savePolicy(path string, p FirewallPolicy) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".firewall-*.json")
-	if err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(data, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("kill switch: save policy to %s: %w", path, err)
 	}
 	return nil
 }
@@ -170,9 +141,9 @@ func loadPolicy(path string) (FirewallPolicy, error) {
 // Blocking reports whether the policy blocks traffic outside the tunnels.
 func (p FirewallPolicy) Blocking() bool {
 	switch p.Mode {
-	case KillSwitchAlways:
+	case api.KillSwitchAlways:
 		return true
-	case KillSwitchAuto:
+	case api.KillSwitchAuto:
 		for _, t := range p.Tunnels {
 			if t.DefaultRoute {
 				return true
@@ -184,7 +155,7 @@ func (p FirewallPolicy) Blocking() bool {
 
 // Validate reports a policy no backend can enforce.
 func (p FirewallPolicy) Validate() error {
-	if _, err := ParseKillSwitchMode(string(p.Mode)); err != nil {
+	if _, err := api.ParseKillSwitchMode(string(p.Mode)); err != nil {
 		return err
 	}
 	for _, t := range p.Tunnels {
@@ -337,7 +308,9 @@ var (
 //     discovery;
 //  4. DNS to the tunnels' resolvers, then every other DNS query refused,
 //     before the tunnel and LAN allowances so that a resolver on the LAN
-//     (or a route that bypasses the tunnel) gets no query;
+//     (or a route that bypasses the tunnel) gets no query. A resolver
+//     leaves by its tunnel's interface only, unless it is in the LAN ranges
+//     with AllowLAN and no tunnel routes it;
 //  5. the tunnel interfaces;
 //  6. with AllowLAN, the LAN ranges;
 //  7. outbound, everything else refused with an error.
@@ -351,6 +324,19 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 		for _, pfx := range LANPrefixes {
 			if pfx.Contains(a) {
 				return true
+			}
+		}
+		return false
+	}
+	routed := func(a netip.Addr) bool {
+		for _, t := range p.Tunnels {
+			if t.DefaultRoute {
+				return true
+			}
+			for _, pfx := range t.AllowedIPs {
+				if pfx.Contains(a) {
+					return true
+				}
 			}
 		}
 		return false
@@ -403,7 +389,7 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 			for _, a := range t.DNS {
 				remote := netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 				via := t.Interface
-				if p.AllowLAN && lan(a) {
+				if p.AllowLAN && lan(a) && !routed(a.Unmap()) {
 					via = ""
 				}
 				for _, proto := range []uint8{ProtoUDP, ProtoTCP} {

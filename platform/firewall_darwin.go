@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bytes"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,9 @@ import (
 // PFAnchorName, loaded with pfctl(8), the reference token kept in the
 // state directory.
 type firewallSys struct{}
+
+// newFirewallSys ignores log: pf rules do nothing on their own.
+func newFirewallSys(*slog.Logger) firewallSys { return firewallSys{} }
 
 func (firewallSys) pf() pfKillSwitch {
 	return pfKillSwitch{pfctl: runPfctl, tokenFile: filepath.Join(StateDir(), "pf.token")}

@@ -3,6 +3,7 @@ package platform
 import (
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"net/netip"
 
 	"github.com/google/nftables"
@@ -21,6 +22,9 @@ const FirewallTable = "wgtray"
 type firewallSys struct {
 	netns int // a network namespace fd for tests; 0 is the caller's
 }
+
+// newFirewallSys ignores log: nftables rules do nothing on their own.
+func newFirewallSys(*slog.Logger) firewallSys { return firewallSys{} }
 
 func (f firewallSys) conn() (*nftables.Conn, error) {
 	var opts []nftables.ConnOption

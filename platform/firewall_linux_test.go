@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wgtray/wgtray/internal/testnet"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 // The addresses of the namespace tests. The "internet" and its resolver are
@@ -51,18 +54,19 @@ func nftRuleset(t testing.TB, ns *testnet.Namespace) string {
 type standInNetwork struct {
 	client, far *testnet.Namespace
 	tunnel      string // the client's end of the tunnel link
+	farLAN      string // the far end of the physical link
 }
 
 func newStandInNetwork(t *testing.T) standInNetwork {
 	t.Helper()
 	client, far := testnet.NewNamespace(t), testnet.NewNamespace(t)
-	testnet.Connect(t, client, far, "192.168.50.2/24", lanHost+"/24", "fd50::2/64", lanHost6+"/64")
+	_, farLAN := testnet.Connect(t, client, far, "192.168.50.2/24", lanHost+"/24", "fd50::2/64", lanHost6+"/64")
 	tun, _ := testnet.Connect(t, client, far, "10.77.0.2/24", tunnelHost+"/24", "fd77::2/64", "fd77::1/64")
 	far.Run(t, "ip", "addr", "add", internetHost+"/32", "dev", "lo")
 	far.Run(t, "ip", "addr", "add", internetHost6+"/128", "dev", "lo")
 	client.Run(t, "ip", "route", "add", "default", "via", lanHost, "metric", "100")
 	client.Run(t, "ip", "-6", "route", "add", "default", "via", lanHost6, "metric", "100")
-	n := standInNetwork{client: client, far: far, tunnel: tun}
+	n := standInNetwork{client: client, far: far, tunnel: tun, farLAN: farLAN}
 	n.routeThroughTunnel(t)
 	far.Serve(t, internetHost, lanHost, tunnelHost)
 	return n
@@ -90,7 +94,7 @@ func (n standInNetwork) restoreTunnelRouting(t *testing.T) {
 	n.routeThroughTunnel(t)
 }
 
-func (n standInNetwork) policy(mode KillSwitchMode, allowLAN bool) FirewallPolicy {
+func (n standInNetwork) policy(mode api.KillSwitchMode, allowLAN bool) FirewallPolicy {
 	return FirewallPolicy{Mode: mode, AllowLAN: allowLAN, Tunnels: []FirewallTunnel{{
 		Interface:    n.tunnel,
 		DNS:          []netip.Addr{netip.MustParseAddr(tunnelHost)},
@@ -128,7 +132,7 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	fw := namespaceFirewall(t, n.client)
 	everything := reachability{true, true, true, true, true, true, true}
 
-	if err := fw.Apply(n.policy(KillSwitchOff, false)); err != nil {
+	if err := fw.Apply(n.policy(api.KillSwitchOff, false)); err != nil {
 		t.Fatal(err)
 	}
 	expectReach(t, "off, tunnel routing", n.probe(t), everything)
@@ -136,7 +140,7 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	expectReach(t, "off, tunnel routing broken: the leak the kill switch stops", n.probe(t), everything)
 	n.restoreTunnelRouting(t)
 
-	if err := fw.Apply(n.policy(KillSwitchAuto, false)); err != nil {
+	if err := fw.Apply(n.policy(api.KillSwitchAuto, false)); err != nil {
 		t.Fatal(err)
 	}
 	if !n.client.DNSAnswered(t, tunnelHost) {
@@ -146,21 +150,21 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	n.breakTunnelRouting(t)
 	expectReach(t, "auto, tunnel routing broken", n.probe(t), reachability{})
 
-	if err := fw.Apply(n.policy(KillSwitchAuto, true)); err != nil {
+	if err := fw.Apply(n.policy(api.KillSwitchAuto, true)); err != nil {
 		t.Fatal(err)
 	}
 	expectReach(t, "auto with allow_lan, tunnel routing broken", n.probe(t), reachability{lan: true, lan6: true})
 
-	if err := fw.Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+	if err := fw.Apply(FirewallPolicy{Mode: api.KillSwitchAlways}); err != nil {
 		t.Fatal(err)
 	}
 	expectReach(t, "always, no tunnel", n.probe(t), reachability{})
-	if err := fw.Apply(FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: true}); err != nil {
+	if err := fw.Apply(FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: true}); err != nil {
 		t.Fatal(err)
 	}
 	expectReach(t, "always with allow_lan, no tunnel", n.probe(t), reachability{lan: true, lan6: true})
 
-	if err := fw.Apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := fw.Apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Fatal(err)
 	}
 	expectReach(t, "off again", n.probe(t), everything)
@@ -169,6 +173,61 @@ func TestKillSwitchBlocksEverythingOutsideTheTunnelInANamespace(t *testing.T) {
 	}
 	if active, err := fw.Active(); err != nil || active {
 		t.Errorf("Active() = %v, %v after off", active, err)
+	}
+}
+
+// dnsOnTheLAN sends a query to the tunnel's DNS server over UDP 53, TCP 53
+// and TCP 853 and returns how many of those packets arrived over the
+// physical link, counted at its far end.
+func (n standInNetwork) dnsOnTheLAN(t *testing.T) int {
+	t.Helper()
+	n.far.Run(t, "nft", "add table inet dnsleak; flush table inet dnsleak; add chain inet dnsleak in { type filter hook prerouting priority -300; }; add rule inet dnsleak in iifname "+n.farLAN+" ip daddr "+tunnelHost+" meta l4proto { tcp, udp } th dport { 53, 853 } counter")
+	n.client.DNSAnswered(t, tunnelHost)
+	for _, port := range []string{"53", "853"} {
+		n.client.Do(t, func() error {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort(tunnelHost, port), time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+	}
+	out := n.far.Run(t, "nft", "list", "table", "inet", "dnsleak")
+	var packets int
+	for _, f := range strings.Fields(out[strings.Index(out, "counter"):]) {
+		if _, err := fmt.Sscan(f, &packets); err == nil {
+			return packets
+		}
+	}
+	t.Fatalf("no packet count in:\n%s", out)
+	return 0
+}
+
+// TestKillSwitchKeepsTheTunnelsResolverOffTheLANWithAllowLAN: a rogue DHCP
+// server pushes a route (option 121) for the tunnel's DNS server via the
+// LAN router; with allow_lan on, no query may leave by the physical link.
+func TestKillSwitchKeepsTheTunnelsResolverOffTheLANWithAllowLAN(t *testing.T) {
+	testnet.RequireRoot(t)
+	n := newStandInNetwork(t)
+	fw := namespaceFirewall(t, n.client)
+	n.client.Run(t, "ip", "route", "add", tunnelHost+"/32", "via", lanHost)
+	p := n.policy(api.KillSwitchOff, true)
+	p.Tunnels[0].AllowedIPs = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+	if err := fw.Apply(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.dnsOnTheLAN(t); got == 0 {
+		t.Fatal("with the kill switch off, no query to the tunnel's resolver reaches the LAN: the test cannot see a leak")
+	}
+	for _, mode := range []api.KillSwitchMode{api.KillSwitchAuto, api.KillSwitchAlways} {
+		p.Mode = mode
+		if err := fw.Apply(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.dnsOnTheLAN(t); got != 0 {
+			t.Errorf("%s with allow_lan: %d DNS packets to the tunnel's resolver left by the physical link", mode, got)
+		}
 	}
 }
 
@@ -184,7 +243,7 @@ func TestKillSwitchLetsOnlyTheServiceReachTheEndpoint(t *testing.T) {
 		t.Fatal("without the kill switch, another user's UDP to the endpoint does not get through: the test cannot see a leak")
 	}
 
-	p := n.policy(KillSwitchAuto, false)
+	p := n.policy(api.KillSwitchAuto, false)
 	p.Tunnels[0].Endpoints = []netip.AddrPort{netip.MustParseAddrPort(endpoint)}
 	if err := fw.Apply(p); err != nil {
 		t.Fatal(err)
@@ -202,7 +261,7 @@ func TestKillSwitchFailsFastWithAnErrorInsteadOfATimeout(t *testing.T) {
 	n := newStandInNetwork(t)
 	fw := namespaceFirewall(t, n.client)
 	n.breakTunnelRouting(t)
-	if err := fw.Apply(n.policy(KillSwitchAuto, false)); err != nil {
+	if err := fw.Apply(n.policy(api.KillSwitchAuto, false)); err != nil {
 		t.Fatal(err)
 	}
 	err := n.client.Do(t, func() error {
@@ -228,9 +287,9 @@ func TestKillSwitchReplacesOnlyItsOwnTable(t *testing.T) {
 	fw := namespaceFirewall(t, ns)
 
 	for _, p := range []FirewallPolicy{
-		{Mode: KillSwitchAlways},
-		{Mode: KillSwitchAlways, AllowLAN: true},
-		{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wgtx0", DefaultRoute: true, FwMark: 0x1234,
+		{Mode: api.KillSwitchAlways},
+		{Mode: api.KillSwitchAlways, AllowLAN: true},
+		{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wgtx0", DefaultRoute: true, FwMark: 0x1234,
 			Endpoints: []netip.AddrPort{netip.MustParseAddrPort("[2001:db8::1]:51820")}}}},
 	} {
 		if err := fw.Apply(p); err != nil {
@@ -247,20 +306,20 @@ func TestKillSwitchReplacesOnlyItsOwnTable(t *testing.T) {
 			t.Errorf("the table does not match the policy %+v:\n%s", p, rs)
 		}
 	}
-	if err := fw.Apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := fw.Apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Fatal(err)
 	}
 	if after := nftRuleset(t, ns); after != before {
 		t.Errorf("off did not restore the ruleset.\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	if err := fw.Apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := fw.Apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Errorf("off twice: %v", err)
 	}
 }
 
 func TestKillSwitchRulesOutliveTheProcessThatWroteThem(t *testing.T) {
 	if testnet.Role() == "writer" {
-		if err := (&Firewall{}).Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+		if err := (&Firewall{}).Apply(FirewallPolicy{Mode: api.KillSwitchAlways}); err != nil {
 			t.Fatal(err)
 		}
 		testnet.Send(true)
@@ -289,7 +348,7 @@ func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
 	before, boot := testnet.NewNamespace(t), testnet.NewNamespace(t)
 	fw := namespaceFirewall(t, before)
 	fw.saved = saved
-	policy := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: true, Tunnels: []FirewallTunnel{{
+	policy := FirewallPolicy{Mode: api.KillSwitchAuto, AllowLAN: true, Tunnels: []FirewallTunnel{{
 		Interface: "wgtboot0", DefaultRoute: true, FwMark: 0x77,
 		Endpoints: []netip.AddrPort{netip.MustParseAddrPort("198.51.100.1:51820")},
 		DNS:       []netip.Addr{netip.MustParseAddr("10.64.0.1")},
@@ -311,7 +370,7 @@ func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
 	if err := os.WriteFile(saved, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := restorer.Restore(); err == nil || got.Mode != KillSwitchAlways || got.AllowLAN {
+	if got, err := restorer.Restore(); err == nil || got.Mode != api.KillSwitchAlways || got.AllowLAN {
 		t.Errorf("Restore() of a corrupt file = %+v, %v; want lockdown and an error", got, err)
 	}
 	if active, err := restorer.Active(); err != nil || !active {
@@ -321,7 +380,7 @@ func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
 	if err := os.Remove(saved); err != nil {
 		t.Fatal(err)
 	}
-	if err := restorer.Apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := restorer.Apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := (&Firewall{saved: filepath.Join(t.TempDir(), "none.json"), sys: restorer.sys}).Restore(); err != nil || got.Blocking() {
@@ -374,7 +433,7 @@ func TestKillSwitchCutsForwardedConnectionsOpenedBeforeIt(t *testing.T) {
 	if !arrives() {
 		t.Fatal("nothing arrives before the kill switch")
 	}
-	if err := namespaceFirewall(t, host).Apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+	if err := namespaceFirewall(t, host).Apply(FirewallPolicy{Mode: api.KillSwitchAlways}); err != nil {
 		t.Fatal(err)
 	}
 	if arrives() {

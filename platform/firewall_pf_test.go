@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 func TestPFAnchorKeepsTheRuleOrderWithQuickRules(t *testing.T) {
-	p := FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{
+	p := FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{
 		Interface:    "utun4",
 		Endpoints:    []netip.AddrPort{netip.MustParseAddrPort("198.51.100.7:51820")},
 		DNS:          []netip.Addr{netip.MustParseAddr("10.64.0.1")},
@@ -58,7 +60,7 @@ block drop in quick all label "blocked by the kill switch"
 }
 
 func TestPFAnchorOpensTheLANWithPrefixes(t *testing.T) {
-	got := FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: true}.PFAnchor()
+	got := FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: true}.PFAnchor()
 	for _, line := range []string{
 		`pass out quick inet from any to 192.168.0.0/16 flags any label "LAN"`,
 		`pass in quick inet6 from fe80::/10 to any flags any label "LAN"`,
@@ -68,7 +70,7 @@ func TestPFAnchorOpensTheLANWithPrefixes(t *testing.T) {
 			t.Errorf("PFAnchor() lacks %q:\n%s", line, got)
 		}
 	}
-	if (FirewallPolicy{Mode: KillSwitchOff}).PFAnchor() != "" {
+	if (FirewallPolicy{Mode: api.KillSwitchOff}).PFAnchor() != "" {
 		t.Error("a policy that does not block gives pf rules")
 	}
 }
@@ -137,7 +139,7 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, string, error) {
 const macOSMainRuleset = "scrub-anchor \"com.apple/*\" all fragment reassemble\nanchor \"com.apple/*\" all\n"
 
 func fullTunnelPolicy(endpoint string) FirewallPolicy {
-	return FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{
+	return FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{
 		Interface:    "utun4",
 		Endpoints:    []netip.AddrPort{netip.MustParseAddrPort(endpoint)},
 		DefaultRoute: true,
@@ -171,7 +173,7 @@ func TestPFKillSwitchHoldsOneReferenceWhileBlockingAndReleasesItWhenOff(t *testi
 		t.Errorf("after a new endpoint: tokens %v, state flushes %d; want the new rules, still one token and no second flush", pf.tokens, pf.flushes)
 	}
 
-	if err := k.apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := k.apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Fatal(err)
 	}
 	if pf.anchor != "" || len(pf.tokens) != 0 {
@@ -183,7 +185,7 @@ func TestPFKillSwitchHoldsOneReferenceWhileBlockingAndReleasesItWhenOff(t *testi
 	if active, err := k.active(); err != nil || active {
 		t.Errorf("active() = %v, %v after off", active, err)
 	}
-	if err := k.apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := k.apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Errorf("off twice: %v", err)
 	}
 }
@@ -195,7 +197,7 @@ func TestPFKillSwitchTakesANewReferenceWhenPFForgotTheSavedOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: tokenFile}
-	if err := k.apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+	if err := k.apply(FirewallPolicy{Mode: api.KillSwitchAlways}); err != nil {
 		t.Fatal(err)
 	}
 	if len(pf.tokens) != 1 || !slices.Contains(pf.calls, "-E") {
@@ -210,7 +212,7 @@ func TestPFKillSwitchOffForgetsATokenPFNoLongerHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: tokenFile}
-	if err := k.apply(FirewallPolicy{Mode: KillSwitchOff}); err != nil {
+	if err := k.apply(FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 		t.Fatalf("off after a reboot: %v", err)
 	}
 	if _, err := os.Stat(tokenFile); !errors.Is(err, os.ErrNotExist) {
@@ -221,7 +223,7 @@ func TestPFKillSwitchOffForgetsATokenPFNoLongerHolds(t *testing.T) {
 func TestPFKillSwitchLoadsPFConfWhenTheMainRulesetIsEmpty(t *testing.T) {
 	pf := &fakePF{}
 	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: filepath.Join(t.TempDir(), "pf.token")}
-	if err := k.apply(FirewallPolicy{Mode: KillSwitchAlways}); err != nil {
+	if err := k.apply(FirewallPolicy{Mode: api.KillSwitchAlways}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(pf.calls, "-f /etc/pf.conf") || pf.main != macOSMainRuleset {
@@ -232,7 +234,7 @@ func TestPFKillSwitchLoadsPFConfWhenTheMainRulesetIsEmpty(t *testing.T) {
 func TestPFKillSwitchRefusesAMainRulesetThatSkipsItsAnchor(t *testing.T) {
 	pf := &fakePF{main: "pass out all keep state\n"}
 	k := pfKillSwitch{pfctl: pf.pfctl, tokenFile: filepath.Join(t.TempDir(), "pf.token")}
-	err := k.apply(FirewallPolicy{Mode: KillSwitchAlways})
+	err := k.apply(FirewallPolicy{Mode: api.KillSwitchAlways})
 	if err == nil || !strings.Contains(err.Error(), "com.apple") {
 		t.Errorf("apply = %v; want an error that says the anchor is not evaluated", err)
 	}

@@ -3,6 +3,8 @@ package platform
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 // packet is what the rules see of one packet; verdict below is the
@@ -84,11 +86,11 @@ func TestKillSwitchBlocksOnlyInAlwaysOrAutoWithAFullTunnel(t *testing.T) {
 		policy FirewallPolicy
 		want   bool
 	}{
-		{"off with a full tunnel", FirewallPolicy{Mode: KillSwitchOff, Tunnels: []FirewallTunnel{fullTunnel}}, false},
-		{"auto without tunnels", FirewallPolicy{Mode: KillSwitchAuto}, false},
-		{"auto with a split tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel}}, false},
-		{"auto with a full tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel, fullTunnel}}, true},
-		{"always without tunnels", FirewallPolicy{Mode: KillSwitchAlways}, true},
+		{"off with a full tunnel", FirewallPolicy{Mode: api.KillSwitchOff, Tunnels: []FirewallTunnel{fullTunnel}}, false},
+		{"auto without tunnels", FirewallPolicy{Mode: api.KillSwitchAuto}, false},
+		{"auto with a split tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel}}, false},
+		{"auto with a full tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{splitTunnel, fullTunnel}}, true},
+		{"always without tunnels", FirewallPolicy{Mode: api.KillSwitchAlways}, true},
 		{"unknown mode", FirewallPolicy{Mode: "sometimes", Tunnels: []FirewallTunnel{fullTunnel}}, false},
 	} {
 		if got := tc.policy.Blocking(); got != tc.want {
@@ -135,7 +137,10 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"DNS to an internet resolver through the tunnel", false, out("wgt0", ProtoUDP, internet, 53), Reject},
 		{"DNS over TCP to an internet resolver", false, out("eth0", ProtoTCP, internet, 53), Reject},
 		{"DNS to a LAN resolver with allow_lan", true, out("eth0", ProtoUDP, "192.168.7.1", 53), Reject},
-		{"DNS to the tunnel's resolver on the LAN with allow_lan", true, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Accept},
+		{"DNS to the full tunnel's private resolver around the tunnel with allow_lan", true, out("eth0", ProtoUDP, tunnelDNS.String(), 53), Reject},
+		{"DNS over TCP to the full tunnel's private resolver around the tunnel with allow_lan", true, out("eth0", ProtoTCP, tunnelDNS.String(), 53), Reject},
+		{"DNS over TLS to the full tunnel's private IPv6 resolver around the tunnel with allow_lan", true, out("eth0", ProtoTCP, tunnelDNS6.String(), 853), Reject},
+		{"forwarded DNS to the full tunnel's resolver around the tunnel with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: tunnelDNS, remotePort: 53}, Reject},
 		{"LAN host without allow_lan", false, out("eth0", ProtoTCP, lanHost, 22), Reject},
 		{"LAN host with allow_lan", true, out("eth0", ProtoTCP, lanHost, 22), Accept},
 		{"IPv6 link-local with allow_lan", true, out("eth0", ProtoTCP, "fe80::1", 22), Accept},
@@ -160,7 +165,40 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 		{"forwarded into the tunnel", false, packet{hook: HookForwarded, iface: "wgt0", proto: ProtoTCP, remote: netip.MustParseAddr(internet), remotePort: 443}, Accept},
 		{"forwarded DNS to a LAN resolver with allow_lan", true, packet{hook: HookForwarded, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("192.168.7.1"), remotePort: 53}, Reject},
 	} {
-		policy := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{fullTunnel, splitTunnel}}
+		policy := FirewallPolicy{Mode: api.KillSwitchAuto, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{fullTunnel, splitTunnel}}
+		if got := verdict(policy.Rules(), tc.p); got != tc.want {
+			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestKillSwitchSendsAResolverATunnelRoutesOnlyThroughTheTunnel(t *testing.T) {
+	office := FirewallTunnel{
+		Interface:  "office",
+		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd20::/64")},
+		DNS:        []netip.Addr{netip.MustParseAddr("10.20.0.53"), netip.MustParseAddr("fd20::53"), netip.MustParseAddr("192.168.7.1"), netip.MustParseAddr("10.30.0.1")},
+	}
+	lab := FirewallTunnel{Interface: "lab", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.30.0.0/16")}}
+	dns := func(iface, resolver string, proto uint8, port uint16) packet {
+		return packet{hook: HookOutbound, iface: iface, proto: proto, remote: netip.MustParseAddr(resolver), remotePort: port}
+	}
+	for _, tc := range []struct {
+		name     string
+		allowLAN bool
+		p        packet
+		want     FirewallAction
+	}{
+		{"routed resolver through its tunnel", true, dns("office", "10.20.0.53", ProtoUDP, 53), Accept},
+		{"routed resolver on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoUDP, 53), Reject},
+		{"routed resolver over TCP on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoTCP, 53), Reject},
+		{"routed resolver over TLS on the LAN with allow_lan", true, dns("eth0", "10.20.0.53", ProtoTCP, 853), Reject},
+		{"routed IPv6 resolver on the LAN with allow_lan", true, dns("eth0", "fd20::53", ProtoUDP, 53), Reject},
+		{"resolver another tunnel routes, on the LAN with allow_lan", true, dns("eth0", "10.30.0.1", ProtoUDP, 53), Reject},
+		{"unrouted LAN resolver with allow_lan", true, dns("eth0", "192.168.7.1", ProtoUDP, 53), Accept},
+		{"unrouted LAN resolver without allow_lan", false, dns("eth0", "192.168.7.1", ProtoUDP, 53), Reject},
+		{"unrouted LAN resolver through the tunnel without allow_lan", false, dns("office", "192.168.7.1", ProtoUDP, 53), Accept},
+	} {
+		policy := FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: tc.allowLAN, Tunnels: []FirewallTunnel{office, lab}}
 		if got := verdict(policy.Rules(), tc.p); got != tc.want {
 			t.Errorf("%s: verdict %d, want %d", tc.name, got, tc.want)
 		}
@@ -168,7 +206,7 @@ func TestKillSwitchRulesDecideEachKindOfTraffic(t *testing.T) {
 }
 
 func TestAlwaysWithoutTunnelsStillAllowsLinkUpkeepAndLAN(t *testing.T) {
-	rules := FirewallPolicy{Mode: KillSwitchAlways, AllowLAN: true}.Rules()
+	rules := FirewallPolicy{Mode: api.KillSwitchAlways, AllowLAN: true}.Rules()
 	for _, p := range []packet{
 		{hook: HookOutbound, iface: "lo", proto: ProtoUDP, remote: netip.MustParseAddr("127.0.0.53"), remotePort: 53},
 		{hook: HookOutbound, iface: "eth0", proto: ProtoUDP, remote: netip.MustParseAddr("10.1.1.1"), localPort: 68, remotePort: 67},
@@ -189,13 +227,13 @@ func TestKillSwitchPolicyValidation(t *testing.T) {
 		policy FirewallPolicy
 		ok     bool
 	}{
-		{"off", FirewallPolicy{Mode: KillSwitchOff}, true},
-		{"full tunnel", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{fullTunnel}}, true},
+		{"off", FirewallPolicy{Mode: api.KillSwitchOff}, true},
+		{"full tunnel", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{fullTunnel}}, true},
 		{"empty mode", FirewallPolicy{}, false},
-		{"unnamed interface", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{}}}, false},
-		{"interface name too long", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "a-very-long-name"}}}, false},
-		{"endpoint without port", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", Endpoints: []netip.AddrPort{netip.AddrPortFrom(tunnelDNS, 0)}}}}, false},
-		{"invalid DNS server", FirewallPolicy{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", DNS: []netip.Addr{{}}}}}, false},
+		{"unnamed interface", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{}}}, false},
+		{"interface name too long", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "a-very-long-name"}}}, false},
+		{"endpoint without port", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", Endpoints: []netip.AddrPort{netip.AddrPortFrom(tunnelDNS, 0)}}}}, false},
+		{"invalid DNS server", FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "wg0", DNS: []netip.Addr{{}}}}}, false},
 	} {
 		if err := tc.policy.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
@@ -205,11 +243,11 @@ func TestKillSwitchPolicyValidation(t *testing.T) {
 
 func TestParseKillSwitchMode(t *testing.T) {
 	for _, s := range []string{"off", "auto", "always"} {
-		if m, err := ParseKillSwitchMode(s); err != nil || string(m) != s {
-			t.Errorf("ParseKillSwitchMode(%q) = %q, %v", s, m, err)
+		if m, err := api.ParseKillSwitchMode(s); err != nil || string(m) != s {
+			t.Errorf("api.ParseKillSwitchMode(%q) = %q, %v", s, m, err)
 		}
 	}
-	if _, err := ParseKillSwitchMode("on"); err == nil {
-		t.Error(`ParseKillSwitchMode("on") succeeded`)
+	if _, err := api.ParseKillSwitchMode("on"); err == nil {
+		t.Error(`api.ParseKillSwitchMode("on") succeeded`)
 	}
 }

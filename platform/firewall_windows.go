@@ -21,7 +21,11 @@ import (
 // are left out, and while the policy names interfaces a watcher applies it
 // again whenever an interface appears that is missing from the filters or
 // has another LUID than they hold.
-type firewallSys struct{}
+type firewallSys struct {
+	log *slog.Logger // gets the failures of applying again for a new interface
+}
+
+func newFirewallSys(log *slog.Logger) firewallSys { return firewallSys{log: log} }
 
 // wfpApplied is the policy in force and the LUIDs its filters hold, by
 // interface name (0: missing).
@@ -30,11 +34,13 @@ var wfpApplied struct {
 	policy FirewallPolicy
 	luids  map[string]uint64
 	watch  *winipcfg.InterfaceChangeCallback
+	log    *slog.Logger
 }
 
-func (firewallSys) apply(p FirewallPolicy) error {
+func (f firewallSys) apply(p FirewallPolicy) error {
 	wfpApplied.mu.Lock()
 	defer wfpApplied.mu.Unlock()
+	wfpApplied.log = f.log
 	luids, err := applyWFP(p)
 	if err != nil {
 		return err
@@ -162,6 +168,6 @@ func reapplyForInterfaces() {
 		err = watchInterfaces(p, luids)
 	}
 	if err != nil {
-		slog.Error("kill switch: apply the rules to a new tunnel interface", "err", err)
+		wfpApplied.log.Error("kill switch: apply the rules to a new tunnel interface", "err", err)
 	}
 }

@@ -2,12 +2,16 @@ package platform
 
 import (
 	"errors"
+	"log/slog"
 	"net/netip"
 )
 
 // NetworkConfig is what a tunnel needs from the OS network stack besides the
 // TUN device itself: addresses, MTU, routes, and DNS.
 type NetworkConfig struct {
+	// Log gets what happens to the network while the tunnel is up: the
+	// tunnel's logger, so that the entries reach the service's log.
+	Log *slog.Logger
 	// Interface is the tunnel's network interface, already created.
 	Interface string
 	// MTU of the interface; 0 picks the MTU of the path to the endpoints

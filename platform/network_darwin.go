@@ -37,6 +37,7 @@ const endpointRecheck = 10 * time.Second
 type darwinNetwork struct {
 	name     string
 	stateDir string
+	log      *slog.Logger
 	routes   []macRoute // into the tunnel
 	defaults []int      // families whose default route the tunnel takes
 
@@ -66,7 +67,7 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	if cfg.Table != 0 && cfg.Table != 254 && !cfg.RoutesOff {
 		return nil, fmt.Errorf("macOS has one routing table: set Table to auto, main or off instead of %d", cfg.Table)
 	}
-	n := &darwinNetwork{name: cfg.Interface, stateDir: cfg.StateDir, endpoints: cfg.CurrentEndpoints}
+	n := &darwinNetwork{name: cfg.Interface, stateDir: cfg.StateDir, log: cfg.Log, endpoints: cfg.CurrentEndpoints}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, n.Close())
@@ -186,7 +187,7 @@ func (n *darwinNetwork) follow(changes <-chan struct{}) {
 			err = n.reroute(table, n.endpoints())
 		}
 		if err != nil {
-			slog.Default().Warn("keep the tunnel's endpoints routed around it", "interface", n.name, "err", err)
+			n.log.Warn("keep the tunnel's endpoints routed around it", "interface", n.name, "err", err)
 		}
 	}
 }

@@ -62,7 +62,7 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 		luid:   luid,
 		plan:   plan,
 		bind:   cfg.BindToInterface,
-		log:    slog.Default().With("interface", cfg.Interface),
+		log:    cfg.Log.With("interface", cfg.Interface),
 		pinned: map[int]uint32{},
 	}
 	defer func() {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // A tunnel's interface, addresses and the routes through it die with the
@@ -35,24 +37,8 @@ func writeRecord(dir, iface, kind string, v any) error {
 	if err != nil {
 		return err
 	}
-	path := recordPath(dir, iface, kind)
-	tmp, err := os.CreateTemp(dir, "."+iface+"."+kind+"-*")
-	if err != nil {
+	if err := atomicfile.Write(recordPath(dir, iface, kind), data, 0o600); err != nil {
 		return fmt.Errorf("write recovery record: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write recovery record %s: %w", path, err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/wgtray/wgtray/service/api"
 )
 
 func wfpText(fs []wfpFilter) string {
@@ -51,7 +53,7 @@ accept/v6 block "blocked by the kill switch"
 }
 
 func TestWFPFiltersOfAPolicyEndByBlockingBothWaysAndBothFamilies(t *testing.T) {
-	p := FirewallPolicy{Mode: KillSwitchAuto, AllowLAN: true, Tunnels: []FirewallTunnel{{
+	p := FirewallPolicy{Mode: api.KillSwitchAuto, AllowLAN: true, Tunnels: []FirewallTunnel{{
 		Interface:    "office",
 		Endpoints:    []netip.AddrPort{netip.MustParseAddrPort("198.51.100.7:51820")},
 		DNS:          []netip.Addr{netip.MustParseAddr("10.64.0.1")},
@@ -90,8 +92,8 @@ accept/v6 block "blocked by the kill switch"
 
 func TestWFPFiltersNoneWhenThePolicyDoesNotBlock(t *testing.T) {
 	for _, p := range []FirewallPolicy{
-		{Mode: KillSwitchOff},
-		{Mode: KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "split", DefaultRoute: false}}},
+		{Mode: api.KillSwitchOff},
+		{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{{Interface: "split", DefaultRoute: false}}},
 	} {
 		if fs := p.wfpFilters(); fs != nil {
 			t.Errorf("%+v: %d filters, want none", p, len(fs))

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/tunnel"
@@ -13,8 +14,10 @@ type tunnelEngine struct {
 	opts tunnel.Options
 }
 
-func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config) (running, error) {
-	t, err := tunnel.Start(ctx, name, cfg, e.opts)
+func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error) {
+	opts := e.opts
+	opts.BeforeTraffic = beforeTraffic
+	t, err := tunnel.Start(ctx, name, cfg, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/wgtray/wgtray/platform"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/tunnel"
 )
 
 // apiError is an error with the HTTP status and the stable code the API
@@ -23,7 +25,32 @@ func errorf(status int, code, format string, args ...any) error {
 }
 
 func notFound(name string) error {
-	return errorf(http.StatusNotFound, api.CodeNotFound, "there is no tunnel %q; `wgtrayd list` shows the tunnels", name)
+	return errorf(http.StatusNotFound, api.CodeNotFound, "there is no tunnel %q", name)
+}
+
+// startCodes name the reasons a tunnel does not come up that its user can
+// act on; any other reason is CodeTunnelFailed.
+var startCodes = []struct {
+	err  error
+	code string
+}{
+	{tunnel.ErrEndpointUnresolvable, api.CodeEndpointUnresolvable},
+	{tunnel.ErrNoTUN, api.CodeNoTUN},
+	{tunnel.ErrAddressConflict, api.CodeAddressConflict},
+	{platform.ErrRouteConflict, api.CodeRouteConflict},
+	{tunnel.ErrNoPrivateKey, api.CodeNoPrivateKey},
+}
+
+// startFailed is the API's answer to an up that failed with err.
+func startFailed(name string, err error) error {
+	code := api.CodeTunnelFailed
+	for _, c := range startCodes {
+		if errors.Is(err, c.err) {
+			code = c.code
+			break
+		}
+	}
+	return errorf(http.StatusBadGateway, code, "bring up %s: %v", name, err)
 }
 
 func forbiddenTunnel(name string) error {

@@ -71,7 +71,7 @@ func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) {
 
 func (k *killSwitch) applyLocked(announce bool) {
 	p := platform.FirewallPolicy{
-		Mode:     platform.KillSwitchMode(k.settings.KillSwitch),
+		Mode:     k.settings.KillSwitch,
 		AllowLAN: k.settings.AllowLAN,
 		Tunnels:  k.tunnels,
 	}

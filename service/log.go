@@ -27,6 +27,7 @@ type ringLog struct {
 	next    uint64         // sequence number of the next entry
 	out     io.Writer
 	subs    map[chan api.LogEntry]struct{}
+	closed  bool           // after closeAll, followers get a closed channel
 	secrets map[string]int // text form of live keys, reference counted
 }
 
@@ -140,7 +141,11 @@ func (r *ringLog) snapshot(follow bool) ([]api.LogEntry, chan api.LogEntry) {
 	var ch chan api.LogEntry
 	if follow {
 		ch = make(chan api.LogEntry, 256)
-		r.subs[ch] = struct{}{}
+		if r.closed {
+			close(ch)
+		} else {
+			r.subs[ch] = struct{}{}
+		}
 	}
 	return out, ch
 }
@@ -148,7 +153,22 @@ func (r *ringLog) snapshot(follow bool) ([]api.LogEntry, chan api.LogEntry) {
 func (r *ringLog) unsubscribe(ch chan api.LogEntry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.subs, ch)
+	if _, ok := r.subs[ch]; ok {
+		delete(r.subs, ch)
+		close(ch)
+	}
+}
+
+// closeAll ends every follower (at shutdown: http.Server.Shutdown does not
+// cancel the requests it waits for).
+func (r *ringLog) closeAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for ch := range r.subs {
+		delete(r.subs, ch)
+		close(ch)
+	}
 }
 
 type ringHandler struct {

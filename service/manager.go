@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 // engine starts tunnels: the tunnel package, behind the small interface the
 // manager needs.
 type engine interface {
-	Start(ctx context.Context, name string, cfg *importer.Config) (running, error)
+	// Start brings a tunnel up; it calls beforeTraffic (interface, socket
+	// mark, resolved endpoints) before the tunnel's first packet.
+	Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
 }
 
 // running is one tunnel that is up.
@@ -96,6 +99,13 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// upCfg and upPub are the redacted config and public key the tunnel
+	// started with (an edit takes effect at the next up), while full is set.
+	upCfg *importer.Config
+	upPub string
+	// starting is what the kill switch must let through for a tunnel
+	// coming up, once its endpoints are resolved and its socket marked.
+	starting *platform.FirewallTunnel
 	// cancelStart aborts a start in progress, so that down does not wait
 	// for endpoints that do not resolve.
 	cancelStart context.CancelFunc
@@ -127,11 +137,15 @@ func (m *manager) load() error {
 			m.log.Error("skipping a tunnel whose config does not parse", "tunnel", r.Name, "error", err.Error())
 			continue
 		}
+		if other, ok := m.tunnels[nameKey(r.Name)]; ok {
+			m.log.Error("skipping a tunnel whose name differs from another's only in case; remove one of them", "tunnel", r.Name, "other", other.rec.Name)
+			continue
+		}
 		t := &managed{rec: r, cfg: cfg, state: api.StateDown}
 		if r.WantUp {
 			t.state, t.reason, t.needsKeys = api.StateFailed, waitingForKeys, true
 		}
-		m.tunnels[r.Name] = t
+		m.tunnels[nameKey(r.Name)] = t
 	}
 	return nil
 }
@@ -176,7 +190,7 @@ func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
 		}
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		t, ok := m.tunnels[name]
+		t, ok := m.tunnels[nameKey(name)]
 		return ok && t.rec.OwnerUID == caller.UID && e.Seq >= t.logFrom
 	}
 }
@@ -216,7 +230,7 @@ func (m *manager) list(caller platform.Peer) []api.Tunnel {
 func (m *manager) get(caller platform.Peer, name string) (api.Tunnel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t, ok := m.tunnels[name]
+	t, ok := m.tunnels[nameKey(name)]
 	if !ok {
 		return api.Tunnel{}, notFound(name)
 	}
@@ -254,8 +268,8 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	r := record{Name: req.Name, OwnerUID: caller.UID, OwnerName: caller.Name, PublicKey: pub.String(), Config: cfg.String()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.tunnels[req.Name]; ok {
-		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already; remove it first or import under another name (--name)", req.Name)
+	if _, ok := m.tunnels[nameKey(req.Name)]; ok {
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		return api.Tunnel{}, err
@@ -264,7 +278,7 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
 	}
 	t := &managed{rec: r, cfg: cfg, state: api.StateDown, logFrom: m.ring.nextSeq()}
-	m.tunnels[req.Name] = t
+	m.tunnels[nameKey(req.Name)] = t
 	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
 	m.publish(t)
 	return t.view(caller), nil
@@ -276,14 +290,14 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 // so a user over the limits can still shrink a tunnel. Must hold m.mu.
 func (m *manager) quotaLocked(owner string, size int, replacing string) error {
 	n, total := 0, size
-	for name, t := range m.tunnels {
-		if t.rec.OwnerUID == owner && name != replacing {
+	for _, t := range m.tunnels {
+		if t.rec.OwnerUID == owner && (replacing == "" || !strings.EqualFold(t.rec.Name, replacing)) {
 			n++
 			total += len(t.rec.Config)
 		}
 	}
 	grows := true
-	if t, ok := m.tunnels[replacing]; ok {
+	if t, ok := m.tunnels[nameKey(replacing)]; ok {
 		grows = size > len(t.rec.Config)
 	}
 	switch {
@@ -296,11 +310,16 @@ func (m *manager) quotaLocked(owner string, size int, replacing string) error {
 	return nil
 }
 
-// lookup finds a tunnel the caller may change.
+// nameKey is the key of a tunnel name in manager.tunnels: names that differ
+// only in case are one name, as they are one file on Windows and macOS.
+func nameKey(name string) string { return strings.ToLower(name) }
+
+// lookup finds a tunnel the caller may change, whatever the case of name;
+// callers go on with the name as stored.
 func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t, ok := m.tunnels[name]
+	t, ok := m.tunnels[nameKey(name)]
 	if !ok {
 		return nil, notFound(name)
 	}
@@ -316,7 +335,7 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	t.op.Lock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.tunnels[name] != t {
+	if m.tunnels[nameKey(name)] != t {
 		t.op.Unlock()
 		return notFound(name)
 	}
@@ -332,6 +351,7 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	if err != nil {
 		return api.Tunnel{}, err
 	}
+	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
 		return api.Tunnel{}, err
 	}
@@ -357,6 +377,7 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 	if err != nil {
 		return err
 	}
+	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
 		return err
 	}
@@ -367,7 +388,7 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 	if err := m.store.removeTunnel(name); err != nil {
 		return fmt.Errorf("remove tunnel %s: %w", name, err)
 	}
-	delete(m.tunnels, name)
+	delete(m.tunnels, nameKey(name))
 	m.log.Info("tunnel removed", "tunnel", name)
 	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	m.ks.reconcile(m.policyLocked())
@@ -382,11 +403,18 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	if err != nil {
 		return api.Tunnel{}, err
 	}
+	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
 		return api.Tunnel{}, err
 	}
 	defer t.op.Unlock()
 	m.mu.Lock()
+	if m.closing {
+		// An up that waited behind shutdown's stop must not bring the
+		// tunnel back as the process exits.
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusServiceUnavailable, api.CodeConflict, "the service is stopping; bring %s up once it runs again", name)
+	}
 	if t.state == api.StateUp {
 		defer m.mu.Unlock()
 		return t.view(caller), nil
@@ -407,6 +435,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		return api.Tunnel{}, err
 	}
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
+	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
 	m.ring.addSecret(full.Interface.PrivateKey)
 	for _, p := range full.Peers {
 		if !p.PresharedKey.IsZero() {
@@ -423,11 +452,16 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	run, err := m.engine.Start(ctx, name, full)
+	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t.starting = &platform.FirewallTunnel{Interface: iface, FwMark: mark, Endpoints: endpoints}
+		m.ks.reconcile(m.policyLocked())
+	})
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t.cancelStart = nil
+	t.cancelStart, t.starting = nil, nil
 	canceled := errors.Is(ctx.Err(), context.Canceled)
 	cancel()
 	if err != nil {
@@ -451,7 +485,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
 		}
-		return api.Tunnel{}, errorf(http.StatusBadGateway, api.CodeTunnelFailed, "bring up %s: %v", name, err)
+		return api.Tunnel{}, startFailed(name, err)
 	}
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())
@@ -468,6 +502,7 @@ func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
 	if err != nil {
 		return api.Tunnel{}, err
 	}
+	name = t.rec.Name
 	m.mu.Lock()
 	if t.cancelStart != nil {
 		t.cancelStart()
@@ -538,7 +573,7 @@ func (m *manager) forgetKeysLocked(t *managed) {
 		}
 	}
 	wipeConfig(t.full)
-	t.full = nil
+	t.full, t.upCfg, t.upPub = nil, nil, ""
 }
 
 // shutdown brings every tunnel down but remembers which should be up, so
@@ -562,8 +597,9 @@ func (m *manager) shutdown() {
 // a tunnel already up or starting.
 func (m *manager) overlapLocked(name string, cfg *importer.Config) error {
 	mine := prefixesOf(cfg)
-	for other, t := range m.tunnels {
-		if other == name || (t.state != api.StateUp && t.state != api.StateStarting) {
+	for _, t := range m.tunnels {
+		other := t.rec.Name
+		if strings.EqualFold(other, name) || (t.state != api.StateUp && t.state != api.StateStarting) {
 			continue
 		}
 		theirs := prefixesOf(t.activeCfg())
@@ -605,14 +641,18 @@ func (m *manager) status(caller platform.Peer, name string) (api.Status, error) 
 	}
 	var items []item
 	m.mu.Lock()
-	for n, t := range m.tunnels {
-		if name != "" && n != name {
+	for _, t := range m.tunnels {
+		n := t.rec.Name
+		if name != "" && !strings.EqualFold(n, name) {
 			continue
 		}
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
 			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
+			if t.run != nil && t.upCfg != nil {
+				it.cfg, it.pub = t.upCfg, t.upPub
+			}
 		}
 		items = append(items, it)
 	}
@@ -687,7 +727,8 @@ func nonNil[T any](s []T) []T {
 // is up, starting, or failed while still meant to be up.
 func (m *manager) policyLocked() []platform.FirewallTunnel {
 	var fts []platform.FirewallTunnel
-	for name, t := range m.tunnels {
+	for _, t := range m.tunnels {
+		name := t.rec.Name
 		if t.state == api.StateDown || !t.rec.WantUp {
 			continue
 		}
@@ -699,8 +740,17 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 					ft.DefaultRoute = true
 				}
 			}
+			ft.AllowedIPs = append(ft.AllowedIPs, p.AllowedIPs...)
 			if ap, err := netip.ParseAddrPort(p.Endpoint.String()); err == nil {
 				ft.Endpoints = append(ft.Endpoints, ap)
+			}
+		}
+		if s := t.starting; s != nil && t.run == nil {
+			ft.Interface, ft.FwMark = s.Interface, s.FwMark
+			for _, e := range s.Endpoints {
+				if !slices.Contains(ft.Endpoints, e) {
+					ft.Endpoints = append(ft.Endpoints, e)
+				}
 			}
 		}
 		if t.run != nil {

@@ -34,7 +34,7 @@ type fakeEngine struct {
 	block bool
 }
 
-func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ func(string, uint32, []netip.AddrPort)) (running, error) {
 	e.mu.Lock()
 	block := e.block
 	e.mu.Unlock()
@@ -391,7 +391,7 @@ func TestRestartWaitsForKeysAndRestoreBringsTunnelsBack(t *testing.T) {
 	if _, err := c.Down(ctx, "full"); err != nil {
 		t.Fatal(err)
 	}
-	if p := h.fw.last(); p.Blocking() || p.Mode != platform.KillSwitchAuto {
+	if p := h.fw.last(); p.Blocking() || p.Mode != api.KillSwitchAuto {
 		t.Errorf("after down the policy still blocks: %+v", p)
 	}
 }
@@ -544,11 +544,6 @@ func TestOneUserCannotStoreMoreThanTheQuota(t *testing.T) {
 	h := startHarness(t, t.TempDir())
 	alice := platform.Peer{UID: "1000", Operator: true}
 	bob := platform.Peer{UID: "1001", Operator: true}
-	createAs := func(who platform.Peer, name string) error {
-		cfg := newConfig(t, "10.9.0.0/24")
-		_, err := h.mgr.create(who, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()})
-		return err
-	}
 	wantQuota := func(what string, err error) {
 		t.Helper()
 		var ae *apiError
@@ -568,14 +563,14 @@ func TestOneUserCannotStoreMoreThanTheQuota(t *testing.T) {
 	}
 
 	fill(maxTunnelsPerOwner, "")
-	wantQuota("alice's tunnel past the count", createAs(alice, "more"))
-	if err := createAs(bob, "bobs"); err != nil {
+	wantQuota("alice's tunnel past the count", createAs(t, h, alice, "more"))
+	if err := createAs(t, h, bob, "bobs"); err != nil {
 		t.Errorf("bob is held to alice's quota: %v", err)
 	}
 
 	big := strings.Repeat("#", 1<<20)
 	fill(maxConfigBytesPerOwner>>20, big)
-	wantQuota("alice's tunnel past the bytes", createAs(alice, "more"))
+	wantQuota("alice's tunnel past the bytes", createAs(t, h, alice, "more"))
 	h.mgr.mu.Lock()
 	defer h.mgr.mu.Unlock()
 	if err := h.mgr.quotaLocked(alice.UID, len(big), "a0"); err != nil {
@@ -692,5 +687,90 @@ func TestEditingAnUpTunnelTakesEffectAtTheNextUp(t *testing.T) {
 	h.mgr.mu.Unlock()
 	if len(policy) != 1 || len(policy[0].DNS) != 1 || policy[0].DNS[0] != netip.MustParseAddr("10.9.0.1") {
 		t.Errorf("the kill switch follows the edit before the tunnel runs it: %+v", policy)
+	}
+}
+
+// createAs imports a new tunnel name as who, straight into the manager.
+func createAs(t *testing.T, h *harness, who platform.Peer, name string) error {
+	t.Helper()
+	cfg := newConfig(t, "10.9.0.0/24")
+	_, err := h.mgr.create(who, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()})
+	return err
+}
+
+// On Windows and macOS "office" and "Office" are one file: one user's
+// record must not overwrite another's, and any spelling finds the tunnel.
+func TestTunnelNamesThatDifferOnlyInCaseAreOneName(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	alice := platform.Peer{UID: "1000", Operator: true}
+	bob := platform.Peer{UID: "1001", Operator: true}
+	if err := createAs(t, h, alice, "office"); err != nil {
+		t.Fatal(err)
+	}
+	var ae *apiError
+	if err := createAs(t, h, bob, "Office"); !errors.As(err, &ae) || ae.code != api.CodeExists {
+		t.Errorf(`"Office" next to "office": %v, want that it exists`, err)
+	}
+	if got, err := h.mgr.get(alice, "OFFICE"); err != nil || got.Name != "office" {
+		t.Errorf(`get "OFFICE" = %+v, %v; want "office"`, got, err)
+	}
+	if _, err := h.mgr.down(bob, "Office"); !errors.As(err, &ae) || ae.code != api.CodeForbidden {
+		t.Errorf(`bob's down of "Office": %v, want forbidden`, err)
+	}
+	if err := h.mgr.remove(alice, "OFFICE"); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err := os.ReadDir(filepath.Join(h.dir, "state", "tunnels")); err != nil || len(entries) != 0 {
+		t.Errorf("after removing \"OFFICE\" the store holds %v (%v)", entries, err)
+	}
+}
+
+// An edit takes effect at the next up: until then status shows the config
+// the running tunnel has, with its statistics.
+func TestStatusOfARunningTunnelShowsTheConfigItRunsWith(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "home")
+	if _, err := c.Up(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	h.engine.mu.Lock()
+	running := h.engine.started["home"].Peers[0].PublicKey.String()
+	h.engine.mu.Unlock()
+	if _, err := c.Update(ctx, "home", newConfig(t, "10.8.0.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(ctx, "home")
+	if err != nil || len(st.Tunnels) != 1 || len(st.Tunnels[0].Peers) != 1 {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	if p := st.Tunnels[0].Peers[0]; p.PublicKey != running || p.AllowedIPs[0] != netip.MustParsePrefix("10.9.0.0/24") {
+		t.Errorf("status of the running tunnel shows peer %s %v, want the running peer %s with 10.9.0.0/24", p.PublicKey, p.AllowedIPs, running)
+	}
+}
+
+// An up that waits for the tunnel while the service shuts down must not
+// bring it up as the process exits.
+func TestUpQueuedDuringShutdownDoesNotBringTheTunnelUp(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "home")
+	h.mgr.mu.Lock()
+	tun := h.mgr.tunnels["home"]
+	h.mgr.mu.Unlock()
+	tun.op.Lock() // an operation in progress: up and shutdown queue behind it
+	upped := make(chan error, 1)
+	go func() { _, err := c.Up(ctx, "home"); upped <- err }()
+	time.Sleep(100 * time.Millisecond)
+	stopped := make(chan struct{})
+	go func() { h.mgr.shutdown(); close(stopped) }()
+	for deadline, closing := time.Now().Add(5*time.Second), false; !closing && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		h.mgr.mu.Lock()
+		closing = h.mgr.closing
+		h.mgr.mu.Unlock()
+	}
+	tun.op.Unlock()
+	<-stopped
+	if err := <-upped; err == nil {
+		t.Error("an up queued during shutdown succeeded")
+	}
+	if h.engine.running("home") {
+		t.Error("the tunnel runs after shutdown")
 	}
 }

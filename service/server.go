@@ -49,30 +49,37 @@ type peerKey struct{}
 func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, events *broker) *server {
 	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events}
 	mux := http.NewServeMux()
-	route := func(pattern string, h func(http.ResponseWriter, *http.Request, platform.Peer)) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, platform.Peer){
+		api.RouteVersion:       s.version,
+		api.RouteTunnels:       s.listTunnels,
+		api.RouteCreate:        s.createTunnel,
+		api.RouteTunnel:        s.getTunnel,
+		api.RouteUpdate:        s.updateTunnel,
+		api.RouteDelete:        s.deleteTunnel,
+		api.RouteUp:            s.upTunnel,
+		api.RouteDown:          s.downTunnel,
+		api.RouteTunnelStatus:  s.tunnelStatus,
+		api.RouteStatus:        s.status,
+		api.RouteEvents:        s.eventStream,
+		api.RouteLogs:          s.logs,
+		api.RouteKillSwitch:    s.getKillSwitch,
+		api.RouteSetKillSwitch: s.setKillSwitch,
+	}
+	paths := map[string]bool{}
+	for _, r := range api.Routes {
+		h, ok := handlers[r]
+		if !ok {
+			panic("service: no handler for " + r.Pattern())
+		}
+		mux.HandleFunc(r.Pattern(), func(w http.ResponseWriter, r *http.Request) {
 			h(w, r, r.Context().Value(peerKey{}).(platform.Peer))
 		})
-	}
-	route("GET /v1/version", s.version)
-	route("GET /v1/tunnels", s.listTunnels)
-	route("POST /v1/tunnels", s.createTunnel)
-	route("GET /v1/tunnels/{name}", s.getTunnel)
-	route("PUT /v1/tunnels/{name}", s.updateTunnel)
-	route("DELETE /v1/tunnels/{name}", s.deleteTunnel)
-	route("POST /v1/tunnels/{name}/up", s.upTunnel)
-	route("POST /v1/tunnels/{name}/down", s.downTunnel)
-	route("GET /v1/tunnels/{name}/status", s.tunnelStatus)
-	route("GET /v1/status", s.status)
-	route("GET /v1/events", s.eventStream)
-	route("GET /v1/logs", s.logs)
-	route("GET /v1/killswitch", s.getKillSwitch)
-	route("PUT /v1/killswitch", s.setKillSwitch)
-	for _, p := range []string{"/v1/version", "/v1/tunnels", "/v1/tunnels/{name}", "/v1/tunnels/{name}/up",
-		"/v1/tunnels/{name}/down", "/v1/tunnels/{name}/status", "/v1/status", "/v1/events", "/v1/logs", "/v1/killswitch"} {
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
-		})
+		if !paths[r.Path] {
+			paths[r.Path] = true
+			mux.HandleFunc(r.Path, func(w http.ResponseWriter, r *http.Request) {
+				writeError(w, errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
+			})
+		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, api.CodeNotFound, "there is no API at %s; the paths are under /%s/", r.URL.Path, api.Version))
@@ -107,6 +114,7 @@ func (s *server) serve(l net.Listener) error {
 
 func (s *server) shutdown(ctx context.Context) error {
 	s.events.closeAll()
+	s.ring.closeAll()
 	return s.http.Shutdown(ctx)
 }
 
@@ -344,7 +352,10 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request, caller platform.Pe
 		select {
 		case <-r.Context().Done():
 			return
-		case e := <-ch:
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
 			if !visible(e) {
 				continue
 			}

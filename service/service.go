@@ -48,7 +48,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	recovery := filepath.Join(opts.StateDir, "recovery")
-	if err := tunnel.Recover(recovery); err != nil {
+	if err := tunnel.Recover(recovery, log); err != nil {
 		log.Error("cleaning up after the previous run failed", "error", err.Error())
 	}
 
@@ -59,7 +59,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Error("kill-switch settings are damaged; blocking until they are set again", "error", err.Error())
 		set = settings{KillSwitch: api.KillSwitchAlways}
 	}
-	ks := newKillSwitch(log, st, platform.NewFirewall(), events, set)
+	ks := newKillSwitch(log, st, platform.NewFirewall(log), events, set)
 	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
 	if err := mgr.load(); err != nil {
 		return err

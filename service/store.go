@@ -10,6 +10,8 @@ import (
 
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // store keeps the service's state on disk: one file per tunnel in
@@ -104,7 +106,7 @@ func (s *store) saveTunnel(r record) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.tunnelPath(r.Name), b)
+	return atomicfile.Write(s.tunnelPath(r.Name), b, 0o600)
 }
 
 func (s *store) removeTunnel(name string) error {
@@ -142,37 +144,5 @@ func (s *store) saveSettings(st settings) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.settingsPath(), b)
-}
-
-// writeAtomic writes data to a temporary file in the same directory, syncs
-// it, renames it over path and syncs the directory.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	werr := f.Chmod(0o600)
-	if werr == nil {
-		_, werr = f.Write(data)
-	}
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(s.settingsPath(), b, 0o600)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,8 +15,9 @@ import (
 
 	kservice "github.com/kardianos/service"
 
-	"github.com/wgtray/wgtray/packaging/systemd"
 	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/systemd"
 )
 
 // The OS service: registration with systemd, SysV init, launchd or the
@@ -140,9 +142,9 @@ func Control(action string, purge bool, out io.Writer) error {
 		var errs []error
 		// The kill switch's rules outlive the service (on Windows even a
 		// reboot), and nothing would remove them once it is gone.
-		fw := platform.NewFirewall()
+		fw := platform.NewFirewall(slog.New(slog.NewTextHandler(out, nil)))
 		if active, err := fw.Active(); err == nil && active {
-			if err := fw.Apply(platform.FirewallPolicy{Mode: platform.KillSwitchOff}); err != nil {
+			if err := fw.Apply(platform.FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 				errs = append(errs, fmt.Errorf("turn the kill switch off: %w", err))
 			}
 		}

@@ -35,10 +35,11 @@ func unmarkRunning(stateDir, name string) error {
 // Recover undoes what tunnels of a crashed run left behind (routing rules,
 // DNS, UAPI sockets nobody serves), as recorded in stateDir. The service
 // calls it when it starts, before it brings any tunnel up. Interfaces,
-// addresses and routes need no recovery: they die with the process.
-func Recover(stateDir string) error {
+// addresses and routes need no recovery: they die with the process. log
+// gets what was undone.
+func Recover(stateDir string, log *slog.Logger) error {
 	var errs []error
-	if err := platform.RecoverNetwork(stateDir, slog.Default()); err != nil {
+	if err := platform.RecoverNetwork(stateDir, log); err != nil {
 		errs = append(errs, fmt.Errorf("undo the network changes of the previous run: %w", err))
 	}
 	running, err := filepath.Glob(filepath.Join(stateDir, "*"+runningSuffix))

@@ -56,7 +56,8 @@ const maxStatsLine = 256
 // holds the private key, of which only the public half is kept, and the
 // preshared keys, which are skipped: each line is parsed in place in a
 // fixed buffer that is cleared at the end, so no key is copied into a
-// string or a growing buffer that would linger in memory.
+// string or a growing buffer that would linger in memory, and the device's
+// own buffer is wiped once parsed.
 type statsWriter struct {
 	line   [maxStatsLine]byte
 	n      int
@@ -67,7 +68,10 @@ type statsWriter struct {
 	err    error
 }
 
+// Write parses p and then wipes it: the device hands over its pooled
+// buffer, which holds the keys and is never cleared otherwise.
 func (w *statsWriter) Write(p []byte) (int, error) {
+	defer clear(p)
 	n := len(p)
 	for len(p) > 0 && w.err == nil {
 		i := bytes.IndexByte(p, '\n')

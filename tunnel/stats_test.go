@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"bytes"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -64,10 +65,12 @@ func TestStatsLeaveNoCopyOfTheKeys(t *testing.T) {
 	priv, psk := statsKey(t), statsKey(t)
 	lines := []byte("private_key=" + priv.Hex() + "\npublic_key=" + priv.Public().Hex() + "\npreshared_key=" + psk.Hex() + "\n")
 	var w statsWriter
+	answer := make([]byte, len(lines)) // Write wipes what it is given
 	if allocs := testing.AllocsPerRun(100, func() {
 		w = statsWriter{}
-		w.Write(lines[:20])
-		w.Write(lines[20:])
+		copy(answer, lines)
+		w.Write(answer[:20])
+		w.Write(answer[20:])
 	}); allocs > 1 { // the peer's entry in Stats.Peers
 		t.Errorf("parsing the key lines allocates %v times, want 1 (no copy of a key)", allocs)
 	}
@@ -78,5 +81,29 @@ func TestStatsLeaveNoCopyOfTheKeys(t *testing.T) {
 	}
 	if w.line != [maxStatsLine]byte{} {
 		t.Error("the line buffer still holds part of a key after finish")
+	}
+}
+
+// wireguard-go writes its whole answer, private and preshared keys in it,
+// from a pooled buffer that it never clears: the parser wipes what it was
+// handed, so the pool keeps no key between reads.
+func TestStatsWipeTheDevicesBufferOfKeys(t *testing.T) {
+	priv, psk := statsKey(t), statsKey(t)
+	pooled := []byte("private_key=" + priv.Hex() + "\nlisten_port=51820\npublic_key=" + statsKey(t).Public().Hex() +
+		"\npreshared_key=" + psk.Hex() + "\nprotocol_version=1\n")
+	var w statsWriter
+	if _, err := w.Write(pooled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.finish(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []importer.Key{priv, psk} {
+		if bytes.Contains(pooled, []byte(k.Hex())) {
+			t.Error("the device's buffer still holds a key after the stats were read")
+		}
+	}
+	if !bytes.Equal(pooled, make([]byte, len(pooled))) {
+		t.Error("the device's buffer is not wiped")
 	}
 }

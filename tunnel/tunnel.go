@@ -38,6 +38,11 @@ type Options struct {
 	// crash. It must survive a crash of the service, and only the tunnel
 	// package writes there: for example /var/lib/wgtray/recovery.
 	StateDir string
+	// BeforeTraffic, when set, is called once before the device sends its
+	// first packet, with the interface, the mark on the tunnel's socket
+	// (0 if none) and the peers' endpoints as resolved, so that a kill
+	// switch can let the first handshake through.
+	BeforeTraffic func(iface string, mark uint32, endpoints []netip.AddrPort)
 }
 
 // Errors Start returns (wrapped, with a sentence for the user) for failures
@@ -158,14 +163,25 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		routes = append(routes, p.AllowedIPs...)
 	}
 	var endpointAddrs []netip.Addr
+	var peerEndpoints []netip.AddrPort
 	for _, p := range cfg.Peers {
 		if ep, ok := endpoints[p.PublicKey]; ok {
 			endpointAddrs = append(endpointAddrs, ep.Addr())
+			peerEndpoints = append(peerEndpoints, ep)
 		} else if a, err := netip.ParseAddr(p.Endpoint.Host); err == nil {
 			endpointAddrs = append(endpointAddrs, a)
+			peerEndpoints = append(peerEndpoints, netip.AddrPortFrom(a, p.Endpoint.Port))
+		}
+	}
+	var mark uint32
+	beforeTraffic := func() {
+		if opts.BeforeTraffic != nil {
+			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
+			opts.BeforeTraffic = nil
 		}
 	}
 	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
+		Log:              log,
 		Interface:        t.ifname,
 		MTU:              cfg.Interface.MTU,
 		Addresses:        cfg.Interface.Addresses,
@@ -175,10 +191,11 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		FwMark:           cfg.Interface.FwMark,
 		Endpoints:        endpointAddrs,
 		CurrentEndpoints: t.endpoints,
-		SetBindMark:      t.dev.BindSetMark,
+		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
 		OnLinkUp: func() {
 			// The device comes up with the link anyway; coming up here
 			// lets the first handshake go out at once.
+			beforeTraffic()
 			if t.dev.Up() == nil {
 				t.handshake(cfg.Peers)
 			}
@@ -191,6 +208,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}
 	undo = append(undo, t.network.Close)
 
+	beforeTraffic()
 	if err := t.dev.Up(); err != nil {
 		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
 	}

@@ -191,7 +191,7 @@ func runChild(t testing.TB) {
 	case "handshakes":
 		runHandshakes(t, p)
 	case "recover":
-		if err := tunnel.Recover(p.StateDir); err != nil {
+		if err := tunnel.Recover(p.StateDir, slog.Default()); err != nil {
 			t.Error(err)
 		}
 		_ = testnet.Send(report{})

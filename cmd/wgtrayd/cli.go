@@ -16,6 +16,8 @@ import (
 
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // keyStoreFlag is the global --key-store option: "keyring" (default) or
@@ -66,11 +68,30 @@ func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.
 				fmt.Fprintf(stderr, "wgtrayd %s: %v\nusage: wgtrayd %s\n", name, err, usage)
 				return 2
 			}
-			fmt.Fprintf(stderr, "wgtrayd %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "wgtrayd %s: %v%s\n", name, err, hint(err))
 			return 1
 		}
 		return 0
 	}
+}
+
+// hints say what to do about a service error, with this program.
+var hints = map[string]string{
+	api.CodeNotFound:             "`wgtrayd list` shows the tunnels",
+	api.CodeExists:               "remove it first (`wgtrayd remove NAME`) or import under another name (--name)",
+	api.CodeEndpointUnresolvable: "check the peer's Endpoint and the network connection",
+	api.CodeNoTUN:                "load the tun module (`sudo modprobe tun`) or install the TUN driver",
+	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
+	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
+	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",
+}
+
+// hint is "; " and the hint for err's code, or nothing.
+func hint(err error) string {
+	if h := hints[client.Code(err)]; h != "" {
+		return "; " + h
+	}
+	return ""
 }
 
 type usageError string
@@ -195,7 +216,7 @@ var exportCmd = simple("export", "export NAME [-o FILE]", func(fs *flag.FlagSet)
 			_, err := io.WriteString(stdout, cfg.String())
 			return err
 		}
-		if err := client.WriteSecretFile(out, []byte(cfg.String())); err != nil {
+		if err := atomicfile.Write(out, []byte(cfg.String()), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 		fmt.Fprintf(stderr, "wrote %s; it holds the private key, keep it safe\n", out)

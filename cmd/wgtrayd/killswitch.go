@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"strconv"
 
 	"github.com/wgtray/wgtray/platform"
@@ -35,7 +37,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 			if fs.NArg() != 0 || allowLAN.set {
 				return usageError("--lift takes no other arguments")
 			}
-			if err := platform.NewFirewall().Lift(); err != nil {
+			if err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Lift(); err != nil {
 				return fmt.Errorf("remove the kill-switch rules (it needs root): %w", err)
 			}
 			fmt.Fprintln(stdout, "kill-switch rules removed; the setting stays for the service's next start")
@@ -44,9 +46,9 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 		if fs.NArg() > 1 {
 			return usageError("give one mode: off, auto or always")
 		}
-		var mode platform.KillSwitchMode
+		var mode api.KillSwitchMode
 		if fs.NArg() == 1 {
-			m, err := platform.ParseKillSwitchMode(fs.Arg(0))
+			m, err := api.ParseKillSwitchMode(fs.Arg(0))
 			if err != nil {
 				return usageError(err.Error())
 			}
@@ -58,7 +60,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 		}
 		if mode != "" || allowLAN.set {
 			if mode != "" {
-				ks.Mode = api.KillSwitchMode(mode)
+				ks.Mode = mode
 			}
 			if allowLAN.set {
 				ks.AllowLAN = allowLAN.value
@@ -84,7 +86,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 // back the rules the service applied last, straight from the state
 // directory.
 func restoreKillSwitch(stdout io.Writer) error {
-	p, err := platform.NewFirewall().Restore()
+	p, err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Restore()
 	if err != nil {
 		return fmt.Errorf("%w (it needs root)", err)
 	}

@@ -363,27 +363,36 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 	}
 }
 
+// hostResolver answers the client's look-ups from outside the tunnel.
+const hostResolver = "203.0.113.53"
+
+// hostNameTunnel is a running service with a full tunnel whose endpoint is
+// a host name that hostResolver resolves to the peer.
+func hostNameTunnel(t *testing.T) (*killSwitchNet, *wgtraydUnderTest, string) {
+	t.Helper()
+	testnet.RequireRoot(t)
+	n := newKillSwitchNet(t)
+	n.router.Run(t, "ip", "addr", "add", hostResolver+"/32", "dev", "lo")
+	n.router.ServeDNS(t, hostResolver, netip.MustParseAddr(ksPeerPublic))
+	n.client.WriteEtc(t, "resolv.conf", "nameserver "+hostResolver+"\n")
+	w := startWgtrayd(t, n.client)
+	return n, w, fullTunnelTo(t, n, w, "vpn.wgtray.test")
+}
+
 // TestKillSwitchLetsTheServiceResolveAHostNameEndpoint: with the kill
 // switch blocking, a tunnel whose endpoint is a host name still comes up
 // (the service's own look-up gets through to the resolver outside the
 // tunnel), while other programs' queries to that resolver stay blocked.
 func TestKillSwitchLetsTheServiceResolveAHostNameEndpoint(t *testing.T) {
-	testnet.RequireRoot(t)
-	n := newKillSwitchNet(t)
-	const resolver = "203.0.113.53"
-	n.router.Run(t, "ip", "addr", "add", resolver+"/32", "dev", "lo")
-	n.router.ServeDNS(t, resolver, netip.MustParseAddr(ksPeerPublic))
-	n.client.WriteEtc(t, "resolv.conf", "nameserver "+resolver+"\n")
-	w := startWgtrayd(t, n.client)
-	name := fullTunnelTo(t, n, w, "vpn.wgtray.test")
+	n, w, name := hostNameTunnel(t)
 
 	w.cli(t, "killswitch", "always")
-	if n.client.DNSAnswered(t, resolver) {
+	if n.client.DNSAnswered(t, hostResolver) {
 		t.Fatal("always: a program's DNS query reaches the resolver outside the tunnel")
 	}
 	w.up(t, name)
 	w.handshake(t, n, name)
-	if n.client.DNSAnswered(t, resolver) {
+	if n.client.DNSAnswered(t, hostResolver) {
 		t.Error("always, tunnel up: a program's DNS query reaches the resolver outside the tunnel")
 	}
 	if !n.client.TCPReaches(t, ksInternet) {
@@ -393,4 +402,28 @@ func TestKillSwitchLetsTheServiceResolveAHostNameEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.cli(t, "killswitch", "off")
+}
+
+// TestKillSwitchLetsTheFirstHandshakeOfAHostNameEndpointThrough: with the
+// kill switch blocking, the tunnel's first initiation to an endpoint known
+// only once its name is resolved gets through, instead of being refused
+// and retried 5 s later.
+func TestKillSwitchLetsTheFirstHandshakeOfAHostNameEndpointThrough(t *testing.T) {
+	_, w, name := hostNameTunnel(t)
+	w.cli(t, "killswitch", "always")
+	defer w.cli(t, "killswitch", "off")
+
+	w.up(t, name)
+	up := time.Now()
+	for {
+		st, err := w.client.Status(ctx(t), name)
+		if err == nil && len(st.Tunnels) == 1 && len(st.Tunnels[0].Peers) == 1 && st.Tunnels[0].Peers[0].LatestHandshake != nil {
+			t.Logf("handshake %v after up", time.Since(up))
+			return
+		}
+		if time.Since(up) > time.Second {
+			t.Fatalf("no handshake within 1 s of up: %+v, %v\n%s", st, err, w.proc.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -5,8 +5,10 @@
 package testbuild
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 )
 
 // The main packages, as `go build` takes them.
@@ -25,4 +27,16 @@ func Command(pkg, out string) *exec.Cmd {
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	return cmd
+}
+
+// Deps lists the packages that pkg links when built for goos (without cgo,
+// as the daemon is), pkg itself included.
+func Deps(pkg, goos string) ([]string, error) {
+	cmd := exec.Command("go", "list", "-deps", pkg)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -deps %s for %s: %w", pkg, goos, err)
+	}
+	return strings.Fields(string(out)), nil
 }

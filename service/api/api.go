@@ -3,7 +3,8 @@
 // share them so the wire format has one definition.
 //
 // The API, on the socket platform.SocketPath() (for example
-// `curl --unix-socket /run/wgtray/wgtray.sock http://wgtrayd/v1/status`):
+// `curl --unix-socket /run/wgtray/wgtray.sock http://wgtrayd/v1/status`);
+// Routes holds these methods and paths for the server and the client:
 //
 //	GET    /v1/version                  VersionInfo
 //	GET    /v1/tunnels                  []Tunnel
@@ -29,7 +30,10 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/netip"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
@@ -37,6 +41,50 @@ import (
 
 // Version is the API version in every path: /v1/...
 const Version = "v1"
+
+// Route is one method and path of the API. {name} in Path stands for a
+// tunnel's name.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// The routes, as the package comment lists them.
+var (
+	RouteVersion       = Route{"GET", "/v1/version"}
+	RouteTunnels       = Route{"GET", "/v1/tunnels"}
+	RouteCreate        = Route{"POST", "/v1/tunnels"}
+	RouteTunnel        = Route{"GET", "/v1/tunnels/{name}"}
+	RouteUpdate        = Route{"PUT", "/v1/tunnels/{name}"}
+	RouteDelete        = Route{"DELETE", "/v1/tunnels/{name}"}
+	RouteUp            = Route{"POST", "/v1/tunnels/{name}/up"}
+	RouteDown          = Route{"POST", "/v1/tunnels/{name}/down"}
+	RouteTunnelStatus  = Route{"GET", "/v1/tunnels/{name}/status"}
+	RouteStatus        = Route{"GET", "/v1/status"}
+	RouteEvents        = Route{"GET", "/v1/events"}
+	RouteLogs          = Route{"GET", "/v1/logs"}
+	RouteKillSwitch    = Route{"GET", "/v1/killswitch"}
+	RouteSetKillSwitch = Route{"PUT", "/v1/killswitch"}
+)
+
+// Routes is every route the service serves; any other method on one of
+// their paths is answered 405.
+var Routes = []Route{
+	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteUp, RouteDown,
+	RouteTunnelStatus, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
+}
+
+// Pattern is the route as http.ServeMux takes it.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// URL is the route's path with name in place of {name}, and query.
+func (r Route) URL(name string, query url.Values) string {
+	u := strings.Replace(r.Path, "{name}", url.PathEscape(name), 1)
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u
+}
 
 // State is where a tunnel is in its life.
 type State string
@@ -166,18 +214,33 @@ type PeerStatus struct {
 	PersistentKeepalive uint16         `json:"persistent_keepalive"`
 }
 
-// KillSwitchMode is off, auto or always.
+// KillSwitchMode says when the kill switch blocks traffic that does not go
+// through a tunnel. The service, its clients and the firewall share it.
 type KillSwitchMode string
 
+// The kill-switch modes.
 const (
-	KillSwitchOff    KillSwitchMode = "off"
-	KillSwitchAuto   KillSwitchMode = "auto"
+	// KillSwitchOff never blocks anything and leaves no firewall rules.
+	KillSwitchOff KillSwitchMode = "off"
+	// KillSwitchAuto blocks while a tunnel that routes a default route is
+	// in the policy: up, starting, or failed but still meant to be up.
+	KillSwitchAuto KillSwitchMode = "auto"
+	// KillSwitchAlways blocks even with no tunnel up (lockdown), until the
+	// user turns it off.
 	KillSwitchAlways KillSwitchMode = "always"
 )
 
 // Valid reports whether m is one of the three modes.
 func (m KillSwitchMode) Valid() bool {
 	return m == KillSwitchOff || m == KillSwitchAuto || m == KillSwitchAlways
+}
+
+// ParseKillSwitchMode reads a mode as the user types it.
+func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
+	if m := KillSwitchMode(s); m.Valid() {
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
 }
 
 // KillSwitch is the body of GET and PUT /v1/killswitch. Active and Error
@@ -255,5 +318,11 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
-	CodeInternal         = "internal"
+	// Why a tunnel did not come up, where the user can do something about it.
+	CodeEndpointUnresolvable = "endpoint_unresolvable" // a peer's Endpoint host name does not resolve
+	CodeNoTUN                = "no_tun"                // the OS offers no TUN device
+	CodeAddressConflict      = "address_conflict"      // an address is on another interface already
+	CodeRouteConflict        = "route_conflict"        // a route goes through another interface already
+	CodeNoPrivateKey         = "no_private_key"        // the config has no private key
+	CodeInternal             = "internal"
 )

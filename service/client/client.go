@@ -72,16 +72,21 @@ func (e *Error) Error() string { return e.Message }
 
 // IsCode reports whether err is a service error with the given code.
 func IsCode(err error, code string) bool {
+	return Code(err) == code
+}
+
+// Code is the code of the service error in err, or "" when there is none.
+// A client looks its own advice up by it.
+func Code(err error) string {
 	var e *Error
-	return errors.As(err, &e) && e.Code == code
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
 }
 
 // ErrNotRunning means nothing answers on the socket.
 var ErrNotRunning = errors.New("the wgtray service is not running")
-
-// ErrNotAllowed means the OS refused the connection: the user is not in
-// the operators' group.
-var ErrNotAllowed = errors.New("not allowed")
 
 // NotRunningError says where the client looked and how to start the service.
 type NotRunningError struct {
@@ -100,7 +105,7 @@ func (e *NotRunningError) Unwrap() error { return ErrNotRunning }
 // Version asks the service for its version.
 func (c *Client) Version(ctx context.Context) (api.VersionInfo, error) {
 	var v api.VersionInfo
-	err := c.do(ctx, http.MethodGet, "/version", nil, &v)
+	err := c.do(ctx, api.RouteVersion, "", nil, nil, &v)
 	return v, err
 }
 
@@ -108,14 +113,14 @@ func (c *Client) Version(ctx context.Context) (api.VersionInfo, error) {
 // carry only name and state.
 func (c *Client) List(ctx context.Context) ([]api.Tunnel, error) {
 	var ts []api.Tunnel
-	err := c.do(ctx, http.MethodGet, "/tunnels", nil, &ts)
+	err := c.do(ctx, api.RouteTunnels, "", nil, nil, &ts)
 	return ts, err
 }
 
 // Get returns one tunnel.
 func (c *Client) Get(ctx context.Context, name string) (api.Tunnel, error) {
 	var t api.Tunnel
-	err := c.do(ctx, http.MethodGet, tunnelPath(name, ""), nil, &t)
+	err := c.do(ctx, api.RouteTunnel, name, nil, nil, &t)
 	return t, err
 }
 
@@ -127,11 +132,11 @@ func (c *Client) Import(ctx context.Context, name string, cfg *importer.Config) 
 	redacted, secrets := cfg.Redact()
 	req := api.CreateRequest{Name: name, Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
 	var t api.Tunnel
-	if err := c.do(ctx, http.MethodPost, "/tunnels", req, &t); err != nil {
+	if err := c.do(ctx, api.RouteCreate, "", nil, req, &t); err != nil {
 		return t, err
 	}
 	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
-		if derr := c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil); derr != nil {
+		if derr := c.do(ctx, api.RouteDelete, name, nil, nil, nil); derr != nil {
 			err = errors.Join(err, fmt.Errorf("remove the half-imported tunnel %s: %w", name, derr))
 		}
 		return api.Tunnel{}, fmt.Errorf("import %s: %w", name, err)
@@ -146,7 +151,7 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 	redacted, secrets := cfg.Redact()
 	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
 	var t api.Tunnel
-	if err := c.do(ctx, http.MethodPut, tunnelPath(name, ""), req, &t); err != nil {
+	if err := c.do(ctx, api.RouteUpdate, name, nil, req, &t); err != nil {
 		return t, err
 	}
 	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
@@ -158,7 +163,7 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 // Delete removes the tunnel from the service (bringing it down first) and
 // its keys from the keyring.
 func (c *Client) Delete(ctx context.Context, name string) error {
-	if err := c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil); err != nil {
+	if err := c.do(ctx, api.RouteDelete, name, nil, nil, nil); err != nil {
 		return err
 	}
 	if err := c.keys.Delete(name); err != nil && !errors.Is(err, ErrNoKeys) {
@@ -187,14 +192,14 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 	}
 	defer wipeUpRequest(&req)
 	var t api.Tunnel
-	err = c.do(ctx, http.MethodPost, tunnelPath(name, "/up"), req, &t)
+	err = c.do(ctx, api.RouteUp, name, nil, req, &t)
 	return t, err
 }
 
 // Down brings a tunnel down; the service forgets its keys.
 func (c *Client) Down(ctx context.Context, name string) (api.Tunnel, error) {
 	var t api.Tunnel
-	err := c.do(ctx, http.MethodPost, tunnelPath(name, "/down"), nil, &t)
+	err := c.do(ctx, api.RouteDown, name, nil, nil, &t)
 	return t, err
 }
 
@@ -202,11 +207,11 @@ func (c *Client) Down(ctx context.Context, name string) (api.Tunnel, error) {
 // switch, or only tunnel name when name is not empty.
 func (c *Client) Status(ctx context.Context, name string) (api.Status, error) {
 	var s api.Status
-	path := "/status"
+	var q url.Values
 	if name != "" {
-		path += "?name=" + url.QueryEscape(name)
+		q = url.Values{"name": {name}}
 	}
-	err := c.do(ctx, http.MethodGet, path, nil, &s)
+	err := c.do(ctx, api.RouteStatus, "", q, nil, &s)
 	return s, err
 }
 
@@ -264,14 +269,14 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 // KillSwitch returns the kill-switch settings and whether rules are active.
 func (c *Client) KillSwitch(ctx context.Context) (api.KillSwitch, error) {
 	var k api.KillSwitch
-	err := c.do(ctx, http.MethodGet, "/killswitch", nil, &k)
+	err := c.do(ctx, api.RouteKillSwitch, "", nil, nil, &k)
 	return k, err
 }
 
 // SetKillSwitch changes mode and allow_lan and returns the new state.
 func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
 	var k api.KillSwitch
-	err := c.do(ctx, http.MethodPut, "/killswitch", api.KillSwitch{Mode: mode, AllowLAN: allowLAN}, &k)
+	err := c.do(ctx, api.RouteSetKillSwitch, "", nil, api.KillSwitch{Mode: mode, AllowLAN: allowLAN}, &k)
 	return k, err
 }
 
@@ -280,7 +285,7 @@ func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, all
 // then api.EventReady. Reconnecting is the caller's job: the error says why
 // the stream ended (nil after ctx is done).
 func (c *Client) Events(ctx context.Context, fn func(api.Event)) error {
-	return c.streamLines(ctx, "/events", false, func(line []byte) error {
+	return c.streamLines(ctx, api.RouteEvents, nil, false, func(line []byte) error {
 		var e api.Event
 		if err := json.Unmarshal(line, &e); err != nil {
 			return fmt.Errorf("read event: %w", err)
@@ -304,11 +309,11 @@ func (c *Client) FollowLogs(ctx context.Context, fn func(api.LogEntry)) error {
 }
 
 func (c *Client) logs(ctx context.Context, follow bool, fn func(api.LogEntry)) error {
-	path := "/logs"
+	var q url.Values
 	if follow {
-		path += "?follow=true"
+		q = url.Values{"follow": {"true"}}
 	}
-	return c.streamLines(ctx, path, !follow, func(line []byte) error {
+	return c.streamLines(ctx, api.RouteLogs, q, !follow, func(line []byte) error {
 		var e api.LogEntry
 		if err := json.Unmarshal(line, &e); err != nil {
 			return fmt.Errorf("read log entry: %w", err)
@@ -318,12 +323,8 @@ func (c *Client) logs(ctx context.Context, follow bool, fn func(api.LogEntry)) e
 	})
 }
 
-func tunnelPath(name, suffix string) string {
-	return "/tunnels/" + url.PathEscape(name) + suffix
-}
-
 // do sends one request and decodes the JSON answer into out (when not nil).
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+func (c *Client) do(ctx context.Context, r api.Route, name string, query url.Values, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -333,6 +334,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		defer clear(b)
 		body = bytes.NewReader(b)
 	}
+	method, path := r.Method, r.URL(name, query)
 	resp, err := c.send(ctx, c.http, method, path, body)
 	if err != nil {
 		return err
@@ -349,7 +351,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 func (c *Client) send(ctx context.Context, hc *http.Client, method, path string, body io.Reader) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, "http://wgtrayd/"+api.Version+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, "http://wgtrayd"+path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -364,8 +366,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			if errors.Is(op.Err, os.ErrPermission) {
-				return nil, fmt.Errorf("%w: you may not use the wgtray service (%v); %s",
-					ErrNotAllowed, op.Err, platform.JoinOperators)
+				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, platform.JoinOperators)
 			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}
@@ -395,8 +396,9 @@ const maxStreamLine = 2*importer.MaxConfigSize + 64<<10
 
 // streamLines reads an answer of one JSON object a line; unless the answer
 // ends by itself (finite), its end is an error: the stream was cut.
-func (c *Client) streamLines(ctx context.Context, path string, finite bool, fn func([]byte) error) error {
-	resp, err := c.send(ctx, c.stream, http.MethodGet, path, nil)
+func (c *Client) streamLines(ctx context.Context, r api.Route, query url.Values, finite bool, fn func([]byte) error) error {
+	path := r.URL("", query)
+	resp, err := c.send(ctx, c.stream, r.Method, path, nil)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
+
+	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
 // KeyStore keeps one secret blob per tunnel for the current user. The
@@ -130,7 +132,7 @@ func (f fileStore) Set(tunnel, secret string) error {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return fmt.Errorf("create key directory: %w", err)
 	}
-	if err := WriteSecretFile(f.path(tunnel), []byte(secret)); err != nil {
+	if err := atomicfile.Write(f.path(tunnel), []byte(secret), 0o600); err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
 	return nil

@@ -1,5 +1,5 @@
-// Package systemd holds the systemd units that the packages install, so
-// that `wgtrayd install` writes the same hardened units.
+// Package systemd holds the systemd units that `wgtrayd install` writes and
+// the packages install, so that both give the same hardened units.
 package systemd
 
 import _ "embed"
