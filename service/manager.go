@@ -268,18 +268,82 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	r := record{Name: req.Name, OwnerUID: caller.UID, OwnerName: caller.Name, PublicKey: pub.String(), Config: cfg.String()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.tunnels[nameKey(req.Name)]; ok {
+	if req.Unique {
+		r.Name = m.freeNameLocked(req.Name)
+	}
+	if _, ok := m.tunnels[nameKey(r.Name)]; ok {
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		return api.Tunnel{}, err
 	}
 	if err := m.store.saveTunnel(r); err != nil {
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
+		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", r.Name, err)
 	}
 	t := &managed{rec: r, cfg: cfg, state: api.StateDown, logFrom: m.ring.nextSeq()}
-	m.tunnels[nameKey(req.Name)] = t
-	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
+	m.tunnels[nameKey(r.Name)] = t
+	m.log.Info("tunnel imported", "tunnel", r.Name, "owner", caller.UID)
+	m.publish(t)
+	return t.view(caller), nil
+}
+
+// freeNameLocked is the first of base, base-2, base-3... that no tunnel
+// has; base itself when every such name is taken, which create refuses.
+// Must hold m.mu.
+func (m *manager) freeNameLocked(base string) string {
+	for n := 1; n <= len(m.tunnels)+1; n++ {
+		name := importer.NumberedName(base, n)
+		if _, taken := m.tunnels[nameKey(name)]; !taken {
+			return name
+		}
+	}
+	return base
+}
+
+// rename gives a tunnel that is down another name. Only its owner may: the
+// keys in the owner's keyring go by the name, and their client moves them.
+// A running tunnel keeps its name, since its interface and its UAPI socket
+// (`wg show NAME`) carry it.
+func (m *manager) rename(caller platform.Peer, name, newName string) (api.Tunnel, error) {
+	if err := importer.ValidateName(newName); err != nil {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
+	}
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	name = t.rec.Name
+	if caller.UID != t.rec.OwnerUID {
+		return api.Tunnel{}, errorf(http.StatusForbidden, api.CodeForbidden,
+			"only the owner of %s can rename it: its keys are in their keyring under its name", name)
+	}
+	if err := m.lockCurrent(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	defer t.op.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.state != api.StateDown && (t.state != api.StateFailed || t.rec.WantUp) {
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict,
+			"%s is %s: bring it down first (`wgtrayd down %s`), then rename it; its interface keeps the name while it runs", name, t.state, name)
+	}
+	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", newName)
+	}
+	if newName == name {
+		return t.view(caller), nil
+	}
+	r := t.rec
+	r.Name = newName
+	if err := m.store.renameTunnel(name, r); err != nil {
+		return api.Tunnel{}, fmt.Errorf("rename tunnel %s to %s: %w", name, newName, err)
+	}
+	delete(m.tunnels, nameKey(name))
+	t.rec = r
+	t.logFrom = m.ring.nextSeq()
+	m.tunnels[nameKey(newName)] = t
+	m.log.Info("tunnel renamed", "tunnel", newName, "old_name", name)
+	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	m.publish(t)
 	return t.view(caller), nil
 }
