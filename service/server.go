@@ -175,11 +175,23 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p platform
 
 func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
 	var req api.UpdateRequest
-	if err := readJSON(r, &req); err != nil {
+	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		sec, kerr := takeSecrets(req.Keys)
+		secrets = &sec
+		if err == nil {
+			err = kerr
+		}
+	}
+	if err != nil {
+		if secrets != nil {
+			wipeSecrets(secrets)
+		}
 		writeError(w, err)
 		return
 	}
-	t, err := s.mgr.update(p, r.PathValue("name"), req)
+	t, err := s.mgr.update(p, r.PathValue("name"), req, secrets)
 	reply(w, http.StatusOK, t, err)
 }
 
@@ -204,6 +216,22 @@ func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p platform
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
 	var req api.UpRequest
 	err := readJSON(r, &req)
+	secrets, kerr := takeSecrets(&req)
+	if err == nil {
+		err = kerr
+	}
+	if err != nil {
+		wipeSecrets(&secrets)
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+// takeSecrets moves the keys of req into Secrets, wiping them in req.
+func takeSecrets(req *api.UpRequest) (importer.Secrets, error) {
+	var err error
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
 	clear(req.PrivateKey[:])
 	for pub, psk := range req.PresharedKeys {
@@ -218,13 +246,7 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Pee
 		clear(psk[:])
 		req.PresharedKeys[pub] = psk
 	}
-	if err != nil {
-		wipeSecrets(&secrets)
-		writeError(w, err)
-		return
-	}
-	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
-	reply(w, http.StatusOK, t, err)
+	return secrets, err
 }
 
 func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {

@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"up":        {"bring a tunnel up with the keys from your keyring: up NAME", upCmd},
 	"down":      {"bring a tunnel down: down NAME", downCmd},
 	"status":    {"show tunnels with handshake and transfer: status [NAME] [--json]", statusCmd},
+	"edit":      {"change a tunnel's config in $EDITOR or from a file; a running tunnel takes it at once: edit NAME [FILE|-]", runEdit},
 	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},
 	"remove":    {"remove a tunnel and its keys: remove NAME", removeCmd},
 	"rename":    {"rename a tunnel that is down, keys included: rename NAME NEWNAME", renameCmd},
