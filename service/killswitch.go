@@ -6,13 +6,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// firewall enforces a kill-switch policy: platform.Firewall.
-type firewall interface {
-	Apply(platform.FirewallPolicy) error
+// enforcer enforces a kill-switch policy: firewall.Firewall.
+type enforcer interface {
+	Apply(firewall.FirewallPolicy) error
 	Active() (bool, error)
 }
 
@@ -22,18 +22,18 @@ type firewall interface {
 type killSwitch struct {
 	log    *slog.Logger
 	store  *store
-	fw     firewall
+	fw     enforcer
 	events *broker
 
 	mu       sync.Mutex
 	settings settings
-	tunnels  []platform.FirewallTunnel
-	applied  *platform.FirewallPolicy
+	tunnels  []firewall.FirewallTunnel
+	applied  *firewall.FirewallPolicy
 	active   bool
 	err      string
 }
 
-func newKillSwitch(log *slog.Logger, st *store, fw firewall, events *broker, s settings) *killSwitch {
+func newKillSwitch(log *slog.Logger, st *store, fw enforcer, events *broker, s settings) *killSwitch {
 	return &killSwitch{log: log, store: st, fw: fw, events: events, settings: s}
 }
 
@@ -62,7 +62,7 @@ func (k *killSwitch) set(mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch
 }
 
 // reconcile applies the policy for the given tunnels (the manager's view).
-func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) {
+func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.tunnels = tunnels
@@ -70,7 +70,7 @@ func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) {
 }
 
 func (k *killSwitch) applyLocked(announce bool) {
-	p := platform.FirewallPolicy{
+	p := firewall.FirewallPolicy{
 		Mode:     k.settings.KillSwitch,
 		AllowLAN: k.settings.AllowLAN,
 		Tunnels:  k.tunnels,
