@@ -497,3 +497,40 @@ func TestImportFolderImportsEveryConfigFileInIt(t *testing.T) {
 	}
 	h.waitFor("the tunnels in the list", func() bool { return len(h.app.names) == 2 })
 }
+
+func TestServiceDownShowsStateUnknownAndReconnectKeepsSelection(t *testing.T) {
+	svc := newFakeService()
+	svc.add("home", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	svc.add("office", config(t, "10.9.0.2/32", "192.0.2.9:51820"), api.StateUp)
+	h := newHarness(t, svc)
+	h.ready()
+	h.app.ui.list.Select(1)
+	h.settle()
+	if h.app.selected != "office" {
+		t.Fatalf("selected %q", h.app.selected)
+	}
+	d := h.app.ui.details
+
+	svc.setDown(true)
+	h.waitFor("the banner", func() bool { return h.app.ui.banner.Visible() })
+	for _, text := range texts(h.app.ui.list) {
+		if strings.Contains(text, "Active") || strings.Contains(text, "Inactive") {
+			t.Errorf("the list says %q while the service is down", text)
+		}
+	}
+	if !strings.HasPrefix(d.state.Text, "Unknown") {
+		t.Errorf("details say %q while the service is down", d.state.Text)
+	}
+	if !d.toggle.Disabled() || d.toggle.Text != "Activate" {
+		t.Errorf("toggle %q (disabled %v) while the service is down", d.toggle.Text, d.toggle.Disabled())
+	}
+
+	svc.setDown(false)
+	h.ready()
+	if h.app.selected != "office" || d.name.Text != "office" {
+		t.Errorf("after reconnecting, %q is selected and %q shown; want office", h.app.selected, d.name.Text)
+	}
+	if d.state.Text != "Active" || d.toggle.Text != "Deactivate" || d.toggle.Disabled() {
+		t.Errorf("after reconnecting: state %q, toggle %q (disabled %v)", d.state.Text, d.toggle.Text, d.toggle.Disabled())
+	}
+}

@@ -65,10 +65,10 @@ func newWindow(a *App) *window {
 			}
 			t := a.tunnels[a.names[id]]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(t.Name + " · " + stateText(t.State))
+			text, fill := a.shownState(t)
+			c.Objects[0].(*widget.Label).SetText(t.Name + " · " + text)
 			dot := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
-			dot.FillColor = stateColor(t.State)
-			dot.Refresh()
+			setDot(dot, fill)
 		})
 	w.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(a.names) && a.selected != a.names[id] {
@@ -161,6 +161,26 @@ func setEnabled(o fyne.Disableable, on bool) {
 	}
 }
 
+// shownState is the state the window shows for t: while the service does
+// not answer, what it said last may be stale (its tunnels may be gone), so
+// the state is unknown, drawn as a hollow dot.
+func (a *App) shownState(t *tunnel) (string, color.Color) {
+	if !a.connected {
+		return "Unknown", nil
+	}
+	return stateText(t.State), stateColor(t.State)
+}
+
+// setDot fills dot with fill, or draws it hollow for nil.
+func setDot(dot *canvas.Circle, fill color.Color) {
+	if fill == nil {
+		dot.FillColor, dot.StrokeColor, dot.StrokeWidth = color.Transparent, stateColor(api.StateDown), 1.5
+	} else {
+		dot.FillColor, dot.StrokeWidth = fill, 0
+	}
+	dot.Refresh()
+}
+
 func stateText(s api.State) string {
 	switch s {
 	case api.StateUp:
@@ -251,20 +271,23 @@ func (d *detailsView) show(t *tunnel) {
 	a := d.a
 	d.name.SetText(t.Name)
 	iface, peers := d.interfaceOf(t)
-	state := stateText(t.State)
-	if iface.Name != "" && iface.Name != t.Name {
+	state, _ := a.shownState(t)
+	live := a.connected && t.State == api.StateUp
+	if !a.connected {
+		state = "Unknown until the service answers again"
+	} else if iface.Name != "" && iface.Name != t.Name {
 		// macOS numbers its tunnel interfaces itself (utun4): say which.
 		state += " on " + iface.Name
 	}
 	d.state.SetText(state)
-	if t.State == api.StateFailed && t.Error != "" {
+	if a.connected && t.State == api.StateFailed && t.Error != "" {
 		d.errText.SetText(t.Error)
 		d.errText.Show()
 	} else {
 		d.errText.Hide()
 	}
-	switch t.State {
-	case api.StateUp, api.StateStarting:
+	switch {
+	case a.connected && (t.State == api.StateUp || t.State == api.StateStarting):
 		d.toggle.SetText("Deactivate")
 	default:
 		d.toggle.SetText("Activate")
@@ -296,7 +319,7 @@ func (d *detailsView) show(t *tunnel) {
 		d.content.Refresh()
 	}
 	for i, p := range peers {
-		d.peerViews[i].show(p, t, a.opts.Now())
+		d.peerViews[i].show(p, t, live, a.opts.Now())
 	}
 }
 
@@ -340,11 +363,11 @@ func newPeerView() *peerView {
 	return p
 }
 
-func (p *peerView) show(s api.PeerStatus, t *tunnel, now time.Time) {
+func (p *peerView) show(s api.PeerStatus, t *tunnel, live bool, now time.Time) {
 	p.publicKey.SetText(s.PublicKey)
 	p.endpoint.SetText(orDash(s.Endpoint))
 	p.allowed.SetText(orDash(joinPrefixes(s.AllowedIPs)))
-	if t.State != api.StateUp {
+	if !live {
 		p.handshake.SetText("—")
 		p.transfer.SetText("—")
 		p.speed.SetText("—")

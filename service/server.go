@@ -249,7 +249,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ platfor
 		writeError(w, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown kill-switch mode %q: use off, auto or always", req.Mode))
 		return
 	}
-	k, err := s.ks.set(req.Mode, req.AllowLAN)
+	k, err := s.ks.set(r.Context(), req.Mode, req.AllowLAN)
 	reply(w, http.StatusOK, k, err)
 }
 
