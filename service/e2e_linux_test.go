@@ -337,6 +337,7 @@ func everyEndpoint(name string) [][3]string {
 		{"GET", "/v1/tunnels/" + name, ""},
 		{"PUT", "/v1/tunnels/" + name, `{"config":"","public_key":""}`},
 		{"DELETE", "/v1/tunnels/" + name, ""},
+		{"POST", "/v1/tunnels/" + name + "/rename", `{"name":"x"}`},
 		{"POST", "/v1/tunnels/" + name + "/up", `{"private_key":"` + strings.Repeat("A", 43) + `="}`},
 		{"POST", "/v1/tunnels/" + name + "/down", ""},
 		{"GET", "/v1/tunnels/" + name + "/status", ""},
