@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -16,7 +16,7 @@ import (
 // by bringing it down and up again. keys are the new config's keys, or nil
 // for those the tunnel runs with. Enter with t.op and m.mu held; it
 // returns with m.mu released.
-func (m *manager) applyLocked(caller platform.Peer, t *managed, keys *importer.Secrets) (api.UpdateResult, error) {
+func (m *manager) applyLocked(caller ipc.Peer, t *managed, keys *importer.Secrets) (api.UpdateResult, error) {
 	name := t.rec.Name
 	if t.state != api.StateUp || t.run == nil || t.full == nil {
 		m.publish(t)
@@ -58,7 +58,7 @@ func (m *manager) applyLocked(caller platform.Peer, t *managed, keys *importer.S
 // switch lets the new endpoints through before the device may send to
 // them. It returns with m.mu released; false when the device refused, and
 // the caller reconnects.
-func (m *manager) applyPeersLocked(caller platform.Peer, t *managed, full *importer.Config) (api.UpdateResult, bool) {
+func (m *manager) applyPeersLocked(caller ipc.Peer, t *managed, full *importer.Config) (api.UpdateResult, bool) {
 	name, run, old := t.rec.Name, t.run, t.full
 	m.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -105,7 +105,7 @@ func (m *manager) applyPeersLocked(caller platform.Peer, t *managed, full *impor
 // reconnectLocked brings t down and up again with full. The tunnel stays
 // meant to be up throughout, so the kill switch keeps blocking. Enter with
 // m.mu held; it returns with m.mu released.
-func (m *manager) reconnectLocked(caller platform.Peer, t *managed, full *importer.Config) (api.UpdateResult, error) {
+func (m *manager) reconnectLocked(caller ipc.Peer, t *managed, full *importer.Config) (api.UpdateResult, error) {
 	name := t.rec.Name
 	if err := m.overlapLocked(name, t.cfg); err != nil {
 		m.mu.Unlock()
@@ -143,7 +143,7 @@ func (m *manager) reconnectLocked(caller platform.Peer, t *managed, full *import
 // publishApplied tells the event stream how an edit reached t. Must hold
 // m.mu.
 func (m *manager) publishApplied(t *managed, how api.Applied) {
-	v := t.view(platform.Peer{Admin: true})
+	v := t.view(ipc.Peer{Admin: true})
 	v.Mine = false
 	m.events.publish(api.Event{Type: api.EventApplied, Time: time.Now(), Tunnel: &v, Applied: how})
 }
