@@ -17,7 +17,7 @@ import (
 	"golang.zx2c4.com/wireguard/device"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 )
 
 // Sizes of Rosenpass's Classic McEliece 460896 static keys.
@@ -198,7 +198,7 @@ func resolveRosenpass(ctx context.Context, rc *RosenpassConfig, cfg *importer.Co
 			out = append(out, netip.AddrPortFrom(w.Addr(), ep.Port))
 			continue
 		}
-		a, err := resolve(ctx, ep, platform.ResolverMark)
+		a, err := resolve(ctx, ep, firewall.ResolverMark)
 		if err != nil {
 			return nil, err
 		}
