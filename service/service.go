@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 	"github.com/wgtray/wgtray/version"
@@ -61,6 +62,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ks := newKillSwitch(log, st, platform.NewFirewall(log), events, set)
 	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
+	mgr.sealed, mgr.sealErr = seal.New(filepath.Join(opts.StateDir, "sealed"))
+	if mgr.sealErr != nil {
+		log.Warn("tunnels cannot start at boot", "error", mgr.sealErr.Error())
+	}
 	if err := mgr.load(); err != nil {
 		return err
 	}
@@ -76,6 +81,11 @@ func Run(ctx context.Context, opts Options) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
+	booted := make(chan struct{})
+	go func() {
+		defer close(booted)
+		mgr.startAtBoot()
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -90,6 +100,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("closing the API", "error", serr.Error())
 	}
 	mgr.shutdown()
+	<-booted
 	log.Info("wgtrayd stopped")
 	return err
 }
