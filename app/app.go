@@ -62,11 +62,14 @@ type App struct {
 	wg     sync.WaitGroup
 
 	// UI-thread state.
-	tunnels    map[string]*tunnel
-	names      []string
-	selected   string
-	connected  bool
-	ready      bool // the event stream has sent its snapshot
+	tunnels   map[string]*tunnel
+	names     []string
+	selected  string
+	connected bool
+	ready     bool // the event stream has sent its snapshot
+	// unlisted are the tunnels known before a reconnect that the new
+	// stream's snapshot has not listed yet.
+	unlisted   map[string]bool
 	serviceErr error
 	killSwitch api.KillSwitch
 	visible    bool
@@ -277,8 +280,13 @@ func (a *App) applyEvent(ev api.Event) {
 	if !a.connected {
 		// A new stream: its snapshot replaces whatever was known before,
 		// including tunnels removed while the service was away.
+		// Tunnels it does not list by EventReady are gone; until then the
+		// old ones stay, so the selection survives the reconnect.
 		a.connected, a.serviceErr = true, nil
-		a.tunnels = map[string]*tunnel{}
+		a.unlisted = map[string]bool{}
+		for name := range a.tunnels {
+			a.unlisted[name] = true
+		}
 		a.schedulePoll()
 	}
 	switch ev.Type {
@@ -295,6 +303,10 @@ func (a *App) applyEvent(ev api.Event) {
 			a.killSwitch = *ev.KillSwitch
 		}
 	case api.EventReady:
+		for name := range a.unlisted {
+			delete(a.tunnels, name)
+		}
+		a.unlisted = nil
 		a.ready = true
 		a.restore()
 		a.fetchStatus()
@@ -303,6 +315,7 @@ func (a *App) applyEvent(ev api.Event) {
 }
 
 func (a *App) applyTunnel(in api.Tunnel) {
+	delete(a.unlisted, in.Name)
 	t, known := a.tunnels[in.Name]
 	if !known {
 		t = &tunnel{}

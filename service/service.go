@@ -69,6 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := mgr.load(); err != nil {
 		return err
 	}
+	mgr.sweepSealed()
 	mgr.reconcileKillSwitch()
 
 	l, err := platform.ListenIPC(opts.Socket)
@@ -77,7 +78,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	srv := newServer(log, ring, mgr, ks, events)
 	stop := make(chan struct{})
-	go ks.follow(mgr.reconcileKillSwitch, endpointFollowInterval, stop)
+	go ks.follow(mgr.refreshEndpoints, endpointFollowInterval, stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
@@ -101,6 +102,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	mgr.shutdown()
 	<-booted
+	ks.close()
 	log.Info("wgtrayd stopped")
 	return err
 }

@@ -49,8 +49,8 @@ func (m *manager) setSettings(caller platform.Peer, name string, req api.Setting
 		return api.Tunnel{}, err
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	r := t.rec
+	m.mu.Unlock()
 	r.Start, r.SealedBy = req.Start, sealedBy
 	if err := m.store.saveTunnel(r); err != nil {
 		if req.Start == api.StartBoot {
@@ -58,6 +58,8 @@ func (m *manager) setSettings(caller platform.Peer, name string, req api.Setting
 		}
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	t.rec = r
 	m.log.Info("tunnel start mode set", "tunnel", name, "start", string(r.Start), "sealed_by", sealedBy, "by", caller.UID)
 	m.publish(t)
@@ -116,34 +118,44 @@ func (m *manager) removeSealed(name string) error {
 	return nil
 }
 
-// startAtBoot brings up every tunnel set to start at boot with its sealed
-// keys, each on its own, and deletes sealed copies no tunnel owns (left by
-// a crash between sealing and saving). It returns when every start has
-// ended.
-func (m *manager) startAtBoot() {
+// sweepSealed deletes sealed copies no tunnel owns (left by a crash
+// between sealing and saving). It runs before the API serves, so that no
+// tunnel is being set to boot meanwhile.
+func (m *manager) sweepSealed() {
+	if m.sealed == nil {
+		return
+	}
+	names, err := m.sealed.Names()
+	if err != nil {
+		m.log.Error("cannot list the sealed keys", "error", err.Error())
+		return
+	}
 	m.mu.Lock()
-	var boot []string
-	owned := map[string]bool{}
-	for _, t := range m.tunnels {
-		if t.rec.Start == api.StartBoot {
-			boot = append(boot, t.rec.Name)
-			owned[t.rec.Name] = true
+	var orphans []string
+	for _, n := range names {
+		if t, ok := m.tunnels[nameKey(n)]; !ok || t.rec.Name != n || t.rec.Start != api.StartBoot {
+			orphans = append(orphans, n)
 		}
 	}
 	m.mu.Unlock()
-	if m.sealed != nil {
-		names, err := m.sealed.Names()
-		if err != nil {
-			m.log.Error("cannot list the sealed keys", "error", err.Error())
-		}
-		for _, n := range names {
-			if !owned[n] {
-				if err := m.sealed.Remove(n); err != nil {
-					m.log.Error("cannot remove sealed keys no tunnel owns", "tunnel", n, "error", err.Error())
-				}
-			}
+	for _, n := range orphans {
+		if err := m.sealed.Remove(n); err != nil {
+			m.log.Error("cannot remove sealed keys no tunnel owns", "tunnel", n, "error", err.Error())
 		}
 	}
+}
+
+// startAtBoot brings up every tunnel set to start at boot with its sealed
+// keys, each on its own, and returns when every start has ended.
+func (m *manager) startAtBoot() {
+	m.mu.Lock()
+	var boot []string
+	for _, t := range m.tunnels {
+		if t.rec.Start == api.StartBoot {
+			boot = append(boot, t.rec.Name)
+		}
+	}
+	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, name := range boot {
 		wg.Add(1)
@@ -153,6 +165,54 @@ func (m *manager) startAtBoot() {
 		}()
 	}
 	wg.Wait()
+}
+
+// moveSealed seals the keys of a boot tunnel being renamed under its new
+// name (the seal binds them to the name), and returns what ends the move
+// once the rename is done (the old copy goes) or failed (the new one goes).
+// Hold t.op.
+func (m *manager) moveSealed(boot bool, oldName, newName string) (func(renamed bool), error) {
+	if !boot || m.sealed == nil {
+		return func(bool) {}, nil
+	}
+	b, err := m.sealed.Open(oldName)
+	if errors.Is(err, seal.ErrNotSealed) {
+		return func(bool) {}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Where file names ignore case, the old and the new copy are one file.
+	caseOnly := nameKey(oldName) == nameKey(newName)
+	if caseOnly {
+		if err := m.sealed.Remove(oldName); err != nil {
+			clear(b)
+			return nil, err
+		}
+	}
+	if err := m.sealed.Seal(newName, b); err != nil {
+		if caseOnly {
+			_ = m.sealed.Seal(oldName, b)
+		}
+		clear(b)
+		return nil, err
+	}
+	return func(renamed bool) {
+		defer clear(b)
+		var err error
+		switch {
+		case renamed && !caseOnly:
+			err = m.sealed.Remove(oldName)
+		case !renamed:
+			err = m.sealed.Remove(newName)
+			if err == nil && caseOnly {
+				err = m.sealed.Seal(oldName, b)
+			}
+		}
+		if err != nil {
+			m.log.Error("sealed keys left behind by a rename", "tunnel", newName, "old_name", oldName, "error", err.Error())
+		}
+	}, nil
 }
 
 // startSealed brings one boot tunnel up with its sealed keys.

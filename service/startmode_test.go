@@ -125,3 +125,37 @@ func TestBootTunnelComesUpWithItsSealedKeysAndRemovingItDeletesThem(t *testing.T
 		t.Error("the sealed keys are still there after the tunnel was removed")
 	}
 }
+
+func TestRenamingABootTunnelMovesItsSealedKeysAndASweepRemovesStrayOnes(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	if h.mgr.sealed == nil {
+		t.Skipf("no machine store here: %v", h.mgr.sealErr)
+	}
+	owner := platform.Peer{UID: "1000", Operator: true}
+	cfg := newConfig(t, "10.9.0.0/24")
+	if _, err := h.mgr.create(owner, api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.mgr.setSettings(owner, "office", api.SettingsRequest{Start: api.StartBoot}, secretsOf(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct{ from, to string }{{"office", "work"}, {"work", "Work"}} {
+		if _, err := h.mgr.rename(owner, step.from, step.to); err != nil {
+			t.Fatal(err)
+		}
+		if sealedCopy(t, h, step.from) {
+			t.Errorf("after renaming %s to %s the old sealed copy is still there", step.from, step.to)
+		}
+		s, err := h.mgr.openSealed(step.to)
+		if err != nil || s.PrivateKey != cfg.Interface.PrivateKey {
+			t.Fatalf("the sealed keys under %s: %v", step.to, err)
+		}
+	}
+	if err := h.mgr.sealed.Seal("ghost", []byte("left by a crash")); err != nil {
+		t.Fatal(err)
+	}
+	h.mgr.sweepSealed()
+	if sealedCopy(t, h, "ghost") || !sealedCopy(t, h, "Work") {
+		t.Errorf("after the sweep: ghost there %t, Work there %t; want only Work", sealedCopy(t, h, "ghost"), sealedCopy(t, h, "Work"))
+	}
+}
