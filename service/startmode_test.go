@@ -26,6 +26,19 @@ func secretsOf(cfg *importer.Config) *importer.Secrets {
 	return &s
 }
 
+// bootTunnel creates tunnel name for owner and sets it to start at boot.
+func bootTunnel(t *testing.T, h *harness, owner platform.Peer, name string) *importer.Config {
+	t.Helper()
+	cfg := newConfig(t, "10.9.0.0/24")
+	if _, err := h.mgr.create(owner, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.mgr.setSettings(owner, name, api.SettingsRequest{Start: api.StartBoot}, secretsOf(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func TestOnlyTheOwnerOrAnAdminMayChooseWhenATunnelStarts(t *testing.T) {
 	h := startHarness(t, t.TempDir())
 	if h.mgr.sealed == nil {
@@ -96,13 +109,7 @@ func TestBootTunnelComesUpWithItsSealedKeysAndRemovingItDeletesThem(t *testing.T
 		t.Skipf("no machine store here: %v", h.mgr.sealErr)
 	}
 	owner := platform.Peer{UID: "1000", Operator: true}
-	cfg := newConfig(t, "10.9.0.0/24")
-	if _, err := h.mgr.create(owner, api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.mgr.setSettings(owner, "office", api.SettingsRequest{Start: api.StartBoot}, secretsOf(cfg)); err != nil {
-		t.Fatal(err)
-	}
+	cfg := bootTunnel(t, h, owner, "office")
 	h.stop()
 
 	h = newHarness(t, dir)
@@ -132,13 +139,7 @@ func TestRenamingABootTunnelMovesItsSealedKeysAndASweepRemovesStrayOnes(t *testi
 		t.Skipf("no machine store here: %v", h.mgr.sealErr)
 	}
 	owner := platform.Peer{UID: "1000", Operator: true}
-	cfg := newConfig(t, "10.9.0.0/24")
-	if _, err := h.mgr.create(owner, api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.mgr.setSettings(owner, "office", api.SettingsRequest{Start: api.StartBoot}, secretsOf(cfg)); err != nil {
-		t.Fatal(err)
-	}
+	cfg := bootTunnel(t, h, owner, "office")
 	for _, step := range []struct{ from, to string }{{"office", "work"}, {"work", "Work"}} {
 		if _, err := h.mgr.rename(owner, step.from, step.to); err != nil {
 			t.Fatal(err)
