@@ -8,6 +8,7 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -96,6 +97,11 @@ type tunnel struct {
 // New builds the app and its main window; Start connects it to the
 // service.
 func New(fy fyne.App, svc Service, opts Options) *App {
+	translationsOnce.Do(func() {
+		if err := loadTranslations(); err != nil {
+			slog.Warn("the window stays in English: its translations do not load", "err", err)
+		}
+	})
 	if opts.Do == nil {
 		opts.Do = fyne.Do
 	}
