@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
@@ -275,7 +276,7 @@ func (a *App) setDisconnected(err error) {
 	wasConnected := a.connected
 	a.connected, a.ready, a.serviceErr = false, false, err
 	if wasConnected {
-		a.notify("wgtray service stopped", "Tunnels cannot be changed until it is back; the window says how to start it.")
+		a.notify(lang.L("wgtray service stopped"), lang.L("Tunnels cannot be changed until it is back; the window says how to start it."))
 	}
 	a.schedulePoll()
 	a.refresh()
@@ -342,13 +343,13 @@ func (a *App) applyTunnel(in api.Tunnel) {
 	}
 	switch in.State {
 	case api.StateUp:
-		a.notify(in.Name+" connected", "The tunnel is up.")
+		a.notify(lang.L("{{.Name}} connected", map[string]string{"Name": in.Name}), lang.L("The tunnel is up."))
 	case api.StateDown:
 		if prev == api.StateUp || prev == api.StateStopping {
-			a.notify(in.Name+" disconnected", "The tunnel is down.")
+			a.notify(lang.L("{{.Name}} disconnected", map[string]string{"Name": in.Name}), lang.L("The tunnel is down."))
 		}
 	case api.StateFailed:
-		a.notify(in.Name+" failed", in.Error)
+		a.notify(lang.L("{{.Name}} failed", map[string]string{"Name": in.Name}), in.Error)
 	}
 	a.schedulePoll()
 }
@@ -369,7 +370,7 @@ func (a *App) restore() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			a.notify("Could not restore tunnels", err.Error())
+			a.notify(lang.L("Could not restore tunnels"), err.Error())
 		}
 	})
 }
@@ -432,7 +433,7 @@ func (a *App) checkHandshake(t *tunnel, last, now time.Time) {
 	stale := now.Sub(since) >= NoHandshakeAfter
 	if stale && !t.warned {
 		t.warned = true
-		a.notify(t.Name+": no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running.")
+		a.notify(lang.L("{{.Name}}: no handshake", map[string]string{"Name": t.Name}), lang.L("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
 	}
 	if !stale {
 		t.warned = false

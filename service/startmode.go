@@ -7,19 +7,19 @@ import (
 	"sync"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 )
 
 // bootCaller is who brings tunnels up at boot: the service itself.
-var bootCaller = platform.Peer{Admin: true, Name: "wgtrayd"}
+var bootCaller = ipc.Peer{Admin: true, Name: "wgtrayd"}
 
 // setSettings changes when a tunnel starts. Only its owner or an admin may
 // (lookup refuses anyone else). For boot the keys are sealed by the
 // machine's secret store: those sent (wiped here on every path), else
 // those of the running tunnel. Leaving boot deletes the sealed copy.
-func (m *manager) setSettings(caller platform.Peer, name string, req api.SettingsRequest, secrets *importer.Secrets) (api.Tunnel, error) {
+func (m *manager) setSettings(caller ipc.Peer, name string, req api.SettingsRequest, secrets *importer.Secrets) (api.Tunnel, error) {
 	if secrets != nil {
 		defer wipeSecrets(secrets)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -27,7 +27,7 @@ func secretsOf(cfg *importer.Config) *importer.Secrets {
 }
 
 // bootTunnel creates tunnel name for owner and sets it to start at boot.
-func bootTunnel(t *testing.T, h *harness, owner platform.Peer, name string) *importer.Config {
+func bootTunnel(t *testing.T, h *harness, owner ipc.Peer, name string) *importer.Config {
 	t.Helper()
 	cfg := newConfig(t, "10.9.0.0/24")
 	if _, err := h.mgr.create(owner, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
@@ -44,16 +44,16 @@ func TestOnlyTheOwnerOrAnAdminMayChooseWhenATunnelStarts(t *testing.T) {
 	if h.mgr.sealed == nil {
 		t.Skipf("no machine store here: %v", h.mgr.sealErr)
 	}
-	alice := platform.Peer{UID: "1000", Operator: true}
-	bob := platform.Peer{UID: "1001", Operator: true}
-	root := platform.Peer{UID: "0", Admin: true}
+	alice := ipc.Peer{UID: "1000", Operator: true}
+	bob := ipc.Peer{UID: "1001", Operator: true}
+	root := ipc.Peer{UID: "0", Admin: true}
 	cfg := newConfig(t, "10.9.0.0/24")
 	if _, err := h.mgr.create(alice, api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		who     string
-		caller  platform.Peer
+		caller  ipc.Peer
 		mode    api.StartMode
 		keys    bool
 		code    string // "" for allowed
@@ -108,7 +108,7 @@ func TestBootTunnelComesUpWithItsSealedKeysAndRemovingItDeletesThem(t *testing.T
 	if h.mgr.sealed == nil {
 		t.Skipf("no machine store here: %v", h.mgr.sealErr)
 	}
-	owner := platform.Peer{UID: "1000", Operator: true}
+	owner := ipc.Peer{UID: "1000", Operator: true}
 	cfg := bootTunnel(t, h, owner, "office")
 	h.stop()
 
@@ -138,7 +138,7 @@ func TestRenamingABootTunnelMovesItsSealedKeysAndASweepRemovesStrayOnes(t *testi
 	if h.mgr.sealed == nil {
 		t.Skipf("no machine store here: %v", h.mgr.sealErr)
 	}
-	owner := platform.Peer{UID: "1000", Operator: true}
+	owner := ipc.Peer{UID: "1000", Operator: true}
 	cfg := bootTunnel(t, h, owner, "office")
 	for _, step := range []struct{ from, to string }{{"office", "work"}, {"work", "Work"}} {
 		if _, err := h.mgr.rename(owner, step.from, step.to); err != nil {
