@@ -23,7 +23,7 @@ func (m *manager) applyLocked(caller ipc.Peer, t *managed, keys *importer.Secret
 		defer m.mu.Unlock()
 		return api.UpdateResult{Tunnel: t.view(caller), Applied: api.AppliedSaved}, nil
 	}
-	secrets := secretsOf(t.full)
+	_, secrets := t.full.Redact()
 	if keys != nil {
 		secrets = *keys
 	}
@@ -172,17 +172,6 @@ func (m *manager) unholdKeysLocked(full *importer.Config) {
 func (m *manager) dropKeysLocked(full *importer.Config) {
 	m.unholdKeysLocked(full)
 	wipeConfig(full)
-}
-
-// secretsOf copies the keys of a full config.
-func secretsOf(full *importer.Config) importer.Secrets {
-	s := importer.Secrets{PrivateKey: full.Interface.PrivateKey, PresharedKeys: map[importer.Key]importer.Key{}}
-	for _, p := range full.Peers {
-		if !p.PresharedKey.IsZero() {
-			s.PresharedKeys[p.PublicKey] = p.PresharedKey
-		}
-	}
-	return s
 }
 
 // editKind says how a running tunnel takes the change from old to new:

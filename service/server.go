@@ -60,6 +60,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
+		api.RouteSettings:      s.setSettings,
 		api.RouteStatus:        s.status,
 		api.RouteEvents:        s.eventStream,
 		api.RouteLogs:          s.logs,
@@ -178,16 +179,11 @@ func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 	err := readJSON(r, &req)
 	var secrets *importer.Secrets
 	if req.Keys != nil {
-		sec, kerr := takeSecrets(req.Keys)
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
 		secrets = &sec
-		if err == nil {
-			err = kerr
-		}
 	}
 	if err != nil {
-		if secrets != nil {
-			wipeSecrets(secrets)
-		}
 		writeError(w, err)
 		return
 	}
@@ -215,13 +211,8 @@ func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpRequest
-	err := readJSON(r, &req)
-	secrets, kerr := takeSecrets(&req)
-	if err == nil {
-		err = kerr
-	}
+	secrets, err := takeSecrets(&req, readJSON(r, &req))
 	if err != nil {
-		wipeSecrets(&secrets)
 		writeError(w, err)
 		return
 	}
@@ -229,9 +220,27 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	reply(w, http.StatusOK, t, err)
 }
 
-// takeSecrets moves the keys of req into Secrets, wiping them in req.
-func takeSecrets(req *api.UpRequest) (importer.Secrets, error) {
-	var err error
+func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.SettingsRequest
+	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
+		secrets = &sec
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.setSettings(p, r.PathValue("name"), req, secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+// takeSecrets moves the keys out of a decoded request, wiping it; with
+// err (from decoding) or a bad peer key it wipes them too and returns the
+// error.
+func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
 	clear(req.PrivateKey[:])
 	for pub, psk := range req.PresharedKeys {
@@ -246,7 +255,11 @@ func takeSecrets(req *api.UpRequest) (importer.Secrets, error) {
 		clear(psk[:])
 		req.PresharedKeys[pub] = psk
 	}
-	return secrets, err
+	if err != nil {
+		wipeSecrets(&secrets)
+		return importer.Secrets{}, err
+	}
+	return secrets, nil
 }
 
 func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
