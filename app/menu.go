@@ -12,7 +12,7 @@ import (
 func (a *App) mainMenu() *fyne.MainMenu {
 	return fyne.NewMainMenu(
 		fyne.NewMenu("File",
-			fyne.NewMenuItem("Import files…", a.importDialog),
+			fyne.NewMenuItem("Import files…", a.ImportDialog),
 			fyne.NewMenuItem("Import all files of a folder…", a.importFolderDialog),
 			fyne.NewMenuItem("Paste configuration", a.importClipboard)),
 		fyne.NewMenu("Help", fyne.NewMenuItem("About wgtray", a.about)))

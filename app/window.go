@@ -77,7 +77,7 @@ func newWindow(a *App) *window {
 		}
 	}
 
-	w.importButton = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), a.importDialog)
+	w.importButton = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), a.ImportDialog)
 	w.pasteButton = widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), a.importClipboard)
 	w.newButton = widget.NewButtonWithIcon("New", theme.ContentAddIcon(), a.newTunnel)
 	w.exportAllButton = widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), a.exportAll)
