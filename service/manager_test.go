@@ -91,9 +91,25 @@ func (r *fakeRunning) Stats() (liveStats, error) {
 type fakeFirewall struct {
 	mu       sync.Mutex
 	policies []platform.FirewallPolicy
+	// gate, when set, holds Apply until it is closed, as a slow nftables,
+	// pf or WFP transaction would; entered tells that one is held.
+	gate    chan struct{}
+	entered chan struct{}
+	delay   time.Duration
 }
 
 func (f *fakeFirewall) Apply(p platform.FirewallPolicy) error {
+	f.mu.Lock()
+	gate, entered, delay := f.gate, f.entered, f.delay
+	f.mu.Unlock()
+	time.Sleep(delay)
+	if gate != nil {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.policies = append(f.policies, p)
@@ -171,6 +187,7 @@ func (h *harness) stop() {
 	defer cancel()
 	_ = h.srv.shutdown(ctx)
 	h.mgr.shutdown()
+	h.mgr.ks.close()
 	<-h.done
 	h.srv = nil
 }

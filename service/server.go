@@ -56,6 +56,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteTunnel:        s.getTunnel,
 		api.RouteUpdate:        s.updateTunnel,
 		api.RouteDelete:        s.deleteTunnel,
+		api.RouteRename:        s.renameTunnel,
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
@@ -190,6 +191,16 @@ func (s *server) deleteTunnel(w http.ResponseWriter, r *http.Request, p platform
 	w.WriteHeader(http.StatusNoContent)
 }
 
+func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+	var req api.RenameRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.rename(p, r.PathValue("name"), req.Name)
+	reply(w, http.StatusOK, t, err)
+}
+
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
 	var req api.UpRequest
 	err := readJSON(r, &req)
@@ -249,7 +260,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ platfor
 		writeError(w, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown kill-switch mode %q: use off, auto or always", req.Mode))
 		return
 	}
-	k, err := s.ks.set(req.Mode, req.AllowLAN)
+	k, err := s.ks.set(r.Context(), req.Mode, req.AllowLAN)
 	reply(w, http.StatusOK, k, err)
 }
 

@@ -72,7 +72,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	srv := newServer(log, ring, mgr, ks, events)
 	stop := make(chan struct{})
-	go ks.follow(mgr.reconcileKillSwitch, endpointFollowInterval, stop)
+	go ks.follow(mgr.refreshEndpoints, endpointFollowInterval, stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
@@ -90,6 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("closing the API", "error", serr.Error())
 	}
 	mgr.shutdown()
+	ks.close()
 	log.Info("wgtrayd stopped")
 	return err
 }
