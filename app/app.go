@@ -8,11 +8,13 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
 )
@@ -79,6 +81,11 @@ type tunnel struct {
 // New builds the app and its main window; Start connects it to the
 // service.
 func New(fy fyne.App, svc Service, opts Options) *App {
+	translationsOnce.Do(func() {
+		if err := loadTranslations(); err != nil {
+			slog.Warn("the window stays in English: its translations do not load", "err", err)
+		}
+	})
 	if opts.Do == nil {
 		opts.Do = fyne.Do
 	}
@@ -324,7 +331,7 @@ func (a *App) restore() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			a.notify("Could not restore tunnels", err.Error())
+			a.notify(lang.L("Could not restore tunnels"), err.Error())
 		}
 	})
 }
