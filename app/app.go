@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // Options tune an App; the zero value is what the desktop uses.
@@ -354,11 +355,12 @@ func (a *App) applyTunnel(in api.Tunnel) {
 }
 
 // restore sends the keys again for tunnels the service wants up without
-// them (it restarted while this user had them on).
+// them (it restarted while this user had them on), and brings up those set
+// to start at login: each time the app connects to the service.
 func (a *App) restore() {
 	need := false
 	for _, t := range a.tunnels {
-		need = need || (t.NeedsKeys && t.Mine)
+		need = need || (t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)))
 	}
 	if !need {
 		return

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -84,6 +86,10 @@ type manager struct {
 	engine engine
 	events *broker
 	ks     *killSwitch
+	// sealed keeps the keys of tunnels that start at boot; nil, with
+	// sealErr saying why, where the machine has no secret store.
+	sealed  seal.Store
+	sealErr error
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -112,7 +118,7 @@ type managed struct {
 	upPub string
 	// starting is what the kill switch must let through for a tunnel
 	// coming up, once its endpoints are resolved and its socket marked.
-	starting *platform.FirewallTunnel
+	starting *firewall.FirewallTunnel
 	// endpoints are where the tunnel sends while it is up: resolved at
 	// start, then as the device reports them (roamed, resolved again).
 	endpoints []netip.AddrPort
@@ -161,7 +167,7 @@ func (m *manager) load() error {
 }
 
 // view is the tunnel as caller may see it. Must hold m.mu.
-func (t *managed) view(caller platform.Peer) api.Tunnel {
+func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v := api.Tunnel{Name: t.rec.Name, State: t.state}
 	if !mayAct(caller, t.rec) {
 		return v
@@ -172,12 +178,13 @@ func (t *managed) view(caller platform.Peer) api.Tunnel {
 	v.Owner = &api.Owner{UID: t.rec.OwnerUID, Name: t.rec.OwnerName}
 	v.PublicKey = t.rec.PublicKey
 	v.Config = t.rec.Config
+	v.Start, v.SealedBy = t.rec.startMode(), t.rec.SealedBy
 	return v
 }
 
 // viewFor cuts a full view (as the event stream carries it) down to what
 // caller may see.
-func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
+func viewFor(caller ipc.Peer, t api.Tunnel) api.Tunnel {
 	if t.Owner == nil || !(caller.Admin || caller.UID == t.Owner.UID) {
 		return api.Tunnel{Name: t.Name, State: t.State}
 	}
@@ -189,7 +196,7 @@ func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
 // admin; for an operator those of the service as a whole and of their own
 // tunnels, since the others' name endpoints and keys. An entry about a
 // removed tunnel stays hidden from the next owner of the name.
-func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
+func (m *manager) logVisible(caller ipc.Peer) func(api.LogEntry) bool {
 	if caller.Admin {
 		return func(api.LogEntry) bool { return true }
 	}
@@ -215,18 +222,18 @@ func (t *managed) activeCfg() *importer.Config {
 }
 
 // mayAct reports whether caller owns the tunnel or is an admin.
-func mayAct(caller platform.Peer, r record) bool {
+func mayAct(caller ipc.Peer, r record) bool {
 	return caller.Admin || caller.UID == r.OwnerUID
 }
 
 // publish sends the tunnel's new state to the event stream. Must hold m.mu.
 func (m *manager) publish(t *managed) {
-	v := t.view(platform.Peer{Admin: true})
+	v := t.view(ipc.Peer{Admin: true})
 	v.Mine = false
 	m.events.publish(api.Event{Type: api.EventTunnel, Time: time.Now(), Tunnel: &v})
 }
 
-func (m *manager) list(caller platform.Peer) []api.Tunnel {
+func (m *manager) list(caller ipc.Peer) []api.Tunnel {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]api.Tunnel, 0, len(m.tunnels))
@@ -239,7 +246,7 @@ func (m *manager) list(caller platform.Peer) []api.Tunnel {
 	return out
 }
 
-func (m *manager) get(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) get(caller ipc.Peer, name string) (api.Tunnel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
@@ -269,7 +276,7 @@ func parseConfig(name, text, publicKey string) (*importer.Config, importer.Key, 
 	return redactedCfg, pub, nil
 }
 
-func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunnel, error) {
+func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, error) {
 	if err := importer.ValidateName(req.Name); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
@@ -329,7 +336,7 @@ func (m *manager) freeNameLocked(base string) string {
 // keys in the owner's keyring go by the name, and their client moves them.
 // A running tunnel keeps its name, since its interface and its UAPI socket
 // (`wg show NAME`) carry it.
-func (m *manager) rename(caller platform.Peer, name, newName string) (api.Tunnel, error) {
+func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, error) {
 	if err := importer.ValidateName(newName); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
@@ -371,7 +378,11 @@ func (m *manager) rename(caller platform.Peer, name, newName string) (api.Tunnel
 	r.Name = newName
 	m.mu.Unlock()
 
-	err = m.store.renameTunnel(name, r)
+	finish, err := m.moveSealed(r.Start == api.StartBoot, name, newName)
+	if err == nil {
+		err = m.store.renameTunnel(name, r)
+		finish(err == nil)
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -422,7 +433,7 @@ func nameKey(name string) string { return strings.ToLower(name) }
 
 // lookup finds a tunnel the caller may change, whatever the case of name;
 // callers go on with the name as stored.
-func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
+func (m *manager) lookup(caller ipc.Peer, name string) (*managed, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
@@ -448,7 +459,7 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller platform.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -462,8 +473,22 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 		return api.Tunnel{}, err
 	}
 	defer t.op.Unlock()
+	stale := false
+	defer func() {
+		if stale {
+			if err := m.removeSealed(name); err != nil {
+				m.log.Error("cannot remove sealed keys that no longer match", "tunnel", name, "error", err.Error())
+			}
+		}
+	}()
 	m.mu.Lock()
 	r := t.rec
+	// With another key pair the sealed keys are stale: the owner's client
+	// seals the new ones (client.Update does), or boot says none are there.
+	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
+	if newKey {
+		r.SealedBy = ""
+	}
 	r.PublicKey, r.Config = pub.String(), cfg.String()
 	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
 	m.mu.Unlock()
@@ -475,13 +500,13 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t.rec, t.cfg = r, cfg
+	t.rec, t.cfg, stale = r, cfg, newKey
 	m.log.Info("tunnel updated", "tunnel", name)
 	m.publish(t)
 	return t.view(caller), nil
 }
 
-func (m *manager) remove(caller platform.Peer, name string) error {
+func (m *manager) remove(caller ipc.Peer, name string) error {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return err
@@ -492,6 +517,9 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 	}
 	defer t.op.Unlock()
 	m.stop(t, false)
+	if err := m.removeSealed(name); err != nil {
+		return fmt.Errorf("remove tunnel %s: %w", name, err)
+	}
 	if err := m.store.removeTunnel(name); err != nil {
 		return fmt.Errorf("remove tunnel %s: %w", name, err)
 	}
@@ -507,7 +535,7 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
-func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
@@ -567,7 +595,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
 		m.mu.Lock()
-		t.starting = &platform.FirewallTunnel{Interface: iface, FwMark: mark}
+		t.starting = &firewall.FirewallTunnel{Interface: iface, FwMark: mark}
 		t.endpoints = slices.Clone(endpoints)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
@@ -620,7 +648,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	return view, nil
 }
 
-func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -765,7 +793,7 @@ func prefixesOf(cfg *importer.Config) []netip.Prefix {
 
 // status reports every tunnel the caller may see (or only name) with
 // live statistics for those it may act on.
-func (m *manager) status(caller platform.Peer, name string) (api.Status, error) {
+func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	type item struct {
 		view api.TunnelStatus
 		cfg  *importer.Config
@@ -782,6 +810,7 @@ func (m *manager) status(caller platform.Peer, name string) (api.Status, error) 
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
+			it.view.Start = t.rec.startMode()
 			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub
@@ -858,15 +887,15 @@ func nonNil[T any](s []T) []T {
 
 // policyLocked is the kill-switch view of the tunnels: every tunnel that
 // is up, starting, or failed while still meant to be up.
-func (m *manager) policyLocked() []platform.FirewallTunnel {
-	var fts []platform.FirewallTunnel
+func (m *manager) policyLocked() []firewall.FirewallTunnel {
+	var fts []firewall.FirewallTunnel
 	for _, t := range m.tunnels {
 		name := t.rec.Name
 		if t.state == api.StateDown || !t.rec.WantUp {
 			continue
 		}
 		cfg := t.activeCfg()
-		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
+		ft := firewall.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
 		for _, p := range cfg.Peers {
 			for _, a := range p.AllowedIPs {
 				if a.Bits() == 0 {

@@ -13,7 +13,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/paths"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 	"github.com/wgtray/wgtray/version"
@@ -21,8 +24,8 @@ import (
 
 // Options configure Run.
 type Options struct {
-	StateDir string    // platform.StateDir() when empty
-	Socket   string    // platform.SocketPath() when empty
+	StateDir string    // paths.StateDir() when empty
+	Socket   string    // paths.SocketPath() when empty
 	Log      io.Writer // where the log goes besides the ring buffer; nil for nowhere
 }
 
@@ -34,10 +37,10 @@ const endpointFollowInterval = 5 * time.Second
 // tunnel down, remembering which should be up) or when it cannot start.
 func Run(ctx context.Context, opts Options) error {
 	if opts.StateDir == "" {
-		opts.StateDir = platform.StateDir()
+		opts.StateDir = paths.StateDir()
 	}
 	if opts.Socket == "" {
-		opts.Socket = platform.SocketPath()
+		opts.Socket = paths.SocketPath()
 	}
 	ring := newRingLog(opts.Log)
 	log := ring.logger()
@@ -59,14 +62,19 @@ func Run(ctx context.Context, opts Options) error {
 		log.Error("kill-switch settings are damaged; blocking until they are set again", "error", err.Error())
 		set = settings{KillSwitch: api.KillSwitchAlways}
 	}
-	ks := newKillSwitch(log, st, platform.NewFirewall(log), events, set)
+	ks := newKillSwitch(log, st, firewall.NewFirewall(log), events, set)
 	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
+	mgr.sealed, mgr.sealErr = seal.New(filepath.Join(opts.StateDir, "sealed"))
+	if mgr.sealErr != nil {
+		log.Warn("tunnels cannot start at boot", "error", mgr.sealErr.Error())
+	}
 	if err := mgr.load(); err != nil {
 		return err
 	}
+	mgr.sweepSealed()
 	mgr.reconcileKillSwitch()
 
-	l, err := platform.ListenIPC(opts.Socket)
+	l, err := ipc.ListenIPC(opts.Socket)
 	if err != nil {
 		return err
 	}
@@ -76,6 +84,11 @@ func Run(ctx context.Context, opts Options) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
+	booted := make(chan struct{})
+	go func() {
+		defer close(booted)
+		mgr.startAtBoot()
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -90,6 +103,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("closing the API", "error", serr.Error())
 	}
 	mgr.shutdown()
+	<-booted
 	ks.close()
 	log.Info("wgtrayd stopped")
 	return err
