@@ -61,9 +61,12 @@ run: build
 		$(BIN)/wgtrayd help; \
 	fi
 
-# build first: the tests that run the binaries then only link them.
+# build first: the tests that run the binaries then only link them. The
+# Rosenpass tests run again without -race: go-rosenpass races with itself
+# (tunnel/rosenpass_linux_test.go), so they are built only without it.
 test: deps lint cross-daemon build
 	$(DESKTOP) $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 10m -run Rosenpass ./tunnel/
 
 # Quick tests without root-only end-to-end set-ups or a desktop session.
 test-unit:

@@ -479,7 +479,7 @@ func checkUnits(t *testing.T) {
 		"StateDirectory":          "wgtray",
 		"StateDirectoryMode":      "0700",
 		"ProtectSystem":           "strict",
-		"DeviceAllow":             "/dev/net/tun rw",
+		"DeviceAllow":             "/dev/net/tun rw /dev/tpmrm0 rw",
 		"RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
 	} {
 		if got := strings.Join(unit[key], " "); got != want {
