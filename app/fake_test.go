@@ -134,6 +134,12 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		if t.State == api.StateUp {
 			ts.Peers = f.stats[t.Name]
 			ts.Interface.Name = t.ifname
+		} else {
+			// As the service does: the configured peers, without statistics.
+			for _, p := range cfg.Peers {
+				ts.Peers = append(ts.Peers, api.PeerStatus{PublicKey: p.PublicKey.String(), Endpoint: p.Endpoint.String(),
+					AllowedIPs: p.AllowedIPs, PersistentKeepalive: p.PersistentKeepalive})
+			}
 		}
 		st.Tunnels = append(st.Tunnels, ts)
 	}

@@ -7,13 +7,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// firewall enforces a kill-switch policy: platform.Firewall.
-type firewall interface {
-	Apply(platform.FirewallPolicy) error
+// enforcer enforces a kill-switch policy: firewall.Firewall.
+type enforcer interface {
+	Apply(firewall.FirewallPolicy) error
 	Active() (bool, error)
 }
 
@@ -27,7 +27,7 @@ type firewall interface {
 type killSwitch struct {
 	log    *slog.Logger
 	store  *store
-	fw     firewall
+	fw     enforcer
 	events *broker
 
 	// setMu serializes changes of the settings, whose file is written
@@ -36,11 +36,11 @@ type killSwitch struct {
 
 	mu       sync.Mutex
 	settings settings
-	tunnels  []platform.FirewallTunnel
+	tunnels  []firewall.FirewallTunnel
 	want     uint64 // generation of the newest snapshot
 	done     uint64 // generation the firewall was last brought to
 	announce bool   // publish the state after the next apply, even if unchanged
-	applied  *platform.FirewallPolicy
+	applied  *firewall.FirewallPolicy
 	active   bool
 	// applying is whether the policy being applied now blocks.
 	applying bool
@@ -51,7 +51,7 @@ type killSwitch struct {
 	stopped  chan struct{} // closed when run returns
 }
 
-func newKillSwitch(log *slog.Logger, st *store, fw firewall, events *broker, s settings) *killSwitch {
+func newKillSwitch(log *slog.Logger, st *store, fw enforcer, events *broker, s settings) *killSwitch {
 	k := &killSwitch{log: log, store: st, fw: fw, events: events, settings: s,
 		kick: make(chan struct{}, 1), progress: make(chan struct{}), stopped: make(chan struct{})}
 	go k.run()
@@ -89,7 +89,7 @@ func (k *killSwitch) set(ctx context.Context, mode api.KillSwitchMode, allowLAN 
 
 // reconcile hands over the tunnels' view (the manager's, taken under its
 // lock so generations follow its changes) and returns its generation.
-func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) uint64 {
+func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel) uint64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.tunnels = tunnels
@@ -135,7 +135,7 @@ func (k *killSwitch) wait(ctx context.Context, gen uint64) {
 // sooner).
 func (k *killSwitch) waitForTraffic(ctx context.Context, gen uint64) {
 	k.mu.Lock()
-	p := platform.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+	p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
 	free := k.want == gen && !k.active && !k.applying && !p.Blocking()
 	k.mu.Unlock()
 	if !free {
@@ -168,7 +168,7 @@ func (k *killSwitch) run() {
 		}
 		gen, announce := k.want, k.announce
 		k.announce = false
-		p := platform.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
 		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
 		before := k.stateLocked()
 		k.applying = !same && p.Blocking()
