@@ -132,8 +132,10 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		cfg := t.cfg
 		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
 		if t.State == api.StateUp {
-			ts.Peers = f.stats[t.Name]
 			ts.Interface.Name = t.ifname
+		}
+		if t.State == api.StateUp && f.stats[t.Name] != nil {
+			ts.Peers = f.stats[t.Name]
 		} else {
 			// As the service does: the configured peers, without statistics.
 			for _, p := range cfg.Peers {
