@@ -581,16 +581,14 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		}
 	}
 	t.rec.WantUp = true
-	rec := t.rec
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	if err := m.store.saveTunnel(rec); err != nil {
-		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
-	}
+	// Nothing on the way to the first handshake waits for the disk: the
+	// record is saved once the start is over, under t.op all the same.
 	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
@@ -599,7 +597,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		t.endpoints = slices.Clone(endpoints)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		m.ks.wait(ctx, gen)
+		m.ks.waitForTraffic(ctx, gen)
 	})
 
 	m.mu.Lock()
@@ -615,8 +613,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		// Another interface has the name: the tunnel cannot come up until
 		// the user acts, and the kill switch must not let that interface's
 		// traffic through in its name.
-		nameTaken := errors.Is(err, tunnel.ErrNameTaken)
-		if nameTaken {
+		if errors.Is(err, tunnel.ErrNameTaken) {
 			t.rec.WantUp = false
 		}
 		rec := t.rec
@@ -624,11 +621,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		m.publish(t)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		if nameTaken {
-			if err := m.store.saveTunnel(rec); err != nil {
-				m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
-			}
-		}
+		m.saveWantUp(rec)
 		m.ks.waitFor(gen, applyWait)
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
@@ -642,10 +635,20 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	}
 	m.publish(t)
 	gen := m.ks.reconcile(m.policyLocked())
-	view := t.view(caller)
+	view, rec := t.view(caller), t.rec
 	m.mu.Unlock()
+	m.saveWantUp(rec)
 	m.ks.waitFor(gen, applyWait)
 	return view, nil
+}
+
+// saveWantUp stores the record of a tunnel that was brought up (or failed
+// to), so that the next start of the service knows whether to restore it.
+// Hold t.op.
+func (m *manager) saveWantUp(rec record) {
+	if err := m.store.saveTunnel(rec); err != nil {
+		m.log.Error("cannot remember whether the tunnel should be up", "tunnel", rec.Name, "want_up", rec.WantUp, "error", err.Error())
+	}
 }
 
 func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {

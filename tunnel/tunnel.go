@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -169,7 +170,19 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	// The UAPI text holds the private key: it never goes to a log, the
 	// device's own error for it does not quote it, and it is cleared once
 	// the device has it.
-	uapi := cfg.UAPI(endpoints)
+	//
+	// The device is up from the TUN's creation on (wireguard-go sees a
+	// TUN with a virtio header as up), and a peer with a persistent
+	// keepalive would start its handshake as soon as it is configured:
+	// before the kill switch knows the tunnel's socket, which refuses that
+	// packet, retried only 5 s later. So the keepalives come in sendable.
+	quiet := *cfg
+	quiet.Peers = slices.Clone(cfg.Peers)
+	for i := range quiet.Peers {
+		quiet.Peers[i].PersistentKeepalive = 0
+	}
+	uapi := quiet.UAPI(endpoints)
+	clear(quiet.Peers)
 	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
 	clear(uapi)
 	if err != nil {
@@ -198,10 +211,22 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		peerEndpoints = append(peerEndpoints, a)
 	}
 	var mark uint32
-	beforeTraffic := func() {
+	var upErr, keepaliveErr error
+	sent := false
+	// sendable lets the kill switch know the tunnel's socket, then brings
+	// the device up and starts the handshakes: the first initiation goes
+	// out while the rest of the network is set up.
+	sendable := func() {
+		if sent {
+			return
+		}
+		sent = true
 		if opts.BeforeTraffic != nil {
 			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
-			opts.BeforeTraffic = nil
+		}
+		if upErr = t.dev.Up(); upErr == nil {
+			keepaliveErr = t.keepalives(cfg.Peers)
+			t.handshake(cfg.Peers)
 		}
 	}
 	t.network, err = netconf.ApplyNetwork(netconf.NetworkConfig{
@@ -216,25 +241,21 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		Endpoints:        endpointAddrs,
 		CurrentEndpoints: t.endpoints,
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
-		OnLinkUp: func() {
-			// The device comes up with the link anyway; coming up here
-			// lets the first handshake go out at once.
-			beforeTraffic()
-			if t.dev.Up() == nil {
-				t.handshake(cfg.Peers)
-			}
-		},
-		BindToInterface: pinBind(t.dev),
-		StateDir:        opts.StateDir,
+		OnSendable:       sendable,
+		BindToInterface:  pinBind(t.dev),
+		StateDir:         opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	undo = append(undo, t.network.Close)
 
-	beforeTraffic()
-	if err := t.dev.Up(); err != nil {
-		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
+	sendable()
+	if upErr != nil {
+		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, upErr)
+	}
+	if keepaliveErr != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, keepaliveErr)
 	}
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
@@ -294,6 +315,24 @@ func (t *Tunnel) handshake(peers []importer.Peer) {
 			peer.SendKeepalive()
 		}
 	}
+}
+
+// keepalives turns the peers' persistent keepalives on; the device sends
+// the first one (a handshake initiation) at once.
+func (t *Tunnel) keepalives(peers []importer.Peer) error {
+	var b strings.Builder
+	for _, p := range peers {
+		if p.PersistentKeepalive != 0 {
+			fmt.Fprintf(&b, "public_key=%s\nupdate_only=true\npersistent_keepalive_interval=%d\n", p.PublicKey.Hex(), p.PersistentKeepalive)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := t.dev.IpcSet(b.String()); err != nil {
+		return fmt.Errorf("set the persistent keepalives: %w", err)
+	}
+	return nil
 }
 
 func (t *Tunnel) serveUAPI() {
