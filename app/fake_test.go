@@ -229,16 +229,20 @@ func (f *fakeService) Rename(_ context.Context, name, newName string) (api.Tunne
 	return f.tunnels[newName].Tunnel, nil
 }
 
-func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("update %s", name)
 	if err := f.check(); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	state := f.tunnels[name].State
 	f.addLocked(name, cfg, state)
-	return f.tunnels[name].Tunnel, nil
+	applied := api.AppliedSaved
+	if state == api.StateUp {
+		applied = api.AppliedLive
+	}
+	return api.UpdateResult{Tunnel: f.tunnels[name].Tunnel, Applied: applied}, nil
 }
 
 func (f *fakeService) Delete(_ context.Context, name string) error {
