@@ -221,6 +221,7 @@ var hints = map[string]string{
 	api.CodeAddressConflict:      "Bring down the other tunnel or interface with that address, or change Address.",
 	api.CodeRouteConflict:        "Remove the other route or change AllowedIPs in the editor.",
 	api.CodeNoPrivateKey:         "Import the config again with its PrivateKey.",
+	api.CodeKillSwitchLocked:     "Ask an administrator to change it.",
 }
 
 // withHint is err and, for a service error with a hint, the hint.

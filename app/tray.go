@@ -79,7 +79,10 @@ func (a *App) trayMenuFor() *fyne.Menu {
 		a.setKillSwitch(mode, a.killSwitch.AllowLAN)
 	})
 	ks.Checked = a.killSwitch.Mode == api.KillSwitchAuto || a.killSwitch.Mode == api.KillSwitchAlways
-	ks.Disabled = !a.connected
+	ks.Disabled = !a.connected || !a.killSwitch.Changeable
+	if a.connected && !a.killSwitch.Changeable {
+		ks.Label = "Kill switch (locked: only an administrator can change it)"
+	}
 	items = append(items, fyne.NewMenuItemSeparator(), ks, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Open wgtray", a.Show), fyne.NewMenuItem("About wgtray", func() { a.Show(); a.about() }))
 	return fyne.NewMenu("wgtray", items...)

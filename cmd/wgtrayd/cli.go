@@ -84,6 +84,7 @@ var hints = map[string]string{
 	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
 	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
 	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",
+	api.CodeKillSwitchLocked:     "ask an administrator to change it (`sudo wgtrayd killswitch ...`)",
 }
 
 // hint is "; " and the hint for err's code, or nothing.
