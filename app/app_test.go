@@ -417,11 +417,12 @@ func TestDetailsShowLiveStatistics(t *testing.T) {
 	if want := "3.00 MiB received, 4.00 KiB sent"; pv.transfer.Text != want {
 		t.Errorf("transfer %q, want %q", pv.transfer.Text, want)
 	}
-	if want := "2.00 MiB/s in (blue), 2.00 KiB/s out (orange)"; pv.speed.Text != want {
-		t.Errorf("throughput %q, want %q", pv.speed.Text, want)
+	d := h.app.ui.details
+	if d.rxLegend.Text != "In 2.00 MiB/s" || d.txLegend.Text != "Out 2.00 KiB/s" {
+		t.Errorf("throughput %q and %q, want In 2.00 MiB/s and Out 2.00 KiB/s", d.rxLegend.Text, d.txLegend.Text)
 	}
-	if len(pv.graph.rx) != 1 || pv.graph.rx[0] != 2<<20 {
-		t.Errorf("graph samples %v", pv.graph.rx)
+	if len(d.graph.rx) != 1 || d.graph.rx[0] != 2<<20 || len(d.graph.tx) != 1 || d.graph.tx[0] != 2<<10 {
+		t.Errorf("graph samples %v and %v", d.graph.rx, d.graph.tx)
 	}
 }
 

@@ -212,17 +212,27 @@ func (e *editor) saveTunnel() {
 	}
 	name, cfg, original := strings.TrimSpace(e.name.Text), e.cfg, e.original
 	setEnabled(e.save, false)
+	renamed := false
 	e.a.async(func(ctx context.Context) error {
 		if original == "" {
 			_, err := e.a.svc.Import(ctx, name, cfg)
 			return err
 		}
 		if name != original {
-			return fmt.Errorf("renaming is not supported: remove %s and import the config as %s", original, name)
+			// A running tunnel is refused with a sentence that says to
+			// bring it down first; nothing is changed then.
+			if _, err := e.a.svc.Rename(ctx, original, name); err != nil {
+				return err
+			}
+			renamed = true
 		}
 		_, err := e.a.svc.Update(ctx, name, cfg)
 		return err
 	}, func(err error) {
+		if renamed {
+			e.original = name
+			e.win.SetTitle("Edit " + name)
+		}
 		if err != nil {
 			e.problems.SetText(err.Error())
 			e.problems.Show()

@@ -156,8 +156,13 @@ func (a *App) importSources(srcs []source) {
 		for i, r := range results {
 			o := outcome{source: r.Source, name: r.Name, err: r.Err}
 			if r.Err == nil {
-				if _, o.err = a.svc.Import(ctx, r.Name, r.Config); o.err == nil {
-					o.notApplied = r.Config.NotApplied()
+				importFn := a.svc.Import
+				if r.Derived {
+					importFn = a.svc.ImportDerived
+				}
+				var t api.Tunnel
+				if t, o.err = importFn(ctx, r.Name, r.Config); o.err == nil {
+					o.name, o.notApplied = t.Name, r.Config.NotApplied()
 				}
 			}
 			outcomes = append(outcomes, o)

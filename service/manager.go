@@ -283,6 +283,10 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	defer t.op.Unlock()
 	key := nameKey(req.Name)
 	m.mu.Lock()
+	if req.Unique {
+		r.Name = m.freeNameLocked(req.Name)
+		t.rec.Name, key = r.Name, nameKey(r.Name)
+	}
 	if _, ok := m.tunnels[key]; ok {
 		m.mu.Unlock()
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
@@ -300,10 +304,88 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 	defer m.mu.Unlock()
 	if err != nil {
 		delete(m.tunnels, key)
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
+		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", r.Name, err)
 	}
 	t.creating, t.logFrom = false, m.ring.nextSeq()
-	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
+	m.log.Info("tunnel imported", "tunnel", r.Name, "owner", caller.UID)
+	m.publish(t)
+	return t.view(caller), nil
+}
+
+// freeNameLocked is the first of base, base-2, base-3... that no tunnel
+// has; base itself when every such name is taken, which create refuses.
+// Must hold m.mu.
+func (m *manager) freeNameLocked(base string) string {
+	for n := 1; n <= len(m.tunnels)+1; n++ {
+		name := importer.NumberedName(base, n)
+		if _, taken := m.tunnels[nameKey(name)]; !taken {
+			return name
+		}
+	}
+	return base
+}
+
+// rename gives a tunnel that is down another name. Only its owner may: the
+// keys in the owner's keyring go by the name, and their client moves them.
+// A running tunnel keeps its name, since its interface and its UAPI socket
+// (`wg show NAME`) carry it.
+func (m *manager) rename(caller platform.Peer, name, newName string) (api.Tunnel, error) {
+	if err := importer.ValidateName(newName); err != nil {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
+	}
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	name = t.rec.Name
+	if caller.UID != t.rec.OwnerUID {
+		return api.Tunnel{}, errorf(http.StatusForbidden, api.CodeForbidden,
+			"only the owner of %s can rename it: its keys are in their keyring under its name", name)
+	}
+	if err := m.lockCurrent(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	defer t.op.Unlock()
+	m.mu.Lock()
+	if t.state != api.StateDown && (t.state != api.StateFailed || t.rec.WantUp) {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict,
+			"%s is %s: bring it down first (`wgtrayd down %s`), then rename it; its interface keeps the name while it runs", name, t.state, name)
+	}
+	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", newName)
+	}
+	if newName == name {
+		defer m.mu.Unlock()
+		return t.view(caller), nil
+	}
+	// The new name is taken from here on (by a hidden placeholder, as for
+	// a tunnel being created); the old one is free again only once the
+	// record moved on disk.
+	caseOnly := nameKey(newName) == nameKey(name)
+	if !caseOnly {
+		m.tunnels[nameKey(newName)] = &managed{rec: record{Name: newName}, state: api.StateDown, creating: true}
+	}
+	r := t.rec
+	r.Name = newName
+	m.mu.Unlock()
+
+	err = m.store.renameTunnel(name, r)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !caseOnly {
+		delete(m.tunnels, nameKey(newName))
+	}
+	if err != nil {
+		return api.Tunnel{}, fmt.Errorf("rename tunnel %s to %s: %w", name, newName, err)
+	}
+	delete(m.tunnels, nameKey(name))
+	m.tunnels[nameKey(newName)] = t
+	t.rec, t.logFrom = r, m.ring.nextSeq()
+	m.log.Info("tunnel renamed", "tunnel", newName, "old_name", name)
+	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	m.publish(t)
 	return t.view(caller), nil
 }

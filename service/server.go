@@ -56,6 +56,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteTunnel:        s.getTunnel,
 		api.RouteUpdate:        s.updateTunnel,
 		api.RouteDelete:        s.deleteTunnel,
+		api.RouteRename:        s.renameTunnel,
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
@@ -188,6 +189,16 @@ func (s *server) deleteTunnel(w http.ResponseWriter, r *http.Request, p platform
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+	var req api.RenameRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.rename(p, r.PathValue("name"), req.Name)
+	reply(w, http.StatusOK, t, err)
 }
 
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {

@@ -117,6 +117,24 @@ func (s *store) saveTunnel(r record) error {
 	return s.write(s.tunnelPath(r.Name), b, 0o600)
 }
 
+// renameTunnel stores r under its new name and removes the file of the old
+// one, unless that is the same file (a change of case on Windows and macOS).
+// On error the tunnel stays stored under the old name.
+func (s *store) renameTunnel(old string, r record) error {
+	if err := s.saveTunnel(r); err != nil {
+		return err
+	}
+	newInfo, nerr := os.Stat(s.tunnelPath(r.Name))
+	oldInfo, oerr := os.Stat(s.tunnelPath(old))
+	if nerr == nil && oerr == nil && os.SameFile(newInfo, oldInfo) {
+		return nil
+	}
+	if err := s.removeTunnel(old); err != nil {
+		return errors.Join(err, s.removeTunnel(r.Name))
+	}
+	return nil
+}
+
 func (s *store) removeTunnel(name string) error {
 	err := os.Remove(s.tunnelPath(name))
 	if errors.Is(err, os.ErrNotExist) {
