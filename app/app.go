@@ -8,11 +8,13 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
 )
@@ -95,6 +97,11 @@ type tunnel struct {
 // New builds the app and its main window; Start connects it to the
 // service.
 func New(fy fyne.App, svc Service, opts Options) *App {
+	translationsOnce.Do(func() {
+		if err := loadTranslations(); err != nil {
+			slog.Warn("the window stays in English: its translations do not load", "err", err)
+		}
+	})
 	if opts.Do == nil {
 		opts.Do = fyne.Do
 	}
@@ -268,7 +275,7 @@ func (a *App) setDisconnected(err error) {
 	wasConnected := a.connected
 	a.connected, a.ready, a.serviceErr = false, false, err
 	if wasConnected {
-		a.notify("wgtray service stopped", "Tunnels cannot be changed until it is back; the window says how to start it.")
+		a.notify(lang.L("wgtray service stopped"), lang.L("Tunnels cannot be changed until it is back; the window says how to start it."))
 	}
 	a.schedulePoll()
 	a.refresh()
@@ -335,13 +342,13 @@ func (a *App) applyTunnel(in api.Tunnel) {
 	}
 	switch in.State {
 	case api.StateUp:
-		a.notify(in.Name+" connected", "The tunnel is up.")
+		a.notify(lang.L("{{.Name}} connected", map[string]string{"Name": in.Name}), lang.L("The tunnel is up."))
 	case api.StateDown:
 		if prev == api.StateUp || prev == api.StateStopping {
-			a.notify(in.Name+" disconnected", "The tunnel is down.")
+			a.notify(lang.L("{{.Name}} disconnected", map[string]string{"Name": in.Name}), lang.L("The tunnel is down."))
 		}
 	case api.StateFailed:
-		a.notify(in.Name+" failed", in.Error)
+		a.notify(lang.L("{{.Name}} failed", map[string]string{"Name": in.Name}), in.Error)
 	}
 	a.schedulePoll()
 }
@@ -361,7 +368,7 @@ func (a *App) restore() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			a.notify("Could not restore tunnels", err.Error())
+			a.notify(lang.L("Could not restore tunnels"), err.Error())
 		}
 	})
 }
@@ -424,7 +431,7 @@ func (a *App) checkHandshake(t *tunnel, last, now time.Time) {
 	stale := now.Sub(since) >= NoHandshakeAfter
 	if stale && !t.warned {
 		t.warned = true
-		a.notify(t.Name+": no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running.")
+		a.notify(lang.L("{{.Name}}: no handshake", map[string]string{"Name": t.Name}), lang.L("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
 	}
 	if !stale {
 		t.warned = false

@@ -257,13 +257,13 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 	if v.mode.Selected != "Off" {
 		t.Fatalf("mode %q", v.mode.Selected)
 	}
-	v.mode.SetSelected(killSwitchModes[2].label)
+	v.mode.SetSelected(killSwitchModes()[2].label)
 	h.waitFor("lockdown", h.called("killswitch always lan=false"))
 	h.waitFor("the active state", func() bool { return strings.HasPrefix(v.active.Text, "Blocking now") })
 	test.Tap(v.allowLAN)
 	h.waitFor("allow LAN", h.called("killswitch always lan=true"))
 	h.settle()
-	if !v.allowLAN.Checked || v.mode.Selected != killSwitchModes[2].label {
+	if !v.allowLAN.Checked || v.mode.Selected != killSwitchModes()[2].label {
 		t.Errorf("view shows %q lan=%v", v.mode.Selected, v.allowLAN.Checked)
 	}
 }

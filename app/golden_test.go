@@ -192,3 +192,30 @@ func TestDetailsKeepHeaderActionsAndGraphInViewAtEverySize(t *testing.T) {
 		})
 	}
 }
+
+// inGerman runs the rest of the test with the window's texts in German, as
+// a desktop with LANG=de_DE.UTF-8 has them.
+func inGerman(t *testing.T) {
+	// Cleanups run last first: this one after the environment is back.
+	t.Cleanup(func() {
+		if err := loadTranslations(); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("LANG", "de_DE.UTF-8")
+	if err := loadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMainWindowInGermanGolden(t *testing.T) {
+	inGerman(t)
+	h := goldenHarness(t)
+	h.app.Window().Resize(fyne.NewSize(920, 720))
+	c := h.app.Window().Canvas()
+	test.AssertRendersToMarkup(t, "tunnels_de.xml", c)
+	test.AssertRendersToImage(t, "tunnels_de.png", c)
+}

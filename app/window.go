@@ -78,14 +78,14 @@ func newWindow(a *App) *window {
 		}
 	}
 
-	w.importButton = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), a.importDialog)
-	w.pasteButton = widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), a.importClipboard)
-	w.newButton = widget.NewButtonWithIcon("New", theme.ContentAddIcon(), a.newTunnel)
-	w.exportAllButton = widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), a.exportAll)
+	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.importDialog)
+	w.pasteButton = widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), a.importClipboard)
+	w.newButton = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), a.newTunnel)
+	w.exportAllButton = widget.NewButtonWithIcon(lang.L("Export all…"), theme.DocumentSaveIcon(), a.exportAll)
 	toolbar := container.NewHBox(w.importButton, w.pasteButton, w.newButton, layout.NewSpacer(), w.exportAllButton)
 
 	w.details = newDetailsView(a)
-	w.empty = widget.NewLabel("No tunnels yet. Import a .conf or .zip file or a QR code image, paste a configuration, or drop files on this window.")
+	w.empty = widget.NewLabel(lang.L("No tunnels yet. Import a .conf or .zip file or a QR code image, paste a configuration, or drop files on this window."))
 	w.empty.Wrapping = fyne.TextWrapWord
 	w.right = container.NewStack(w.empty, container.NewPadded(w.details.content))
 	split := container.NewHSplit(w.list, w.right)
@@ -94,10 +94,10 @@ func newWindow(a *App) *window {
 
 	w.killSwitch = newKillSwitchView(a)
 	w.logs = newLogView(a)
-	w.logsTab = container.NewTabItem("Log", w.logs.content)
+	w.logsTab = container.NewTabItem(lang.L("Log"), w.logs.content)
 	w.tabs = container.NewAppTabs(
-		container.NewTabItem("Tunnels", tunnelsTab),
-		container.NewTabItem("Kill switch", w.killSwitch.content),
+		container.NewTabItem(lang.L("Tunnels"), tunnelsTab),
+		container.NewTabItem(lang.L("Kill switch"), w.killSwitch.content),
 		w.logsTab,
 	)
 	w.tabs.OnSelected = func(*container.TabItem) { w.shown() }
@@ -123,10 +123,10 @@ func (w *window) refresh() {
 	case a.connected:
 		w.banner.Hide()
 	case a.serviceErr != nil:
-		w.banner.SetText(fmt.Sprintf("Cannot reach the wgtray service: %v. This window reconnects by itself.", a.serviceErr))
+		w.banner.SetText(lang.L("Cannot reach the wgtray service: {{.Error}}. This window reconnects by itself.", map[string]string{"Error": a.serviceErr.Error()}))
 		w.banner.Show()
 	default:
-		w.banner.SetText("Connecting to the wgtray service…")
+		w.banner.SetText(lang.L("Connecting to the wgtray service…"))
 		w.banner.Show()
 	}
 	w.trayNote.Hidden = a.opts.TrayNote == ""
@@ -167,7 +167,7 @@ func setEnabled(o fyne.Disableable, on bool) {
 // the state is unknown, drawn as a hollow dot.
 func (a *App) shownState(t *tunnel) (string, color.Color) {
 	if !a.connected {
-		return "Unknown", nil
+		return lang.L("Unknown"), nil
 	}
 	return stateText(t.State), stateColor(t.State)
 }
@@ -185,15 +185,15 @@ func setDot(dot *canvas.Circle, fill color.Color) {
 func stateText(s api.State) string {
 	switch s {
 	case api.StateUp:
-		return "Active"
+		return lang.L("Active")
 	case api.StateStarting:
-		return "Activating…"
+		return lang.L("Activating…")
 	case api.StateStopping:
-		return "Deactivating…"
+		return lang.L("Deactivating…")
 	case api.StateFailed:
-		return "Failed"
+		return lang.L("Failed")
 	default:
-		return "Inactive"
+		return lang.L("Inactive")
 	}
 }
 
@@ -281,8 +281,7 @@ func newDetailsView(a *App) *detailsView {
 	d.span.Horizontal = true
 	d.span.Required = true
 	d.span.Selected = spans[0]
-	d.legend = container.NewHBox(heading(lang.L("Traffic")),
-		swatch(rxColor), d.rxLegend, swatch(txColor), d.txLegend,
+	d.legend = container.NewHBox(swatch(rxColor), d.rxLegend, swatch(txColor), d.txLegend,
 		layout.NewSpacer(), d.span)
 	traffic := container.NewBorder(d.legend, nil, nil, nil, d.graph)
 

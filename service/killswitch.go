@@ -9,13 +9,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// firewall enforces a kill-switch policy: platform.Firewall.
-type firewall interface {
-	Apply(platform.FirewallPolicy) error
+// enforcer enforces a kill-switch policy: firewall.Firewall.
+type enforcer interface {
+	Apply(firewall.FirewallPolicy) error
 	Active() (bool, error)
 }
 
@@ -29,7 +30,7 @@ type firewall interface {
 type killSwitch struct {
 	log    *slog.Logger
 	store  *store
-	fw     firewall
+	fw     enforcer
 	events *broker
 
 	// setMu serializes changes of the settings, whose file is written
@@ -38,11 +39,11 @@ type killSwitch struct {
 
 	mu       sync.Mutex
 	settings settings
-	tunnels  []platform.FirewallTunnel
+	tunnels  []firewall.FirewallTunnel
 	want     uint64 // generation of the newest snapshot
 	done     uint64 // generation the firewall was last brought to
 	announce bool   // publish the state after the next apply, even if unchanged
-	applied  *platform.FirewallPolicy
+	applied  *firewall.FirewallPolicy
 	active   bool
 	err      string
 	closed   bool
@@ -51,7 +52,7 @@ type killSwitch struct {
 	stopped  chan struct{} // closed when run returns
 }
 
-func newKillSwitch(log *slog.Logger, st *store, fw firewall, events *broker, s settings) *killSwitch {
+func newKillSwitch(log *slog.Logger, st *store, fw enforcer, events *broker, s settings) *killSwitch {
 	k := &killSwitch{log: log, store: st, fw: fw, events: events, settings: s,
 		kick: make(chan struct{}, 1), progress: make(chan struct{}), stopped: make(chan struct{})}
 	go k.run()
@@ -59,7 +60,7 @@ func newKillSwitch(log *slog.Logger, st *store, fw firewall, events *broker, s s
 }
 
 // state is the kill switch as caller sees it.
-func (k *killSwitch) state(caller platform.Peer) api.KillSwitch {
+func (k *killSwitch) state(caller ipc.Peer) api.KillSwitch {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return ksFor(caller, k.stateLocked())
@@ -75,7 +76,7 @@ func (k *killSwitch) stateLocked() api.KillSwitch {
 }
 
 // ksFor tells caller whether they may change the kill switch.
-func ksFor(caller platform.Peer, ks api.KillSwitch) api.KillSwitch {
+func ksFor(caller ipc.Peer, ks api.KillSwitch) api.KillSwitch {
 	ks.Changeable = caller.Admin || !ks.AdminOnly()
 	return ks
 }
@@ -83,7 +84,7 @@ func ksFor(caller platform.Peer, ks api.KillSwitch) api.KillSwitch {
 // set stores new settings and returns the state once they are in force
 // (or ctx ended). An operator may not change what an administrator locked
 // or a lockdown an administrator set, nor lock the setting.
-func (k *killSwitch) set(ctx context.Context, caller platform.Peer, req api.SetKillSwitch) (api.KillSwitch, error) {
+func (k *killSwitch) set(ctx context.Context, caller ipc.Peer, req api.SetKillSwitch) (api.KillSwitch, error) {
 	k.setMu.Lock()
 	defer k.setMu.Unlock()
 	k.mu.Lock()
@@ -125,7 +126,7 @@ func (k *killSwitch) set(ctx context.Context, caller platform.Peer, req api.SetK
 
 // reconcile hands over the tunnels' view (the manager's, taken under its
 // lock so generations follow its changes) and returns its generation.
-func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) uint64 {
+func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel) uint64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.tunnels = tunnels
@@ -188,7 +189,7 @@ func (k *killSwitch) run() {
 		}
 		gen, announce := k.want, k.announce
 		k.announce = false
-		p := platform.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
 		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
 		before := k.stateLocked()
 		k.mu.Unlock()

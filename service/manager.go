@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -112,7 +113,7 @@ type managed struct {
 	upPub string
 	// starting is what the kill switch must let through for a tunnel
 	// coming up, once its endpoints are resolved and its socket marked.
-	starting *platform.FirewallTunnel
+	starting *firewall.FirewallTunnel
 	// endpoints are where the tunnel sends while it is up: resolved at
 	// start, then as the device reports them (roamed, resolved again).
 	endpoints []netip.AddrPort
@@ -161,7 +162,7 @@ func (m *manager) load() error {
 }
 
 // view is the tunnel as caller may see it. Must hold m.mu.
-func (t *managed) view(caller platform.Peer) api.Tunnel {
+func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v := api.Tunnel{Name: t.rec.Name, State: t.state}
 	if !mayAct(caller, t.rec) {
 		return v
@@ -177,7 +178,7 @@ func (t *managed) view(caller platform.Peer) api.Tunnel {
 
 // viewFor cuts a full view (as the event stream carries it) down to what
 // caller may see.
-func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
+func viewFor(caller ipc.Peer, t api.Tunnel) api.Tunnel {
 	if t.Owner == nil || !(caller.Admin || caller.UID == t.Owner.UID) {
 		return api.Tunnel{Name: t.Name, State: t.State}
 	}
@@ -189,7 +190,7 @@ func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
 // admin; for an operator those of the service as a whole and of their own
 // tunnels, since the others' name endpoints and keys. An entry about a
 // removed tunnel stays hidden from the next owner of the name.
-func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
+func (m *manager) logVisible(caller ipc.Peer) func(api.LogEntry) bool {
 	if caller.Admin {
 		return func(api.LogEntry) bool { return true }
 	}
@@ -215,18 +216,18 @@ func (t *managed) activeCfg() *importer.Config {
 }
 
 // mayAct reports whether caller owns the tunnel or is an admin.
-func mayAct(caller platform.Peer, r record) bool {
+func mayAct(caller ipc.Peer, r record) bool {
 	return caller.Admin || caller.UID == r.OwnerUID
 }
 
 // publish sends the tunnel's new state to the event stream. Must hold m.mu.
 func (m *manager) publish(t *managed) {
-	v := t.view(platform.Peer{Admin: true})
+	v := t.view(ipc.Peer{Admin: true})
 	v.Mine = false
 	m.events.publish(api.Event{Type: api.EventTunnel, Time: time.Now(), Tunnel: &v})
 }
 
-func (m *manager) list(caller platform.Peer) []api.Tunnel {
+func (m *manager) list(caller ipc.Peer) []api.Tunnel {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]api.Tunnel, 0, len(m.tunnels))
@@ -239,7 +240,7 @@ func (m *manager) list(caller platform.Peer) []api.Tunnel {
 	return out
 }
 
-func (m *manager) get(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) get(caller ipc.Peer, name string) (api.Tunnel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
@@ -269,7 +270,7 @@ func parseConfig(name, text, publicKey string) (*importer.Config, importer.Key, 
 	return redactedCfg, pub, nil
 }
 
-func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunnel, error) {
+func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, error) {
 	if err := importer.ValidateName(req.Name); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
@@ -329,7 +330,7 @@ func (m *manager) freeNameLocked(base string) string {
 // keys in the owner's keyring go by the name, and their client moves them.
 // A running tunnel keeps its name, since its interface and its UAPI socket
 // (`wg show NAME`) carry it.
-func (m *manager) rename(caller platform.Peer, name, newName string) (api.Tunnel, error) {
+func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, error) {
 	if err := importer.ValidateName(newName); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
@@ -422,7 +423,7 @@ func nameKey(name string) string { return strings.ToLower(name) }
 
 // lookup finds a tunnel the caller may change, whatever the case of name;
 // callers go on with the name as stored.
-func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
+func (m *manager) lookup(caller ipc.Peer, name string) (*managed, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
@@ -448,7 +449,7 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller platform.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -481,7 +482,7 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	return t.view(caller), nil
 }
 
-func (m *manager) remove(caller platform.Peer, name string) error {
+func (m *manager) remove(caller ipc.Peer, name string) error {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return err
@@ -507,7 +508,7 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
-func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
@@ -567,7 +568,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
 		m.mu.Lock()
-		t.starting = &platform.FirewallTunnel{Interface: iface, FwMark: mark}
+		t.starting = &firewall.FirewallTunnel{Interface: iface, FwMark: mark}
 		t.endpoints = slices.Clone(endpoints)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
@@ -620,7 +621,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 	return view, nil
 }
 
-func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -765,7 +766,7 @@ func prefixesOf(cfg *importer.Config) []netip.Prefix {
 
 // status reports every tunnel the caller may see (or only name) with
 // live statistics for those it may act on.
-func (m *manager) status(caller platform.Peer, name string) (api.Status, error) {
+func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	type item struct {
 		view api.TunnelStatus
 		cfg  *importer.Config
@@ -858,15 +859,15 @@ func nonNil[T any](s []T) []T {
 
 // policyLocked is the kill-switch view of the tunnels: every tunnel that
 // is up, starting, or failed while still meant to be up.
-func (m *manager) policyLocked() []platform.FirewallTunnel {
-	var fts []platform.FirewallTunnel
+func (m *manager) policyLocked() []firewall.FirewallTunnel {
+	var fts []firewall.FirewallTunnel
 	for _, t := range m.tunnels {
 		name := t.rec.Name
 		if t.state == api.StateDown || !t.rec.WantUp {
 			continue
 		}
 		cfg := t.activeCfg()
-		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
+		ft := firewall.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
 		for _, p := range cfg.Peers {
 			for _, a := range p.AllowedIPs {
 				if a.Bits() == 0 {

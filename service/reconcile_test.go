@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -102,7 +102,7 @@ func TestKillSwitchConvergesToTheLastStateUnderConcurrentUpsAndDowns(t *testing.
 		}
 	}
 	lets := func(name string) bool {
-		return slices.ContainsFunc(h.fw.last().Tunnels, func(ft platform.FirewallTunnel) bool { return ft.Interface == name })
+		return slices.ContainsFunc(h.fw.last().Tunnels, func(ft firewall.FirewallTunnel) bool { return ft.Interface == name })
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, tunnels*rounds)
@@ -134,7 +134,7 @@ func TestKillSwitchConvergesToTheLastStateUnderConcurrentUpsAndDowns(t *testing.
 		t.Error(err)
 	}
 	h.mgr.mu.Lock()
-	want := platform.FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: h.mgr.policyLocked()}
+	want := firewall.FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: h.mgr.policyLocked()}
 	h.mgr.mu.Unlock()
 	var up []string
 	for _, ft := range want.Tunnels {

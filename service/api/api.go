@@ -2,7 +2,7 @@
 // service sends and what it accepts under /v1/. The service and its client
 // share them so the wire format has one definition.
 //
-// The API, on the socket platform.SocketPath() (for example
+// The API, on the socket paths.SocketPath() (for example
 // `curl --unix-socket /run/wgtray/wgtray.sock http://wgtrayd/v1/status`);
 // Routes holds these methods and paths for the server and the client:
 //

@@ -19,7 +19,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/paths"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -36,11 +37,11 @@ type Client struct {
 	stream *http.Client // no timeout: events and followed logs run long
 }
 
-// New returns a client for the service at socket (platform.SocketPath() when
+// New returns a client for the service at socket (paths.SocketPath() when
 // empty) that keeps keys in keys (Keyring() when nil).
 func New(socket string, keys KeyStore) *Client {
 	if socket == "" {
-		socket = platform.SocketPath()
+		socket = paths.SocketPath()
 	}
 	if keys == nil {
 		keys = Keyring()
@@ -48,7 +49,7 @@ func New(socket string, keys KeyStore) *Client {
 	c := &Client{socket: socket, keys: keys}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return platform.DialIPC(ctx, c.socket)
+			return ipc.DialIPC(ctx, c.socket)
 		},
 		MaxIdleConns:    2,
 		IdleConnTimeout: 30 * time.Second,
@@ -431,7 +432,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			if errors.Is(op.Err, os.ErrPermission) {
-				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, platform.JoinOperators)
+				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, ipc.JoinOperators)
 			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}
