@@ -336,35 +336,11 @@ func (f *fakeService) FollowLogs(ctx context.Context, fn func(api.LogEntry)) err
 	return nil
 }
 
-// fakeTray records what the app hands to the tray.
-type fakeTray struct {
-	menu *fyne.Menu
-	icon fyne.Resource
-	sets int
-}
-
-func (t *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { t.menu = m; t.sets++ }
-func (t *fakeTray) SetSystemTrayIcon(r fyne.Resource) { t.icon = r }
-
-// item finds a tray menu item by label.
-func (t *fakeTray) item(label string) *fyne.MenuItem {
-	if t.menu == nil {
-		return nil
-	}
-	for _, it := range t.menu.Items {
-		if it.Label == label {
-			return it
-		}
-	}
-	return nil
-}
-
 // harness runs an App against a fake service with every UI update queued
 // for the test goroutine, so widgets are touched from one goroutine only.
 type harness struct {
 	t     *testing.T
 	svc   *fakeService
-	tray  *fakeTray
 	app   *App
 	fy    *notifyingApp
 	queue chan func()
@@ -377,9 +353,8 @@ var epoch = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 func newHarness(t *testing.T, svc *fakeService) *harness {
 	t.Helper()
 	fy := &notifyingApp{App: test.NewTempApp(t)}
-	h := &harness{t: t, svc: svc, tray: &fakeTray{}, queue: make(chan func(), 4096), now: epoch, fy: fy}
+	h := &harness{t: t, svc: svc, queue: make(chan func(), 4096), now: epoch, fy: fy}
 	h.app = New(fy, svc, Options{
-		Tray:       h.tray,
 		Do:         func(f func()) { h.queue <- f },
 		Now:        h.clock,
 		Retry:      20 * time.Millisecond,

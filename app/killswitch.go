@@ -92,7 +92,7 @@ func (v *killSwitchView) refresh() {
 	v.locked.SetText(lockedText(ks))
 	v.locked.Hidden = v.locked.Text == ""
 	for _, w := range []fyne.Disableable{v.mode, v.allowLAN} {
-		setEnabled(w, v.a.connected && ks.Changeable)
+		setEnabled(w, v.a.connected && (ks.Changeable || !ks.AdminOnly()))
 	}
 }
 

@@ -78,7 +78,7 @@ func newWindow(a *App) *window {
 		}
 	}
 
-	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.importDialog)
+	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.ImportDialog)
 	w.pasteButton = widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), a.importClipboard)
 	w.newButton = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), a.newTunnel)
 	w.exportAllButton = widget.NewButtonWithIcon(lang.L("Export all…"), theme.DocumentSaveIcon(), a.exportAll)

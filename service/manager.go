@@ -16,6 +16,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -85,6 +86,10 @@ type manager struct {
 	engine engine
 	events *broker
 	ks     *killSwitch
+	// sealed keeps the keys of tunnels that start at boot; nil, with
+	// sealErr saying why, where the machine has no secret store.
+	sealed  seal.Store
+	sealErr error
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -173,6 +178,7 @@ func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v.Owner = &api.Owner{UID: t.rec.OwnerUID, Name: t.rec.OwnerName}
 	v.PublicKey = t.rec.PublicKey
 	v.Config = t.rec.Config
+	v.Start, v.SealedBy = t.rec.startMode(), t.rec.SealedBy
 	return v
 }
 
@@ -372,7 +378,11 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 	r.Name = newName
 	m.mu.Unlock()
 
-	err = m.store.renameTunnel(name, r)
+	finish, err := m.moveSealed(r.Start == api.StartBoot, name, newName)
+	if err == nil {
+		err = m.store.renameTunnel(name, r)
+		finish(err == nil)
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -463,8 +473,22 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (a
 		return api.Tunnel{}, err
 	}
 	defer t.op.Unlock()
+	stale := false
+	defer func() {
+		if stale {
+			if err := m.removeSealed(name); err != nil {
+				m.log.Error("cannot remove sealed keys that no longer match", "tunnel", name, "error", err.Error())
+			}
+		}
+	}()
 	m.mu.Lock()
 	r := t.rec
+	// With another key pair the sealed keys are stale: the owner's client
+	// seals the new ones (client.Update does), or boot says none are there.
+	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
+	if newKey {
+		r.SealedBy = ""
+	}
 	r.PublicKey, r.Config = pub.String(), cfg.String()
 	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
 	m.mu.Unlock()
@@ -476,7 +500,7 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (a
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t.rec, t.cfg = r, cfg
+	t.rec, t.cfg, stale = r, cfg, newKey
 	m.log.Info("tunnel updated", "tunnel", name)
 	m.publish(t)
 	return t.view(caller), nil
@@ -493,6 +517,9 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 	}
 	defer t.op.Unlock()
 	m.stop(t, false)
+	if err := m.removeSealed(name); err != nil {
+		return fmt.Errorf("remove tunnel %s: %w", name, err)
+	}
 	if err := m.store.removeTunnel(name); err != nil {
 		return fmt.Errorf("remove tunnel %s: %w", name, err)
 	}
@@ -783,6 +810,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
+			it.view.Start = t.rec.startMode()
 			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub

@@ -18,6 +18,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 	"github.com/wgtray/wgtray/tunnel"
@@ -172,6 +173,7 @@ func newHarness(t testing.TB, dir string) *harness {
 	events := newBroker()
 	ks := newKillSwitch(log, st, h.fw, events, set)
 	h.mgr = newManager(log, h.ring, st, h.engine, events, ks)
+	h.mgr.sealed, h.mgr.sealErr = seal.New(filepath.Join(dir, "state", "sealed"))
 	if err := h.mgr.load(); err != nil {
 		t.Fatal(err)
 	}

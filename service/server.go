@@ -60,6 +60,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
+		api.RouteSettings:      s.setSettings,
 		api.RouteStatus:        s.status,
 		api.RouteEvents:        s.eventStream,
 		api.RouteLogs:          s.logs,
@@ -203,7 +204,36 @@ func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpRequest
+	secrets, err := takeSecrets(&req, readJSON(r, &req))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.SettingsRequest
 	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
+		secrets = &sec
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.setSettings(p, r.PathValue("name"), req, secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+// takeSecrets moves the keys out of a decoded request, wiping it; with
+// err (from decoding) or a bad peer key it wipes them too and returns the
+// error.
+func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
 	clear(req.PrivateKey[:])
 	for pub, psk := range req.PresharedKeys {
@@ -220,11 +250,9 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	}
 	if err != nil {
 		wipeSecrets(&secrets)
-		writeError(w, err)
-		return
+		return importer.Secrets{}, err
 	}
-	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
-	reply(w, http.StatusOK, t, err)
+	return secrets, nil
 }
 
 func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {

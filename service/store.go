@@ -36,6 +36,11 @@ type record struct {
 	// WantUp remembers that the tunnel should be up, so a restarted
 	// service asks for its keys again.
 	WantUp bool `json:"want_up"`
+	// Start says when the tunnel comes up by itself (empty: manual).
+	Start api.StartMode `json:"start,omitempty"`
+	// SealedBy names the secret store that seals the keys of a tunnel
+	// that starts at boot; the sealed copy itself is not in this file.
+	SealedBy string `json:"sealed_by,omitempty"`
 }
 
 // settings are the service-wide settings.
@@ -106,6 +111,9 @@ func readRecord(path string) (record, error) {
 	if _, err := importer.ParseRedacted(r.Name+".conf", []byte(r.Config)); err != nil {
 		return r, fmt.Errorf("config: %w", err)
 	}
+	if r.Start != "" && !r.Start.Valid() {
+		return r, fmt.Errorf("unknown start mode %q", r.Start)
+	}
 	return r, nil
 }
 
@@ -171,4 +179,12 @@ func (s *store) saveSettings(st settings) error {
 		return err
 	}
 	return s.write(s.settingsPath(), b, 0o600)
+}
+
+// startMode is when the tunnel starts, manual when the file does not say.
+func (r record) startMode() api.StartMode {
+	if r.Start == "" {
+		return api.StartManual
+	}
+	return r.Start
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -43,6 +44,10 @@ type Options struct {
 	// (0 if none) and the peers' endpoints as resolved, so that a kill
 	// switch can let the first handshake through.
 	BeforeTraffic func(iface string, mark uint32, endpoints []netip.AddrPort)
+	// Rosenpass, when set, makes some peers' preshared keys post-quantum:
+	// those peers get a random preshared key until the first exchange, and
+	// the endpoints BeforeTraffic gets include their Rosenpass endpoints.
+	Rosenpass *RosenpassConfig
 }
 
 // Errors Start returns (wrapped, with a sentence for the user) for failures
@@ -72,6 +77,7 @@ type Tunnel struct {
 	uapi     net.Listener
 	network  netconf.Network
 	dns      netconf.DNS
+	pq       *postQuantum // nil without Rosenpass
 
 	stop      chan struct{}
 	workers   sync.WaitGroup
@@ -101,6 +107,18 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	var pqAddrs []netip.AddrPort
+	if rc := opts.Rosenpass; rc != nil {
+		if err := checkRosenpass(rc, cfg); err != nil {
+			return nil, fmt.Errorf("bring up %s: %w", name, err)
+		}
+		if pqAddrs, err = resolveRosenpass(ctx, rc, cfg, endpoints); err != nil {
+			return nil, fmt.Errorf("bring up %s: Rosenpass endpoint: %w", name, err)
+		}
+		cfg = cfg.Clone()
+		defer wipeKeys(cfg)
+		randomPresharedKeys(cfg, rc)
 	}
 
 	t := &Tunnel{name: name, log: log, stateDir: opts.StateDir, stop: make(chan struct{})}
@@ -173,6 +191,12 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 			peerEndpoints = append(peerEndpoints, netip.AddrPortFrom(a, p.Endpoint.Port))
 		}
 	}
+	for _, a := range pqAddrs {
+		if !slices.Contains(endpointAddrs, a.Addr()) {
+			endpointAddrs = append(endpointAddrs, a.Addr())
+		}
+		peerEndpoints = append(peerEndpoints, a)
+	}
 	var mark uint32
 	beforeTraffic := func() {
 		if opts.BeforeTraffic != nil {
@@ -225,6 +249,13 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 			return nil, fmt.Errorf("bring up %s: %w", name, err)
 		}
 		undo = append(undo, t.dns.Close)
+	}
+
+	if rc := opts.Rosenpass; rc != nil {
+		if t.pq, err = startPostQuantum(log, t.dev, rc, cfg, pqAddrs, socketOptions{mark: mark}); err != nil {
+			return nil, fmt.Errorf("bring up %s: %w", name, err)
+		}
+		undo = append(undo, func() error { t.pq.close(); return nil })
 	}
 
 	t.uapi, err = listenUAPI(t.ifname, uapiFile)
@@ -296,6 +327,15 @@ func (t *Tunnel) endpoints() []netip.Addr {
 	return addrs
 }
 
+// Rosenpass is the post-quantum state of each peer that runs Rosenpass,
+// none without it.
+func (t *Tunnel) Rosenpass() []RosenpassStats {
+	if t.pq == nil {
+		return nil
+	}
+	return t.pq.stats()
+}
+
 // Interface is the name of the tunnel's network interface: the tunnel's
 // name, except on macOS, where it is the utunN the kernel picked.
 func (t *Tunnel) Interface() string { return t.ifname }
@@ -317,6 +357,9 @@ func (t *Tunnel) Close() error {
 		var errs []error
 		if t.dns != nil {
 			errs = append(errs, t.dns.Close())
+		}
+		if t.pq != nil {
+			t.pq.close()
 		}
 		errs = append(errs, t.network.Close())
 		// The UAPI listener's Close wakes its own inotify watcher over a

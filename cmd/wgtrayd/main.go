@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"list":      {"list the tunnels [--json]", listCmd},
 	"up":        {"bring a tunnel up with the keys from your keyring: up NAME", upCmd},
 	"down":      {"bring a tunnel down: down NAME", downCmd},
+	"set":       {"set when a tunnel starts: set NAME start=manual|login|boot (boot gives its keys to this machine)", setCmd},
 	"status":    {"show tunnels with handshake and transfer: status [NAME] [--json]", statusCmd},
 	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},
 	"remove":    {"remove a tunnel and its keys: remove NAME", removeCmd},

@@ -16,6 +16,7 @@
 //	POST   /v1/tunnels/{name}/up        UpRequest → Tunnel
 //	POST   /v1/tunnels/{name}/down      Tunnel
 //	GET    /v1/tunnels/{name}/status    TunnelStatus
+//	PUT    /v1/tunnels/{name}/settings  SettingsRequest → Tunnel
 //	GET    /v1/status[?name=NAME]       Status
 //	GET    /v1/events                   Event a line, until the client leaves
 //	GET    /v1/logs[?follow=true]       LogEntry a line
@@ -62,6 +63,7 @@ var (
 	RouteUp            = Route{"POST", "/v1/tunnels/{name}/up"}
 	RouteDown          = Route{"POST", "/v1/tunnels/{name}/down"}
 	RouteTunnelStatus  = Route{"GET", "/v1/tunnels/{name}/status"}
+	RouteSettings      = Route{"PUT", "/v1/tunnels/{name}/settings"}
 	RouteStatus        = Route{"GET", "/v1/status"}
 	RouteEvents        = Route{"GET", "/v1/events"}
 	RouteLogs          = Route{"GET", "/v1/logs"}
@@ -73,7 +75,7 @@ var (
 // their paths is answered 405.
 var Routes = []Route{
 	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteRename, RouteUp, RouteDown,
-	RouteTunnelStatus, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
+	RouteTunnelStatus, RouteSettings, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
 }
 
 // Pattern is the route as http.ServeMux takes it.
@@ -118,6 +120,57 @@ type Tunnel struct {
 	PublicKey string `json:"public_key,omitempty"`
 	// Config is the wg-quick text without PrivateKey and PresharedKey.
 	Config string `json:"config,omitempty"`
+	// Start says when the tunnel comes up by itself; empty for another
+	// operator's tunnel.
+	Start StartMode `json:"start,omitempty"`
+	// SealedBy names the machine's secret store that holds the keys of a
+	// tunnel that starts at boot ("systemd-creds with the host key");
+	// empty when the service holds no keys at rest.
+	SealedBy string `json:"sealed_by,omitempty"`
+}
+
+// StartMode says when a tunnel comes up without anyone asking.
+type StartMode string
+
+// The start modes.
+const (
+	// StartManual: only when someone brings it up.
+	StartManual StartMode = "manual"
+	// StartLogin: the owner's tray agent brings it up when they log in,
+	// with the keys from their keyring, and again after the service
+	// restarts.
+	StartLogin StartMode = "login"
+	// StartBoot: the service brings it up when it starts, before anyone
+	// logs in. The keys are given to this machine: the service keeps them
+	// sealed by the machine's secret store.
+	StartBoot StartMode = "boot"
+)
+
+// BootMeaning is what StartBoot means for the user's keys, as the CLI and
+// the window say it.
+const BootMeaning = "the tunnel's keys are given to this machine: the service keeps them sealed by the machine's secret store and brings the tunnel up at boot, before anyone logs in"
+
+// Valid reports whether m is one of the three modes.
+func (m StartMode) Valid() bool {
+	return m == StartManual || m == StartLogin || m == StartBoot
+}
+
+// ParseStartMode reads a start mode as the user types it.
+func ParseStartMode(s string) (StartMode, error) {
+	if m := StartMode(s); m.Valid() {
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown start mode %q: use manual, login or boot", s)
+}
+
+// SettingsRequest is the body of PUT /v1/tunnels/{name}/settings: the
+// settings to change; an empty field stays as it is. Only the tunnel's
+// owner or an admin may change them.
+type SettingsRequest struct {
+	Start StartMode `json:"start,omitempty"`
+	// Keys go with Start boot, for the service to seal. Without them the
+	// service seals the keys of the running tunnel, if it is up.
+	Keys *UpRequest `json:"keys,omitempty"`
 }
 
 // Owner identifies the user a tunnel belongs to.
@@ -198,6 +251,7 @@ type Status struct {
 type TunnelStatus struct {
 	Name      string           `json:"name"`
 	State     State            `json:"state"`
+	Start     StartMode        `json:"start,omitempty"`
 	Error     string           `json:"error"`
 	NeedsKeys bool             `json:"needs_keys"`
 	Interface *InterfaceStatus `json:"interface"`
@@ -362,5 +416,8 @@ const (
 	CodeAddressConflict      = "address_conflict"      // an address is on another interface already
 	CodeRouteConflict        = "route_conflict"        // a route goes through another interface already
 	CodeNoPrivateKey         = "no_private_key"        // the config has no private key
-	CodeInternal             = "internal"
+	// The machine has no secret store to seal the keys of a tunnel that
+	// starts at boot, or it failed.
+	CodeNoMachineStore = "no_machine_store"
+	CodeInternal       = "internal"
 )

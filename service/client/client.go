@@ -211,7 +211,38 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
 		return t, fmt.Errorf("update keys of %s: %w", name, err)
 	}
+	if t.Start == api.StartBoot {
+		// The service's sealed copy must follow the keys.
+		return c.SetStart(ctx, name, api.StartBoot)
+	}
 	return t, nil
+}
+
+// SetStart sets when tunnel name comes up by itself: api.StartManual,
+// StartLogin (Restore brings it up when the tray agent connects) or
+// StartBoot (api.BootMeaning). For boot it sends the keys from the key
+// store for the service to seal; with none there (another user's tunnel,
+// set by an admin) the service seals the keys the running tunnel has.
+func (c *Client) SetStart(ctx context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	req := api.SettingsRequest{Start: mode}
+	var keysErr error
+	if mode == api.StartBoot {
+		var data string
+		if data, keysErr = c.keys.Get(name); keysErr == nil {
+			up, err := decodeUpRequest(data)
+			if err != nil {
+				return api.Tunnel{}, fmt.Errorf("start %s at boot: %w", name, err)
+			}
+			defer wipeUpRequest(&up)
+			req.Keys = &up
+		}
+	}
+	var t api.Tunnel
+	err := c.do(ctx, api.RouteSettings, name, nil, req, &t)
+	if err != nil && keysErr != nil && IsCode(err, api.CodeBadRequest) {
+		err = fmt.Errorf("%w (your key store: %v)", err, keysErr)
+	}
+	return t, err
 }
 
 // Delete removes the tunnel from the service (bringing it down first) and
@@ -294,10 +325,13 @@ func (c *Client) Export(ctx context.Context, name string) (*importer.Config, err
 	return redacted.WithSecrets(secrets)
 }
 
-// Restore sends the keys again for every tunnel of the caller that the
-// service wants up but holds no keys for (after a restart of the service).
-// It returns the names it brought up; a tunnel that fails does not stop the
-// others, its error is joined into the result.
+// Restore brings up what should be up in the caller's session: every
+// tunnel of the caller that the service wants up but holds no keys for
+// (after a restart of the service), and every one set to start at login
+// that is not up. The tray agent calls it each time it connects: when the
+// user logs in, and when the service has restarted. It returns the names
+// it brought up; a tunnel that fails does not stop the others, its error
+// is joined into the result.
 func (c *Client) Restore(ctx context.Context) ([]string, error) {
 	ts, err := c.List(ctx)
 	if err != nil {
@@ -308,7 +342,7 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 		errs     []error
 	)
 	for _, t := range ts {
-		if !t.Mine || !t.NeedsKeys {
+		if !t.Mine || !(t.NeedsKeys || StartsAtLogin(t)) {
 			continue
 		}
 		if _, err := c.Up(ctx, t.Name); err != nil {
@@ -318,6 +352,12 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 		restored = append(restored, t.Name)
 	}
 	return restored, errors.Join(errs...)
+}
+
+// StartsAtLogin reports whether t is set to start at login and is not up
+// or on its way.
+func StartsAtLogin(t api.Tunnel) bool {
+	return t.Start == api.StartLogin && (t.State == api.StateDown || t.State == api.StateFailed)
 }
 
 // KillSwitch returns the kill-switch settings and whether rules are active.
