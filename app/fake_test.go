@@ -140,8 +140,10 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		cfg := t.cfg
 		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
 		if t.State == api.StateUp {
-			ts.Peers = f.stats[t.Name]
 			ts.Interface.Name = t.ifname
+		}
+		if t.State == api.StateUp && f.stats[t.Name] != nil {
+			ts.Peers = f.stats[t.Name]
 		} else {
 			// As the service does: the configured peers, without statistics.
 			for _, p := range cfg.Peers {
@@ -235,16 +237,20 @@ func (f *fakeService) Rename(_ context.Context, name, newName string) (api.Tunne
 	return f.tunnels[newName].Tunnel, nil
 }
 
-func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("update %s", name)
 	if err := f.check(); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	state := f.tunnels[name].State
 	f.addLocked(name, cfg, state)
-	return f.tunnels[name].Tunnel, nil
+	applied := api.AppliedSaved
+	if state == api.StateUp {
+		applied = api.AppliedLive
+	}
+	return api.UpdateResult{Tunnel: f.tunnels[name].Tunnel, Applied: applied}, nil
 }
 
 func (f *fakeService) Delete(_ context.Context, name string) error {

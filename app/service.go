@@ -24,8 +24,9 @@ type Service interface {
 	ImportDerived(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
 	// Rename renames a tunnel that is down and moves its keys with it.
 	Rename(ctx context.Context, name, newName string) (api.Tunnel, error)
-	// Update replaces a tunnel's configuration and its keyring secrets.
-	Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// Update replaces a tunnel's configuration and its keyring secrets; a
+	// running tunnel takes it at once (the answer says how).
+	Update(ctx context.Context, name string, cfg *importer.Config) (api.UpdateResult, error)
 	// Delete removes a tunnel and its keyring entries.
 	Delete(ctx context.Context, name string) error
 	// Export returns a tunnel's full configuration, keys from the keyring.

@@ -118,7 +118,7 @@ func (w *window) hidden() { w.logs.stop() }
 
 func (w *window) refresh() {
 	a := w.a
-	wasShown := w.banner.Visible()
+	wasShown, wasText := w.banner.Visible(), w.banner.Text
 	switch {
 	case a.connected:
 		w.banner.Hide()
@@ -130,7 +130,11 @@ func (w *window) refresh() {
 		w.banner.Show()
 	}
 	w.trayNote.Hidden = a.opts.TrayNote == ""
-	if wasShown != w.banner.Visible() {
+	if wasShown != w.banner.Visible() || wasText != w.banner.Text {
+		// A wrapped label learns its height from its width: lay out twice
+		// so that a longer text pushes the tabs down instead of covering
+		// them.
+		w.content.Refresh()
 		w.content.Refresh()
 	}
 
