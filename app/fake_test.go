@@ -300,11 +300,24 @@ func (f *fakeService) Down(_ context.Context, name string) (api.Tunnel, error) {
 	return t.Tunnel, nil
 }
 
+func (f *fakeService) SetStart(_ context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("start %s %s", name, mode)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.Start = mode
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
 func (f *fakeService) Restore(ctx context.Context) ([]string, error) {
 	f.mu.Lock()
 	var names []string
 	for _, t := range f.tunnels {
-		if t.NeedsKeys && t.Mine {
+		if t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)) {
 			names = append(names, t.Name)
 		}
 	}
