@@ -13,6 +13,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -107,7 +108,9 @@ func run(hidden bool, keyStore string, args []string) error {
 
 	svc := client.New("", keys)
 	notifier := tray.NewNotifier(log, func() { win.Open("show") })
-	opts := tray.Options{Quit: stop, Log: log}
+	watchCtx, endWatch := context.WithCancel(context.Background())
+	defer endWatch()
+	opts := tray.Options{Quit: stop, Log: log, Appeared: tray.WatchSocket(watchCtx, svc.Socket(), log)}
 	if note != "" {
 		// No tray: the window is the app, and closing it quits.
 		win.Exited = stop
@@ -123,6 +126,11 @@ func run(hidden bool, keyStore string, args []string) error {
 	go func() {
 		<-quit
 		systray.Quit()
+	}()
+	go func() {
+		for range systray.TrayOpenedCh {
+			win.Prepare()
+		}
 	}()
 	systray.Run(func() {
 		agent.Start()

@@ -468,3 +468,25 @@ func TestServiceDownShowsStateUnknownAndReconnectKeepsSelection(t *testing.T) {
 		t.Errorf("after reconnecting: state %q, toggle %q (disabled %v)", d.state.Text, d.toggle.Text, d.toggle.Disabled())
 	}
 }
+
+func TestGraphShowsTheLastTenMinutesOnRequest(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
+	h := newHarness(t, svc)
+	h.ready()
+	var rx uint64
+	for range 130 {
+		rx += 1 << 20
+		svc.setStats("office", []api.PeerStatus{{PublicKey: "peerkey", RxBytes: rx}})
+		h.pollNow()
+		h.advance(time.Second)
+	}
+	d := h.app.ui.details
+	if len(d.graph.rx) != 60 || d.graph.tenMin {
+		t.Fatalf("the last minute: %d points, ten minutes %v", len(d.graph.rx), d.graph.tenMin)
+	}
+	d.span.SetSelected(d.span.Options[1])
+	if len(d.graph.rx) != 13 || !d.graph.tenMin {
+		t.Errorf("ten minutes of 129 samples: %d points, ten minutes %v; want 13", len(d.graph.rx), d.graph.tenMin)
+	}
+}

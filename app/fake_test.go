@@ -229,16 +229,20 @@ func (f *fakeService) Rename(_ context.Context, name, newName string) (api.Tunne
 	return f.tunnels[newName].Tunnel, nil
 }
 
-func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("update %s", name)
 	if err := f.check(); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	state := f.tunnels[name].State
 	f.addLocked(name, cfg, state)
-	return f.tunnels[name].Tunnel, nil
+	applied := api.AppliedSaved
+	if state == api.StateUp {
+		applied = api.AppliedLive
+	}
+	return api.UpdateResult{Tunnel: f.tunnels[name].Tunnel, Applied: applied}, nil
 }
 
 func (f *fakeService) Delete(_ context.Context, name string) error {
@@ -288,11 +292,24 @@ func (f *fakeService) Down(_ context.Context, name string) (api.Tunnel, error) {
 	return t.Tunnel, nil
 }
 
+func (f *fakeService) SetStart(_ context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("start %s %s", name, mode)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.Start = mode
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
 func (f *fakeService) Restore(ctx context.Context) ([]string, error) {
 	f.mu.Lock()
 	var names []string
 	for _, t := range f.tunnels {
-		if t.NeedsKeys && t.Mine {
+		if t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)) {
 			names = append(names, t.Name)
 		}
 	}

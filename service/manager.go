@@ -36,6 +36,9 @@ type running interface {
 	FwMark() uint32
 	DefaultRoute() bool
 	Stats() (liveStats, error)
+	// SetPeers changes the peers in place to those of cfg (see
+	// tunnel.Tunnel.SetPeers).
+	SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error
 }
 
 // liveStats is what a running tunnel reports.
@@ -459,18 +462,24 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+// update replaces a tunnel's configuration. A running tunnel takes the
+// edit at once (see applyLocked); keys, when not nil, are the new config's
+// keys and are wiped here.
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, keys *importer.Secrets) (api.UpdateResult, error) {
+	if keys != nil {
+		defer wipeSecrets(keys)
+	}
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	t, err := m.lookup(caller, name)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	defer t.op.Unlock()
 	stale := false
@@ -493,17 +502,15 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (a
 	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
 	m.mu.Unlock()
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	if err := m.store.saveTunnel(r); err != nil {
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
+		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	t.rec, t.cfg, stale = r, cfg, newKey
 	m.log.Info("tunnel updated", "tunnel", name)
-	m.publish(t)
-	return t.view(caller), nil
+	return m.applyLocked(caller, t, keys)
 }
 
 func (m *manager) remove(caller ipc.Peer, name string) error {
@@ -572,14 +579,17 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		wipeConfig(full)
 		return api.Tunnel{}, err
 	}
+	return m.startLocked(caller, t, full)
+}
+
+// startLocked brings t up with full, the config with its keys, and keeps
+// them while it runs. Enter with t.op and m.mu held; it returns with m.mu
+// released.
+func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config) (api.Tunnel, error) {
+	name := t.rec.Name
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
 	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
-	m.ring.addSecret(full.Interface.PrivateKey)
-	for _, p := range full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.addSecret(p.PresharedKey)
-		}
-	}
+	m.holdKeysLocked(full)
 	t.rec.WantUp = true
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
@@ -730,13 +740,7 @@ func (m *manager) forgetKeysLocked(t *managed) {
 	if t.full == nil {
 		return
 	}
-	m.ring.removeSecret(t.full.Interface.PrivateKey)
-	for _, p := range t.full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.removeSecret(p.PresharedKey)
-		}
-	}
-	wipeConfig(t.full)
+	m.dropKeysLocked(t.full)
 	t.full, t.upCfg, t.upPub, t.endpoints = nil, nil, "", nil
 }
 

@@ -77,8 +77,12 @@ const (
 
 // Options tune an Agent; zero values are what the desktop uses.
 type Options struct {
-	// Retry is the delay between attempts to reach the service (2 s).
+	// Retry is the longest delay between attempts to reach the service
+	// (30 s); the first comes after 0.25 s, and the delay doubles.
 	Retry time.Duration
+	// Appeared fires when the service's socket appears (WatchSocket):
+	// then the agent tries again at once.
+	Appeared <-chan struct{}
 	// Check is the slowest the agent looks at the handshakes while a
 	// tunnel is up (30 s); it looks sooner only when a handshake is
 	// about to turn stale or a tunnel has just come up.
@@ -121,7 +125,7 @@ type Agent struct {
 // NewAgent returns an agent; Start runs it.
 func NewAgent(svc Service, host Host, notify Notifier, win Window, opts Options) *Agent {
 	if opts.Retry == 0 {
-		opts.Retry = 2 * time.Second
+		opts.Retry = 30 * time.Second
 	}
 	if opts.Check == 0 {
 		opts.Check = 30 * time.Second
@@ -163,8 +167,15 @@ func (a *Agent) Stop() {
 	a.wg.Wait()
 }
 
-// follow reads the event stream, reconnecting whenever it breaks.
+// firstRetry is how soon the agent tries to reach the service again after
+// losing it; the delay doubles up to Retry.
+const firstRetry = 250 * time.Millisecond
+
+// follow reads the event stream, reconnecting whenever it breaks: soon
+// after a loss (a restart takes a second or two), then less and less
+// often, and at once when the socket appears.
 func (a *Agent) follow() {
+	retry := time.Duration(0)
 	for a.ctx.Err() == nil {
 		err := a.svc.Events(a.ctx, a.apply)
 		if a.ctx.Err() != nil {
@@ -178,19 +189,25 @@ func (a *Agent) follow() {
 			a.opts.Log.Info("lost the service", "err", err)
 			a.say("wgtray service stopped", "Tunnels cannot be changed until it is back.")
 		}
+		if a.connected {
+			retry = 0
+		}
 		a.connected, a.ready = false, false
 		a.update()
 		a.mu.Unlock()
-		a.sleep(a.opts.Retry)
+		retry = min(max(2*retry, firstRetry), a.opts.Retry)
+		a.sleep(retry)
 	}
 }
 
+// sleep waits for d, or until the service's socket appears.
 func (a *Agent) sleep(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-a.ctx.Done():
 	case <-t.C:
+	case <-a.opts.Appeared:
 	}
 }
 

@@ -49,6 +49,20 @@ func FindWindow() (string, error) {
 	return p, nil
 }
 
+// Prepare starts the window process, hidden, when it is not running: the
+// tray menu was opened, and Open may follow. The toolkit's start-up (GL
+// context, fonts) then happens while the user moves to the entry; a
+// window that is never shown ends by itself.
+func (w *WindowProcess) Prepare() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cmd == nil {
+		if err := w.start(); err != nil {
+			w.Log.Error("cannot start the window", "err", err)
+		}
+	}
+}
+
 // Open hands the window a command, starting it first when it is not
 // running.
 func (w *WindowProcess) Open(command string) {

@@ -80,6 +80,17 @@ type Tunnel struct {
 	dns      netconf.DNS
 	pq       *postQuantum // nil without Rosenpass
 
+	// peersMu serializes SetPeers and Close.
+	peersMu sync.Mutex
+	closed  bool
+
+	// resolveMu guards what reresolve works on: the peers whose endpoints
+	// are host names and where they resolved to.
+	resolveMu   sync.Mutex
+	hosts       []importer.Peer
+	resolved    map[importer.Key]netip.AddrPort
+	reresolving bool
+
 	stop      chan struct{}
 	workers   sync.WaitGroup
 	closeOnce sync.Once
@@ -303,12 +314,60 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.workers.Add(1)
 	go t.serveUAPI()
 
-	if hosts := peersWithHostnames(cfg.Peers); len(hosts) > 0 {
-		t.workers.Add(1)
-		go t.reresolve(hosts, endpoints)
-	}
+	t.setHostPeers(cfg.Peers, endpoints)
 	log.Info("tunnel up", "interface", t.ifname, "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())
 	return t, nil
+}
+
+// ErrClosed: the tunnel was closed.
+var ErrClosed = errors.New("the tunnel is down")
+
+// SetPeers changes the peers of the running tunnel to those of cfg through
+// the device's UAPI, without touching the interface: peers that are gone are
+// removed, new ones added, and the others updated in place (preshared key,
+// endpoint, keepalive, allowed IPs), keeping their sessions. It resolves
+// host names first and calls beforeTraffic with the peers' endpoints before
+// the device may send to a new one. The interface settings of cfg and the
+// routes are not applied: a caller brings the tunnel up again for those.
+func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error {
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
+	if t.closed {
+		return fmt.Errorf("change the peers of %s: %w", t.name, ErrClosed)
+	}
+	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var eps []netip.AddrPort
+	for i := range cfg.Peers {
+		if ep, ok := cfg.Peers[i].ResolvedEndpoint(endpoints); ok {
+			eps = append(eps, ep)
+		}
+	}
+	if beforeTraffic != nil {
+		beforeTraffic(eps)
+	}
+	st, err := t.Stats()
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var remove []importer.Key
+	for _, p := range st.Peers {
+		if !slices.ContainsFunc(cfg.Peers, func(q importer.Peer) bool { return q.PublicKey == p.PublicKey }) {
+			remove = append(remove, p.PublicKey)
+		}
+	}
+	uapi := cfg.PeersUAPI(endpoints, remove)
+	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	clear(uapi)
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	t.setHostPeers(cfg.Peers, endpoints)
+	t.handshake(cfg.Peers)
+	t.log.Info("peers changed", "peers", len(cfg.Peers), "removed", len(remove))
+	return nil
 }
 
 // handshake starts a handshake with every peer that has an endpoint, so the
@@ -399,6 +458,9 @@ func (t *Tunnel) DefaultRoute() bool { return t.network.DefaultRoute() }
 // returns the first call's result.
 func (t *Tunnel) Close() error {
 	t.closeOnce.Do(func() {
+		t.peersMu.Lock()
+		t.closed = true
+		t.peersMu.Unlock()
 		close(t.stop)
 		var errs []error
 		if t.dns != nil {

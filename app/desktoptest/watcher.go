@@ -163,6 +163,13 @@ func (w *Watcher) Click(item string, id int32) error {
 	return obj.Call(menuIface+".Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
 }
 
+// Opened sends the "opened" event a panel sends for the item's menu when
+// it shows it, before the user picks an entry.
+func (w *Watcher) Opened(item string) error {
+	obj := w.conn.Object(item, menuPath)
+	return obj.Call(menuIface+".Event", 0, int32(0), "opened", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
+}
+
 // Tooltip reads the item's tooltip text and its title.
 func (w *Watcher) Tooltip(item string) (tooltip, title string, err error) {
 	obj := w.conn.Object(item, notifierPath)

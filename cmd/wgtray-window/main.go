@@ -3,7 +3,8 @@
 // starts it on demand (--agent) and hands it commands, one a line, on its
 // standard input: "show", "import" (the file dialog), "import-file PATH".
 // It ends when the window is closed or, with --agent, when its input
-// ends (the agent quit). It runs as the logged-in user, talks to the
+// ends (the agent quit), or when no command came within a minute (the
+// agent started it when its menu opened, and Open was not chosen). It runs as the logged-in user, talks to the
 // wgtrayd service over its local socket (WGTRAY_SOCKET overrides where)
 // and keeps the tunnels' private keys in that user's keyring.
 //
@@ -19,6 +20,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -64,11 +67,23 @@ func main() {
 	a.Stop()
 }
 
+// unusedFor is how long a window the agent started ahead of time waits
+// for its first command before it ends.
+const unusedFor = time.Minute
+
 // follow carries out the agent's commands until its input ends, then
 // quits.
 func follow(in io.Reader, a *app.App, fy fyne.App) {
+	var used atomic.Bool
+	unused := time.AfterFunc(unusedFor, func() {
+		if !used.Load() {
+			fyne.Do(fy.Quit)
+		}
+	})
 	lines := bufio.NewScanner(in)
 	for lines.Scan() {
+		used.Store(true)
+		unused.Stop()
 		cmd, arg, _ := strings.Cut(lines.Text(), " ")
 		switch cmd {
 		case "show":
