@@ -12,6 +12,7 @@ import (
 
 	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // Service is what the agent needs from wgtrayd: *client.Client with the
@@ -290,12 +291,14 @@ func (a *Agent) say(title, body string) {
 	go a.notify.Notify(title, body)
 }
 
-// restore sends the keys again for this user's tunnels that the service
-// wants up without them (it restarted).
+// restore brings up what should be up in this user's session each time
+// the agent connects (at login, and after the service restarted): the
+// tunnels the service wants up without their keys, and those set to start
+// at login.
 func (a *Agent) restore() {
 	need := false
 	for _, t := range a.tunnels {
-		need = need || (t.NeedsKeys && t.Mine)
+		need = need || (t.Mine && (t.NeedsKeys || client.StartsAtLogin(t)))
 	}
 	if !need {
 		return

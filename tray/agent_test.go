@@ -370,3 +370,32 @@ func TestServiceLossShowsAndItsReturnGetsTheKeysAgain(t *testing.T) {
 		t.Errorf("a tunnel the service wants up is not ticked:\n%s", h.host.text())
 	}
 }
+
+func TestTunnelsSetToStartAtLoginComeUpWhenTheAgentConnects(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tunnel  api.Tunnel
+		restore bool
+	}{
+		{"login, down", api.Tunnel{Name: "office", State: api.StateDown, Start: api.StartLogin, Mine: true}, true},
+		{"login, failed before", api.Tunnel{Name: "office", State: api.StateFailed, Start: api.StartLogin, Mine: true}, true},
+		{"login, already up", api.Tunnel{Name: "office", State: api.StateUp, Start: api.StartLogin, Mine: true}, false},
+		{"manual", api.Tunnel{Name: "office", State: api.StateDown, Start: api.StartManual, Mine: true}, false},
+		{"another user's", api.Tunnel{Name: "office", State: api.StateDown}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := newFakeService()
+			svc.tunnels["office"] = tc.tunnel
+			h := newHarness(t, svc)
+			h.waitFor("the menu", func() bool { _, ok := h.host.item("Quit"); return ok && !strings.Contains(h.host.text(), menuNoService) })
+			if tc.restore {
+				h.waitFor("the tunnel brought up", h.called("restore"))
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+			if h.called("restore")() {
+				t.Error("brought up a tunnel that is not to start at login")
+			}
+		})
+	}
+}
