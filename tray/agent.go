@@ -12,6 +12,7 @@ import (
 
 	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // Service is what the agent needs from wgtrayd: *client.Client with the
@@ -70,6 +71,7 @@ const (
 	menuAuto       = "Auto"
 	menuAlways     = "Always"
 	menuAllowLAN   = "Allow LAN"
+	menuKSLocked   = "Locked: set by an administrator; only an administrator can change it"
 	menuOpen       = "Open wgtray…"
 	menuImport     = "Import tunnel(s) from file…"
 	menuQuit       = "Quit"
@@ -290,12 +292,14 @@ func (a *Agent) say(title, body string) {
 	go a.notify.Notify(title, body)
 }
 
-// restore sends the keys again for this user's tunnels that the service
-// wants up without them (it restarted).
+// restore brings up what should be up in this user's session each time
+// the agent connects (at login, and after the service restarted): the
+// tunnels the service wants up without their keys, and those set to start
+// at login.
 func (a *Agent) restore() {
 	need := false
 	for _, t := range a.tunnels {
-		need = need || (t.NeedsKeys && t.Mine)
+		need = need || (t.Mine && (t.NeedsKeys || client.StartsAtLogin(t)))
 	}
 	if !need {
 		return
@@ -518,10 +522,15 @@ func tunnelLabel(t api.Tunnel) string {
 }
 
 // killSwitchMenu is the submenu with the three modes as radio items and
-// Allow LAN.
+// Allow LAN; a setting only an administrator may change shows as locked,
+// with who can change it.
 func (a *Agent) killSwitchMenu() Item {
-	disabled := !a.connected
+	locked := a.ks.AdminOnly() && !a.ks.Changeable
+	disabled := !a.connected || locked
 	var sub []Item
+	if a.connected && locked {
+		sub = append(sub, Item{Label: menuKSLocked, Disabled: true}, Item{Separator: true})
+	}
 	for _, m := range []struct {
 		label string
 		mode  api.KillSwitchMode
@@ -536,7 +545,7 @@ func (a *Agent) killSwitchMenu() Item {
 		Label: menuAllowLAN, Checkable: true, Checked: a.ks.AllowLAN, Disabled: disabled,
 		Do: func() { a.setKillSwitch(a.ks.Mode, !a.ks.AllowLAN) },
 	})
-	return Item{Label: menuKillSwitch, Disabled: disabled, Sub: sub}
+	return Item{Label: menuKillSwitch, Disabled: !a.connected, Sub: sub}
 }
 
 // toggle brings a tunnel up or down.
