@@ -236,6 +236,8 @@ func hint(code string) string {
 		return lang.L("Remove the other route or change AllowedIPs in the editor.")
 	case api.CodeNoPrivateKey:
 		return lang.L("Import the config again with its PrivateKey.")
+	case api.CodeKillSwitchLocked:
+		return lang.L("Ask an administrator to change it.")
 	}
 	return ""
 }

@@ -71,6 +71,7 @@ const (
 	menuAuto       = "Auto"
 	menuAlways     = "Always"
 	menuAllowLAN   = "Allow LAN"
+	menuKSLocked   = "Locked: set by an administrator; only an administrator can change it"
 	menuOpen       = "Open wgtray…"
 	menuImport     = "Import tunnel(s) from file…"
 	menuQuit       = "Quit"
@@ -539,10 +540,15 @@ func tunnelLabel(t api.Tunnel) string {
 }
 
 // killSwitchMenu is the submenu with the three modes as radio items and
-// Allow LAN.
+// Allow LAN; a setting only an administrator may change shows as locked,
+// with who can change it.
 func (a *Agent) killSwitchMenu() Item {
-	disabled := !a.connected
+	locked := a.ks.AdminOnly() && !a.ks.Changeable
+	disabled := !a.connected || locked
 	var sub []Item
+	if a.connected && locked {
+		sub = append(sub, Item{Label: menuKSLocked, Disabled: true}, Item{Separator: true})
+	}
 	for _, m := range []struct {
 		label string
 		mode  api.KillSwitchMode
@@ -557,7 +563,7 @@ func (a *Agent) killSwitchMenu() Item {
 		Label: menuAllowLAN, Checkable: true, Checked: a.ks.AllowLAN, Disabled: disabled,
 		Do: func() { a.setKillSwitch(a.ks.Mode, !a.ks.AllowLAN) },
 	})
-	return Item{Label: menuKillSwitch, Disabled: disabled, Sub: sub}
+	return Item{Label: menuKillSwitch, Disabled: !a.connected, Sub: sub}
 }
 
 // toggle brings a tunnel up or down.

@@ -88,7 +88,7 @@ func (s *fakeService) Restore(context.Context) ([]string, error) {
 
 func (s *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, lan bool) (api.KillSwitch, error) {
 	s.call(fmt.Sprintf("killswitch %s lan=%v", mode, lan))
-	return api.KillSwitch{Mode: mode, AllowLAN: lan}, nil
+	return api.KillSwitch{Mode: mode, AllowLAN: lan, Changeable: true}, nil
 }
 
 // set changes a tunnel as the service would and sends its event.
@@ -308,6 +308,31 @@ Quit
 	if got, want := h.notes.all(), "wgtray quit: Still connected: lab, office. Start wgtray again to see or change them."; !slices.Contains(got, want) {
 		t.Errorf("Quit with tunnels up told %q, want %q", got, want)
 	}
+}
+
+// A lockdown an administrator set shows as locked, with who can change it,
+// and its modes cannot be picked; once the administrator unlocks it, they
+// can.
+func TestKillSwitchLockedByAnAdministratorShowsLockedInTheMenu(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.waitFor("the menu", func() bool { return strings.Contains(h.host.text(), "Kill switch\n") })
+	svc.events <- api.Event{Type: api.EventKillSwitch, KillSwitch: &api.KillSwitch{Mode: api.KillSwitchAlways, SetByAdmin: true, Active: true}}
+	want := `Kill switch
+  Locked: set by an administrator; only an administrator can change it (disabled)
+  --
+  [ ] Off (disabled)
+  [ ] Auto (disabled)
+  [x] Always (disabled)
+  --
+  [ ] Allow LAN (disabled)
+--
+`
+	h.waitFor("the locked kill switch", func() bool { return strings.Contains(h.host.text(), want) })
+	svc.events <- api.Event{Type: api.EventKillSwitch, KillSwitch: &api.KillSwitch{Mode: api.KillSwitchAlways, Changeable: true, Active: true}}
+	h.waitFor("the unlocked kill switch", func() bool {
+		return strings.Contains(h.host.text(), "Kill switch\n  [ ] Off\n  [ ] Auto\n  [x] Always\n")
+	})
 }
 
 func TestIconFollowsStateAndNotifiesOnChanges(t *testing.T) {

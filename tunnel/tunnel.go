@@ -168,16 +168,6 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.dev = device.NewDevice(tdev, conn.NewDefaultBind(), deviceLogger(log))
 	undo = append(undo, func() error { t.dev.Close(); return nil })
 
-	uapiFile, err := openUAPI(t.ifname)
-	if err != nil {
-		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
-	}
-	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(t.ifname) })
-	if err := linkUAPI(name, t.ifname); err != nil {
-		return nil, fmt.Errorf("bring up %s: %w", name, err)
-	}
-	undo = append(undo, func() error { return unlinkUAPI(name) })
-
 	// The UAPI text holds the private key: it never goes to a log, the
 	// device's own error for it does not quote it, and it is cleared once
 	// the device has it.
@@ -199,6 +189,11 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: configure WireGuard: %w", name, err)
 	}
+	// The UDP socket opens while the network is set up; sendable waits
+	// for it. Nothing is sent yet: no peer has a keepalive, and the
+	// interface is down.
+	upDone := make(chan error, 1)
+	go func() { upDone <- t.dev.Up() }()
 
 	routes := []netip.Prefix{}
 	for _, p := range cfg.Peers {
@@ -235,7 +230,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		if opts.BeforeTraffic != nil {
 			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
 		}
-		if upErr = t.dev.Up(); upErr == nil {
+		if upErr = <-upDone; upErr == nil {
 			keepaliveErr = t.keepalives(cfg.Peers)
 			t.handshake(cfg.Peers)
 		}
@@ -290,6 +285,18 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		undo = append(undo, func() error { t.pq.close(); return nil })
 	}
 
+	// The UAPI socket comes last, off the first handshake's way. Its
+	// directory is shared by every network namespace, so only here does a
+	// WireGuard interface of the same name elsewhere show.
+	uapiFile, err := openUAPI(t.ifname)
+	if err != nil {
+		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
+	}
+	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(t.ifname) })
+	if err := linkUAPI(name, t.ifname); err != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	undo = append(undo, func() error { return unlinkUAPI(name) })
 	t.uapi, err = listenUAPI(t.ifname, uapiFile)
 	if errors.Is(err, os.ErrNotExist) {
 		// `wg show` unlinks a socket that refuses its connection, and a
