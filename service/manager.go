@@ -492,8 +492,8 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	}()
 	m.mu.Lock()
 	r := t.rec
-	// With another key pair the sealed keys are stale: the owner's client
-	// seals the new ones (client.Update does), or boot says none are there.
+	// With another key pair the sealed keys are stale: the keys sent with
+	// the edit are sealed instead, or boot says none are there.
 	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
 	if newKey {
 		r.SealedBy = ""
@@ -503,6 +503,14 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	m.mu.Unlock()
 	if err != nil {
 		return api.UpdateResult{}, err
+	}
+	if r.Start == api.StartBoot && keys != nil && m.sealed != nil {
+		// The new keys replace the sealed ones (a new preshared key too).
+		if by, err := m.sealSecrets(name, cfg, r.PublicKey, *keys); err != nil {
+			m.log.Warn("the edited tunnel's keys are not sealed; set start=boot again", "tunnel", name, "error", err.Error())
+		} else {
+			r.SealedBy, newKey = by, false
+		}
 	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)

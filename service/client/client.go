@@ -218,14 +218,6 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 	if err := c.keys.Set(name, encoded); err != nil {
 		return res, fmt.Errorf("update keys of %s: %w", name, err)
 	}
-	if res.Start == api.StartBoot {
-		// The service's sealed copy must follow the keys.
-		t, err := c.SetStart(ctx, name, api.StartBoot)
-		if err == nil {
-			res.Tunnel = t
-		}
-		return res, err
-	}
 	return res, nil
 }
 
