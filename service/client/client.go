@@ -24,9 +24,9 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// requestTimeout bounds one call; bringing a tunnel up (resolving its
-// endpoints) may take the service up to 45 s.
-const requestTimeout = 75 * time.Second
+// requestTimeout bounds one call; the service answers an up, its longest,
+// within api.UpTimeout.
+const requestTimeout = api.UpTimeout + 10*time.Second
 
 // Client talks to one wgtrayd over its socket. It is safe for concurrent
 // use.
