@@ -26,7 +26,8 @@ import (
 type engine interface {
 	// Start brings a tunnel up; it calls beforeTraffic (interface, socket
 	// mark, resolved endpoints) before the tunnel's first packet.
-	Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
+	// rc, when set, runs Rosenpass for some peers.
+	Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
 }
 
 // running is one tunnel that is up.
@@ -43,6 +44,7 @@ type liveStats struct {
 	PublicKey  importer.Key
 	ListenPort uint16
 	Peers      []livePeer
+	Rosenpass  []tunnel.RosenpassStats
 }
 
 type livePeer struct {
@@ -525,10 +527,17 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 	}
 	m.mu.Lock()
 	delete(m.tunnels, nameKey(name))
+	recs := make([]record, 0, len(m.tunnels))
+	for _, o := range m.tunnels {
+		recs = append(recs, o.rec)
+	}
 	m.log.Info("tunnel removed", "tunnel", name)
 	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	gen := m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
+	if err := m.store.removeUnusedKeys(recs); err != nil {
+		m.log.Warn("cannot remove Rosenpass public keys no tunnel uses", "error", err.Error())
+	}
 	m.ks.waitFor(gen, applyWait)
 	return nil
 }
@@ -582,6 +591,14 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	}
 	t.rec.WantUp = true
 	rec := t.rec
+	rc, err := m.rosenpassConfig(name, rec.Rosenpass, secrets.RosenpassSecretKey)
+	if err != nil {
+		m.forgetKeysLocked(t)
+		t.state, t.reason = api.StateFailed, err.Error()
+		m.publish(t)
+		m.mu.Unlock()
+		return api.Tunnel{}, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
@@ -591,7 +608,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	if err := m.store.saveTunnel(rec); err != nil {
 		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
 	}
-	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
+	run, err := m.engine.Start(ctx, name, full, rc, func(iface string, mark uint32, endpoints []netip.AddrPort) {
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
 		m.mu.Lock()
@@ -607,6 +624,9 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	canceled := errors.Is(ctx.Err(), context.Canceled)
 	cancel()
 	if err != nil {
+		if rc != nil {
+			clear(rc.SecretKey)
+		}
 		m.forgetKeysLocked(t)
 		t.state, t.reason = api.StateFailed, err.Error()
 		if canceled {
@@ -799,6 +819,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		cfg  *importer.Config
 		pub  string
 		run  running
+		rp   *rosenpassRecord
 	}
 	var items []item
 	m.mu.Lock()
@@ -811,7 +832,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
 			it.view.Start = t.rec.startMode()
-			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
+			it.cfg, it.pub, it.run, it.rp = t.cfg, t.rec.PublicKey, t.run, t.rec.Rosenpass
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub
 			}
@@ -825,7 +846,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state()}
 	for _, it := range items {
 		if it.cfg != nil {
-			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run)
+			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run, it.rp)
 		}
 		st.Tunnels = append(st.Tunnels, it.view)
 	}
@@ -834,7 +855,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 }
 
 // liveView merges the config with the statistics of a running tunnel.
-func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStatus, []api.PeerStatus) {
+func liveView(cfg *importer.Config, pub string, run running, rp *rosenpassRecord) (*api.InterfaceStatus, []api.PeerStatus) {
 	iface := &api.InterfaceStatus{
 		PublicKey:  pub,
 		ListenPort: cfg.Interface.ListenPort,
@@ -849,6 +870,7 @@ func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStat
 			Endpoint:            p.Endpoint.String(),
 			AllowedIPs:          nonNil(p.AllowedIPs),
 			PersistentKeepalive: p.PersistentKeepalive,
+			Rosenpass:           rosenpassView(rp, cfg, p.PublicKey, nil),
 		})
 	}
 	if run == nil {
@@ -858,6 +880,9 @@ func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStat
 	s, err := run.Stats()
 	if err != nil {
 		return iface, peers
+	}
+	for i, p := range cfg.Peers {
+		peers[i].Rosenpass = rosenpassView(rp, cfg, p.PublicKey, s.Rosenpass)
 	}
 	iface.ListenPort = s.ListenPort
 	for _, lp := range s.Peers {
@@ -974,6 +999,7 @@ func (m *manager) refreshEndpoints() {
 
 func wipeSecrets(s *importer.Secrets) {
 	clear(s.PrivateKey[:])
+	clear(s.RosenpassSecretKey)
 	for pub, psk := range s.PresharedKeys {
 		clear(psk[:])
 		s.PresharedKeys[pub] = psk

@@ -36,7 +36,7 @@ type fakeEngine struct {
 	block bool
 }
 
-func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ func(string, uint32, []netip.AddrPort)) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort)) (running, error) {
 	e.mu.Lock()
 	block := e.block
 	e.mu.Unlock()

@@ -15,9 +15,12 @@ import (
 const (
 	GUI    = "github.com/wgtray/wgtray"
 	Daemon = "github.com/wgtray/wgtray/cmd/wgtrayd"
+	// RosenpassCmd is go-rosenpass's own command (a go.mod tool), the
+	// server side's Rosenpass in the end-to-end tests.
+	RosenpassCmd = "cunicu.li/go-rosenpass/cmd"
 )
 
-// Command is `go build` of pkg (GUI or Daemon) into the file out, with the
+// Command is `go build` of pkg (GUI, Daemon or RosenpassCmd) into the file out, with the
 // go command on PATH.
 func Command(pkg, out string) *exec.Cmd {
 	cgo := "0"
