@@ -48,8 +48,8 @@ func (o outcome) String() string {
 	return s
 }
 
-// importDialog lets the user pick a .conf, .zip or QR image.
-func (a *App) importDialog() {
+// ImportDialog lets the user pick a .conf, .zip or QR image.
+func (a *App) ImportDialog() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			a.showError(err)

@@ -42,6 +42,8 @@ type killSwitch struct {
 	announce bool   // publish the state after the next apply, even if unchanged
 	applied  *firewall.FirewallPolicy
 	active   bool
+	// applying is whether the policy being applied now blocks.
+	applying bool
 	err      string
 	closed   bool
 	kick     chan struct{} // the goroutine has work; buffered 1
@@ -125,6 +127,22 @@ func (k *killSwitch) wait(ctx context.Context, gen uint64) {
 	}
 }
 
+// waitForTraffic is wait for a starting tunnel's first packet, with the
+// generation that lets it through. When no rules are in force, none are
+// being applied and the newest policy blocks nothing, no rule can refuse
+// that packet: it returns at once instead of waiting for a transaction
+// that changes nothing for it (the first handshake goes out that much
+// sooner).
+func (k *killSwitch) waitForTraffic(ctx context.Context, gen uint64) {
+	k.mu.Lock()
+	p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+	free := k.want == gen && !k.active && !k.applying && !p.Blocking()
+	k.mu.Unlock()
+	if !free {
+		k.wait(ctx, gen)
+	}
+}
+
 // waitFor is wait bounded by d.
 func (k *killSwitch) waitFor(gen uint64, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -153,6 +171,7 @@ func (k *killSwitch) run() {
 		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
 		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
 		before := k.stateLocked()
+		k.applying = !same && p.Blocking()
 		k.mu.Unlock()
 
 		var err, aerr error
@@ -176,6 +195,7 @@ func (k *killSwitch) run() {
 		if aerr == nil {
 			k.active = active
 		}
+		k.applying = false
 		k.done = gen
 		close(k.progress)
 		k.progress = make(chan struct{})

@@ -37,6 +37,9 @@ type running interface {
 	FwMark() uint32
 	DefaultRoute() bool
 	Stats() (liveStats, error)
+	// SetPeers changes the peers in place to those of cfg (see
+	// tunnel.Tunnel.SetPeers).
+	SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error
 }
 
 // liveStats is what a running tunnel reports.
@@ -114,6 +117,9 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// rosenpassSecret is the tunnel's Rosenpass secret key while full is
+	// set, nil without Rosenpass.
+	rosenpassSecret []byte
 	// upCfg and upPub are the redacted config and public key the tunnel
 	// started with (an edit takes effect at the next up), while full is set.
 	upCfg *importer.Config
@@ -461,18 +467,24 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+// update replaces a tunnel's configuration. A running tunnel takes the
+// edit at once (see applyLocked); keys, when not nil, are the new config's
+// keys and are wiped here.
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, keys *importer.Secrets) (api.UpdateResult, error) {
+	if keys != nil {
+		defer wipeSecrets(keys)
+	}
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	t, err := m.lookup(caller, name)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	defer t.op.Unlock()
 	stale := false
@@ -495,17 +507,15 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (a
 	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
 	m.mu.Unlock()
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	if err := m.store.saveTunnel(r); err != nil {
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
+		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	t.rec, t.cfg, stale = r, cfg, newKey
 	m.log.Info("tunnel updated", "tunnel", name)
-	m.publish(t)
-	return t.view(caller), nil
+	return m.applyLocked(caller, t, keys)
 }
 
 func (m *manager) remove(caller ipc.Peer, name string) error {
@@ -581,17 +591,20 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		wipeConfig(full)
 		return api.Tunnel{}, err
 	}
+	return m.startLocked(caller, t, full, secrets.RosenpassSecretKey)
+}
+
+// startLocked brings t up with full, the config with its keys, and
+// rosenpassSecret (nil without Rosenpass), and keeps them while it runs. Enter with t.op and m.mu held; it returns with m.mu
+// released.
+func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config, rosenpassSecret []byte) (api.Tunnel, error) {
+	name := t.rec.Name
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
 	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
-	m.ring.addSecret(full.Interface.PrivateKey)
-	for _, p := range full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.addSecret(p.PresharedKey)
-		}
-	}
+	t.rosenpassSecret = slices.Clone(rosenpassSecret)
+	m.holdKeysLocked(full)
 	t.rec.WantUp = true
-	rec := t.rec
-	rc, err := m.rosenpassConfig(name, rec.Rosenpass, secrets.RosenpassSecretKey)
+	rc, err := m.rosenpassConfig(name, t.rec.Rosenpass, rosenpassSecret)
 	if err != nil {
 		m.forgetKeysLocked(t)
 		t.state, t.reason = api.StateFailed, err.Error()
@@ -605,9 +618,8 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	if err := m.store.saveTunnel(rec); err != nil {
-		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
-	}
+	// Nothing on the way to the first handshake waits for the disk: the
+	// record is saved once the start is over, under t.op all the same.
 	run, err := m.engine.Start(ctx, name, full, rc, func(iface string, mark uint32, endpoints []netip.AddrPort) {
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
@@ -616,7 +628,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		t.endpoints = slices.Clone(endpoints)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		m.ks.wait(ctx, gen)
+		m.ks.waitForTraffic(ctx, gen)
 	})
 
 	m.mu.Lock()
@@ -635,8 +647,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		// Another interface has the name: the tunnel cannot come up until
 		// the user acts, and the kill switch must not let that interface's
 		// traffic through in its name.
-		nameTaken := errors.Is(err, tunnel.ErrNameTaken)
-		if nameTaken {
+		if errors.Is(err, tunnel.ErrNameTaken) {
 			t.rec.WantUp = false
 		}
 		rec := t.rec
@@ -644,11 +655,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		m.publish(t)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		if nameTaken {
-			if err := m.store.saveTunnel(rec); err != nil {
-				m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
-			}
-		}
+		m.saveWantUp(rec)
 		m.ks.waitFor(gen, applyWait)
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
@@ -662,10 +669,20 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	}
 	m.publish(t)
 	gen := m.ks.reconcile(m.policyLocked())
-	view := t.view(caller)
+	view, rec := t.view(caller), t.rec
 	m.mu.Unlock()
+	m.saveWantUp(rec)
 	m.ks.waitFor(gen, applyWait)
 	return view, nil
+}
+
+// saveWantUp stores the record of a tunnel that was brought up (or failed
+// to), so that the next start of the service knows whether to restore it.
+// Hold t.op.
+func (m *manager) saveWantUp(rec record) {
+	if err := m.store.saveTunnel(rec); err != nil {
+		m.log.Error("cannot remember whether the tunnel should be up", "tunnel", rec.Name, "want_up", rec.WantUp, "error", err.Error())
+	}
 }
 
 func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {
@@ -744,16 +761,12 @@ func (m *manager) stop(t *managed, persist bool) {
 
 // forgetKeysLocked wipes the keys the manager held for t.
 func (m *manager) forgetKeysLocked(t *managed) {
+	clear(t.rosenpassSecret)
+	t.rosenpassSecret = nil
 	if t.full == nil {
 		return
 	}
-	m.ring.removeSecret(t.full.Interface.PrivateKey)
-	for _, p := range t.full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.removeSecret(p.PresharedKey)
-		}
-	}
-	wipeConfig(t.full)
+	m.dropKeysLocked(t.full)
 	t.full, t.upCfg, t.upPub, t.endpoints = nil, nil, "", nil
 }
 

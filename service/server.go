@@ -178,11 +178,18 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 
 func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpdateRequest
-	if err := readJSON(r, &req); err != nil {
+	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
+		secrets = &sec
+	}
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	t, err := s.mgr.update(p, r.PathValue("name"), req)
+	t, err := s.mgr.update(p, r.PathValue("name"), req, secrets)
 	reply(w, http.StatusOK, t, err)
 }
 

@@ -134,6 +134,10 @@ func TestRosenpassKeyBecomesPresharedKeyOnBothEndsAndIsRenewed(t *testing.T) {
 	rl.client.Run(t, "ping", "-c2", "-i0.2", "-W3", beyond)
 
 	child.Receive(t, &r)
+	if !r.SetPeersKept {
+		t.Error("changing the peers replaced the post-quantum preshared key")
+	}
+	child.Receive(t, &r)
 	if r.Rosenpass[0].Exchanges < 2 {
 		t.Fatalf("no second exchange within %s: %+v", rl.files.Wait, r.Rosenpass)
 	}

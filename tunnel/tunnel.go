@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -78,6 +79,17 @@ type Tunnel struct {
 	network  netconf.Network
 	dns      netconf.DNS
 	pq       *postQuantum // nil without Rosenpass
+
+	// peersMu serializes SetPeers and Close.
+	peersMu sync.Mutex
+	closed  bool
+
+	// resolveMu guards what reresolve works on: the peers whose endpoints
+	// are host names and where they resolved to.
+	resolveMu   sync.Mutex
+	hosts       []importer.Peer
+	resolved    map[importer.Key]netip.AddrPort
+	reresolving bool
 
 	stop      chan struct{}
 	workers   sync.WaitGroup
@@ -169,7 +181,19 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	// The UAPI text holds the private key: it never goes to a log, the
 	// device's own error for it does not quote it, and it is cleared once
 	// the device has it.
-	uapi := cfg.UAPI(endpoints)
+	//
+	// The device is up from the TUN's creation on (wireguard-go sees a
+	// TUN with a virtio header as up), and a peer with a persistent
+	// keepalive would start its handshake as soon as it is configured:
+	// before the kill switch knows the tunnel's socket, which refuses that
+	// packet, retried only 5 s later. So the keepalives come in sendable.
+	quiet := *cfg
+	quiet.Peers = slices.Clone(cfg.Peers)
+	for i := range quiet.Peers {
+		quiet.Peers[i].PersistentKeepalive = 0
+	}
+	uapi := quiet.UAPI(endpoints)
+	clear(quiet.Peers)
 	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
 	clear(uapi)
 	if err != nil {
@@ -198,10 +222,22 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		peerEndpoints = append(peerEndpoints, a)
 	}
 	var mark uint32
-	beforeTraffic := func() {
+	var upErr, keepaliveErr error
+	sent := false
+	// sendable lets the kill switch know the tunnel's socket, then brings
+	// the device up and starts the handshakes: the first initiation goes
+	// out while the rest of the network is set up.
+	sendable := func() {
+		if sent {
+			return
+		}
+		sent = true
 		if opts.BeforeTraffic != nil {
 			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
-			opts.BeforeTraffic = nil
+		}
+		if upErr = t.dev.Up(); upErr == nil {
+			keepaliveErr = t.keepalives(cfg.Peers)
+			t.handshake(cfg.Peers)
 		}
 	}
 	t.network, err = netconf.ApplyNetwork(netconf.NetworkConfig{
@@ -216,25 +252,21 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		Endpoints:        endpointAddrs,
 		CurrentEndpoints: t.endpoints,
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
-		OnLinkUp: func() {
-			// The device comes up with the link anyway; coming up here
-			// lets the first handshake go out at once.
-			beforeTraffic()
-			if t.dev.Up() == nil {
-				t.handshake(cfg.Peers)
-			}
-		},
-		BindToInterface: pinBind(t.dev),
-		StateDir:        opts.StateDir,
+		OnSendable:       sendable,
+		BindToInterface:  pinBind(t.dev),
+		StateDir:         opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	undo = append(undo, t.network.Close)
 
-	beforeTraffic()
-	if err := t.dev.Up(); err != nil {
-		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
+	sendable()
+	if upErr != nil {
+		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, upErr)
+	}
+	if keepaliveErr != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, keepaliveErr)
 	}
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
@@ -275,12 +307,67 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.workers.Add(1)
 	go t.serveUAPI()
 
-	if hosts := peersWithHostnames(cfg.Peers); len(hosts) > 0 {
-		t.workers.Add(1)
-		go t.reresolve(hosts, endpoints)
-	}
+	t.setHostPeers(cfg.Peers, endpoints)
 	log.Info("tunnel up", "interface", t.ifname, "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())
 	return t, nil
+}
+
+// ErrClosed: the tunnel was closed.
+var ErrClosed = errors.New("the tunnel is down")
+
+// SetPeers changes the peers of the running tunnel to those of cfg through
+// the device's UAPI, without touching the interface: peers that are gone are
+// removed, new ones added, and the others updated in place (preshared key,
+// endpoint, keepalive, allowed IPs), keeping their sessions. It resolves
+// host names first and calls beforeTraffic with the peers' endpoints before
+// the device may send to a new one. The interface settings of cfg and the
+// routes are not applied: a caller brings the tunnel up again for those.
+func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error {
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
+	if t.closed {
+		return fmt.Errorf("change the peers of %s: %w", t.name, ErrClosed)
+	}
+	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var eps []netip.AddrPort
+	for i := range cfg.Peers {
+		if ep, ok := cfg.Peers[i].ResolvedEndpoint(endpoints); ok {
+			eps = append(eps, ep)
+		}
+	}
+	if beforeTraffic != nil {
+		beforeTraffic(eps)
+	}
+	st, err := t.Stats()
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var remove []importer.Key
+	for _, p := range st.Peers {
+		if !slices.ContainsFunc(cfg.Peers, func(q importer.Peer) bool { return q.PublicKey == p.PublicKey }) {
+			remove = append(remove, p.PublicKey)
+		}
+	}
+	setPeers := func(cfg *importer.Config) error {
+		uapi := cfg.PeersUAPI(endpoints, remove)
+		defer clear(uapi)
+		return t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	}
+	if t.pq != nil {
+		err = t.pq.withPresharedKeys(cfg, setPeers)
+	} else {
+		err = setPeers(cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	t.setHostPeers(cfg.Peers, endpoints)
+	t.handshake(cfg.Peers)
+	t.log.Info("peers changed", "peers", len(cfg.Peers), "removed", len(remove))
+	return nil
 }
 
 // handshake starts a handshake with every peer that has an endpoint, so the
@@ -294,6 +381,24 @@ func (t *Tunnel) handshake(peers []importer.Peer) {
 			peer.SendKeepalive()
 		}
 	}
+}
+
+// keepalives turns the peers' persistent keepalives on; the device sends
+// the first one (a handshake initiation) at once.
+func (t *Tunnel) keepalives(peers []importer.Peer) error {
+	var b strings.Builder
+	for _, p := range peers {
+		if p.PersistentKeepalive != 0 {
+			fmt.Fprintf(&b, "public_key=%s\nupdate_only=true\npersistent_keepalive_interval=%d\n", p.PublicKey.Hex(), p.PersistentKeepalive)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := t.dev.IpcSet(b.String()); err != nil {
+		return fmt.Errorf("set the persistent keepalives: %w", err)
+	}
+	return nil
 }
 
 func (t *Tunnel) serveUAPI() {
@@ -353,6 +458,9 @@ func (t *Tunnel) DefaultRoute() bool { return t.network.DefaultRoute() }
 // returns the first call's result.
 func (t *Tunnel) Close() error {
 	t.closeOnce.Do(func() {
+		t.peersMu.Lock()
+		t.closed = true
+		t.peersMu.Unlock()
 		close(t.stop)
 		var errs []error
 		if t.dns != nil {

@@ -27,18 +27,11 @@ var keyStoreFlag = "keyring"
 
 // newClient connects to the service with the key store the user chose.
 func newClient(stderr io.Writer) (*client.Client, error) {
-	switch keyStoreFlag {
-	case "keyring", "":
-		return client.New("", client.Keyring()), nil
-	case "file":
-		dir, err := client.DefaultKeyDir()
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(stderr, client.FileKeyStoreWarning+"\n", dir)
-		return client.New("", client.FileKeyStore(dir)), nil
+	keys, err := client.OpenKeyStore(keyStoreFlag, stderr)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("--key-store is keyring or file, not %q", keyStoreFlag)
+	return client.New("", keys), nil
 }
 
 // requestTimeout bounds one command's talk with the service.

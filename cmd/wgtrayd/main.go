@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"down":      {"bring a tunnel down: down NAME", downCmd},
 	"set":       {"set when a tunnel starts: set NAME start=manual|login|boot (boot gives its keys to this machine)", setCmd},
 	"status":    {"show tunnels with handshake and transfer: status [NAME] [--json]", statusCmd},
+	"edit":      {"change a tunnel's config in $EDITOR or from a file; a running tunnel takes it at once: edit NAME [FILE|-]", runEdit},
 	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},
 	"remove":    {"remove a tunnel and its keys: remove NAME", removeCmd},
 	"rename":    {"rename a tunnel that is down, keys included: rename NAME NEWNAME", renameCmd},

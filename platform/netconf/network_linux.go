@@ -68,18 +68,22 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	if err := n.checkAddresses(cfg.Addresses); err != nil {
 		return nil, err
 	}
+	if cfg.OnSendable != nil {
+		cfg.OnSendable()
+	}
 	mtu := cfg.MTU
 	if mtu == 0 {
 		mtu = pathMTU(cfg.Endpoints) - wireguardOverhead
 	}
-	if err := netlink.LinkSetMTU(link, mtu); err != nil {
-		return nil, fmt.Errorf("set MTU %d on %s: %w", mtu, n.name, err)
+	// The TUN was made with an MTU already; setting the same one again
+	// costs a netlink round trip under the kernel's routing lock.
+	if link.Attrs().MTU != mtu {
+		if err := netlink.LinkSetMTU(link, mtu); err != nil {
+			return nil, fmt.Errorf("set MTU %d on %s: %w", mtu, n.name, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("bring %s up: %w", n.name, err)
-	}
-	if cfg.OnLinkUp != nil {
-		cfg.OnLinkUp()
 	}
 	if err := n.addAddresses(cfg.Addresses); err != nil {
 		return nil, err

@@ -10,7 +10,7 @@
 //	GET    /v1/tunnels                  []Tunnel
 //	POST   /v1/tunnels                  CreateRequest → 201 Tunnel
 //	GET    /v1/tunnels/{name}           Tunnel
-//	PUT    /v1/tunnels/{name}           UpdateRequest → Tunnel
+//	PUT    /v1/tunnels/{name}           UpdateRequest → UpdateResult
 //	DELETE /v1/tunnels/{name}           204 (brings it down first)
 //	POST   /v1/tunnels/{name}/rename    RenameRequest → Tunnel (only while down)
 //	POST   /v1/tunnels/{name}/up        UpRequest → Tunnel
@@ -201,10 +201,39 @@ type RenameRequest struct {
 	Name string `json:"name"`
 }
 
-// UpdateRequest replaces a tunnel's configuration.
+// UpdateRequest replaces a tunnel's configuration. Keys are the keys of
+// the new configuration, for a tunnel that is up: the service applies the
+// edit with them at once (and holds them as for Up) and wipes them
+// otherwise. Without them a running tunnel keeps the keys it has.
 type UpdateRequest struct {
-	Config    string `json:"config"`
-	PublicKey string `json:"public_key"`
+	Config    string     `json:"config"`
+	PublicKey string     `json:"public_key"`
+	Keys      *UpRequest `json:"keys,omitempty"`
+}
+
+// Applied says how an edit reached the tunnel.
+type Applied string
+
+const (
+	// AppliedSaved: the tunnel is not up; it starts with the edit.
+	AppliedSaved Applied = "saved"
+	// AppliedUnchanged: the tunnel is up and nothing it runs with changed
+	// (scripts, which are never run, or the same text).
+	AppliedUnchanged Applied = "unchanged"
+	// AppliedLive: peer settings changed on the running device through
+	// its UAPI, without a reconnect (the interface stays).
+	AppliedLive Applied = "live"
+	// AppliedReconnected: interface settings (addresses, DNS, MTU, listen
+	// port, private key, FwMark, Table) or the routes changed, so the
+	// tunnel was brought down and up again with the edit.
+	AppliedReconnected Applied = "reconnected"
+)
+
+// UpdateResult is the answer of PUT /v1/tunnels/{name}: the tunnel and how
+// the edit reached it.
+type UpdateResult struct {
+	Tunnel
+	Applied Applied `json:"applied"`
 }
 
 // UpRequest is the body of POST /v1/tunnels/{name}/up: the keys the service
@@ -370,6 +399,9 @@ const (
 	EventKillSwitch EventType = "killswitch"
 	// EventReady ends the initial snapshot.
 	EventReady EventType = "ready"
+	// EventApplied says an edit reached the running tunnel Tunnel, as
+	// Applied says (live or reconnected).
+	EventApplied EventType = "applied"
 )
 
 // Event is one line of GET /v1/events.
@@ -378,6 +410,7 @@ type Event struct {
 	Time       time.Time   `json:"time"`
 	Tunnel     *Tunnel     `json:"tunnel,omitempty"`
 	KillSwitch *KillSwitch `json:"killswitch,omitempty"`
+	Applied    Applied     `json:"applied,omitempty"`
 }
 
 // LogEntry is one line of GET /v1/logs. Secrets are redacted before an entry

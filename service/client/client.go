@@ -199,23 +199,34 @@ func (c *Client) Rename(ctx context.Context, name, newName string) (api.Tunnel, 
 }
 
 // Update replaces the configuration of tunnel name with cfg and its keys in
-// the keyring. A running tunnel keeps its old configuration until it is
-// brought down and up again.
-func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+// the keyring. The keys go to the service too: a running tunnel takes the
+// edit at once, peer settings in place and interface settings by a quick
+// reconnect; the answer's Applied says which.
+func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	redacted, secrets := cfg.Redact()
-	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
-	var t api.Tunnel
-	if err := c.do(ctx, api.RouteUpdate, name, nil, req, &t); err != nil {
-		return t, err
+	encoded := encodeSecrets(secrets)
+	keys, err := decodeUpRequest(encoded)
+	if err != nil {
+		return api.UpdateResult{}, fmt.Errorf("update %s: %w", name, err)
 	}
-	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
-		return t, fmt.Errorf("update keys of %s: %w", name, err)
+	defer wipeUpRequest(&keys)
+	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String(), Keys: &keys}
+	var res api.UpdateResult
+	if err := c.do(ctx, api.RouteUpdate, name, nil, req, &res); err != nil {
+		return res, err
 	}
-	if t.Start == api.StartBoot {
+	if err := c.keys.Set(name, encoded); err != nil {
+		return res, fmt.Errorf("update keys of %s: %w", name, err)
+	}
+	if res.Start == api.StartBoot {
 		// The service's sealed copy must follow the keys.
-		return c.SetStart(ctx, name, api.StartBoot)
+		t, err := c.SetStart(ctx, name, api.StartBoot)
+		if err == nil {
+			res.Tunnel = t
+		}
+		return res, err
 	}
-	return t, nil
+	return res, nil
 }
 
 // SetStart sets when tunnel name comes up by itself: api.StartManual,
