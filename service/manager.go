@@ -856,7 +856,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	if name != "" && len(items) == 0 {
 		return api.Status{}, notFound(name)
 	}
-	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state()}
+	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state(caller)}
 	for _, it := range items {
 		if it.cfg != nil {
 			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run, it.rp)

@@ -299,12 +299,12 @@ func (s *server) tunnelStatus(w http.ResponseWriter, r *http.Request, p ipc.Peer
 	writeJSON(w, http.StatusOK, st.Tunnels[0])
 }
 
-func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, _ ipc.Peer) {
-	writeJSON(w, http.StatusOK, s.ks.state())
+func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, p ipc.Peer) {
+	writeJSON(w, http.StatusOK, s.ks.state(p))
 }
 
-func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ ipc.Peer) {
-	var req api.KillSwitch
+func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.SetKillSwitch
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, err)
 		return
@@ -313,7 +313,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ ipc.Pee
 		writeError(w, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown kill-switch mode %q: use off, auto or always", req.Mode))
 		return
 	}
-	k, err := s.ks.set(r.Context(), req.Mode, req.AllowLAN)
+	k, err := s.ks.set(r.Context(), p, req)
 	reply(w, http.StatusOK, k, err)
 }
 
@@ -357,7 +357,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 			return
 		}
 	}
-	ks := s.ks.state()
+	ks := s.ks.state(p)
 	if !send(api.Event{Type: api.EventKillSwitch, Time: now, KillSwitch: &ks}) || !send(api.Event{Type: api.EventReady, Time: now}) {
 		return
 	}
@@ -372,6 +372,10 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 			if e.Tunnel != nil && e.Type == api.EventTunnel {
 				v := viewFor(p, *e.Tunnel)
 				e.Tunnel = &v
+			}
+			if e.KillSwitch != nil {
+				ks := ksFor(p, *e.KillSwitch)
+				e.KillSwitch = &ks
 			}
 			if !send(e) {
 				return

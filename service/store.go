@@ -49,6 +49,11 @@ type record struct {
 type settings struct {
 	KillSwitch api.KillSwitchMode `json:"killswitch"`
 	AllowLAN   bool               `json:"allow_lan"`
+	// KillSwitchLocked: only an administrator may change the kill switch.
+	KillSwitchLocked bool `json:"killswitch_locked,omitempty"`
+	// KillSwitchByAdmin: an administrator set the mode last (a lockdown
+	// only an administrator lifts).
+	KillSwitchByAdmin bool `json:"killswitch_by_admin,omitempty"`
 }
 
 func openStore(dir string) (*store, error) {

@@ -78,6 +78,7 @@ var hints = map[string]string{
 	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
 	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
 	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",
+	api.CodeKillSwitchLocked:     "ask an administrator to change it (`sudo wgtrayd killswitch ...`)",
 	api.CodeNoMachineStore:       "start=login needs no keys at rest: your tray agent brings the tunnel up when you log in",
 }
 

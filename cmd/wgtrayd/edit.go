@@ -28,9 +28,10 @@ opens again, as crontab -e and kubectl edit do; quit it leaving the text
 as it was (or with an editor that fails) to give up without saving.
 
 A running tunnel takes the change at once: peer settings (keepalive,
-endpoint, preshared key, allowed IPs within the same routes) in place,
-interface settings (addresses, DNS, MTU, listen port, private key) and
-changed routes by a quick reconnect. The output says which.
+endpoint, preshared key, allowed IPs with their routes, peers added or
+removed) in place; interface settings (addresses, DNS, MTU, listen port,
+private key) and a default route that comes or goes by a quick reconnect
+(on Windows and macOS also any change of routes). The output says which.
 `
 
 // editMarker starts the comments edit appends to a text with problems;

@@ -23,7 +23,7 @@
 //	GET    /v1/events                   Event a line, until the client leaves
 //	GET    /v1/logs[?follow=true]       LogEntry a line
 //	GET    /v1/killswitch               KillSwitch
-//	PUT    /v1/killswitch               KillSwitch (mode, allow_lan) → KillSwitch
+//	PUT    /v1/killswitch               SetKillSwitch → KillSwitch
 //
 // Bodies are application/json. Every error is ErrorBody with a status and
 // a Code* code. Callers are identified by the OS: root is admin, members
@@ -376,14 +376,38 @@ func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
 	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
 }
 
-// KillSwitch is the body of GET and PUT /v1/killswitch. Active and Error
-// are read-only: whether blocking rules are in place now, and why applying
-// them failed.
+// KillSwitch is the answer of GET and PUT /v1/killswitch. Active and
+// Error say whether blocking rules are in place now, and why applying them
+// failed.
+//
+// Who may change it: an administrator always; an operator unless
+// AdminOnly (an administrator locked the setting, or set the lockdown
+// mode always, which then only an administrator lifts). Changeable says
+// whether the caller may.
 type KillSwitch struct {
 	Mode     KillSwitchMode `json:"mode"`
 	AllowLAN bool           `json:"allow_lan"`
-	Active   bool           `json:"active"`
-	Error    string         `json:"error,omitempty"`
+	// Locked: an administrator locked the setting; only an administrator
+	// may change it.
+	Locked bool `json:"locked"`
+	// SetByAdmin: an administrator set the mode last.
+	SetByAdmin bool   `json:"set_by_admin"`
+	Changeable bool   `json:"changeable"`
+	Active     bool   `json:"active"`
+	Error      string `json:"error,omitempty"`
+}
+
+// AdminOnly reports whether only an administrator may change the setting.
+func (k KillSwitch) AdminOnly() bool {
+	return k.Locked || (k.Mode == KillSwitchAlways && k.SetByAdmin)
+}
+
+// SetKillSwitch is the body of PUT /v1/killswitch. Locked is for
+// administrators only; omitted, it stays as it is.
+type SetKillSwitch struct {
+	Mode     KillSwitchMode `json:"mode"`
+	AllowLAN bool           `json:"allow_lan"`
+	Locked   *bool          `json:"locked,omitempty"`
 }
 
 // EventType says what an Event reports.
@@ -455,6 +479,9 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
+	// CodeKillSwitchLocked: an operator tried to change a kill-switch
+	// setting that only an administrator may change (KillSwitch.AdminOnly).
+	CodeKillSwitchLocked = "killswitch_locked"
 	// Why a tunnel did not come up, where the user can do something about it.
 	CodeEndpointUnresolvable = "endpoint_unresolvable" // a peer's Endpoint host name does not resolve
 	CodeNoTUN                = "no_tun"                // the OS offers no TUN device

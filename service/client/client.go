@@ -384,10 +384,22 @@ func (c *Client) KillSwitch(ctx context.Context) (api.KillSwitch, error) {
 	return k, err
 }
 
-// SetKillSwitch changes mode and allow_lan and returns the new state.
+// SetKillSwitch changes mode and allow_lan and returns the new state; an
+// operator gets an error with code api.CodeKillSwitchLocked where only an
+// administrator may change it.
 func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+	return c.setKillSwitch(ctx, api.SetKillSwitch{Mode: mode, AllowLAN: allowLAN})
+}
+
+// SetKillSwitchLocked is SetKillSwitch that also locks the setting against
+// operators, or unlocks it: for administrators only.
+func (c *Client) SetKillSwitchLocked(ctx context.Context, mode api.KillSwitchMode, allowLAN, locked bool) (api.KillSwitch, error) {
+	return c.setKillSwitch(ctx, api.SetKillSwitch{Mode: mode, AllowLAN: allowLAN, Locked: &locked})
+}
+
+func (c *Client) setKillSwitch(ctx context.Context, req api.SetKillSwitch) (api.KillSwitch, error) {
 	var k api.KillSwitch
-	err := c.do(ctx, api.RouteSetKillSwitch, "", nil, api.KillSwitch{Mode: mode, AllowLAN: allowLAN}, &k)
+	err := c.do(ctx, api.RouteSetKillSwitch, "", nil, req, &k)
 	return k, err
 }
 
