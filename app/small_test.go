@@ -15,27 +15,11 @@ import (
 // overlayButtons are the buttons of the topmost dialog, by their text.
 func (h *harness) overlayButtons() map[string]*widget.Button {
 	out := map[string]*widget.Button{}
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	walkVisible(h.app.Window().Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok {
 			out[b.Text] = b
 		}
-		if c, ok := o.(*fyne.Container); ok {
-			for _, child := range c.Objects {
-				walk(child)
-			}
-			return
-		}
-		if w, ok := o.(fyne.Widget); ok {
-			for _, child := range test.WidgetRenderer(w).Objects() {
-				walk(child)
-			}
-		}
-	}
-	walk(h.app.Window().Canvas().Overlays().Top())
+	})
 	return out
 }
 
