@@ -178,7 +178,7 @@ func (a *App) eventLoop() {
 			return
 		}
 		if err == nil {
-			err = errors.New("the service closed the connection")
+			err = errors.New(lang.L("the service closed the connection"))
 		}
 		a.opts.Do(func() { a.setDisconnected(err) })
 		a.sleep(a.opts.Retry)

@@ -238,6 +238,46 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 	}
 }
 
+// A lockdown or a setting an administrator locked shows as locked, with
+// who can change it, in the window's kill-switch tab, and cannot be changed
+// there; once the administrator unlocks it, it can. (The tray agent's menu
+// has its own test in package tray.)
+func TestKillSwitchLockedByAnAdministratorShowsLockedAndCannotBeChanged(t *testing.T) {
+	for _, locked := range []api.KillSwitch{
+		{Mode: api.KillSwitchAlways, SetByAdmin: true, Active: true},
+		{Mode: api.KillSwitchAuto, Locked: true, SetByAdmin: true},
+	} {
+		t.Run(string(locked.Mode), func(t *testing.T) {
+			svc := newFakeService()
+			svc.setKillSwitch(locked)
+			h := newHarness(t, svc)
+			h.ready()
+			v := h.app.ui.killSwitch
+			if !v.mode.Disabled() || !v.allowLAN.Disabled() {
+				t.Errorf("the kill-switch controls are enabled for a setting only an administrator can change (mode disabled %v, LAN disabled %v)", v.mode.Disabled(), v.allowLAN.Disabled())
+			}
+			if !v.locked.Visible() || !strings.Contains(v.locked.Text, "set by an administrator; only an administrator can change it") {
+				t.Errorf("the kill-switch tab says %q (visible %v), want who can change it", v.locked.Text, v.locked.Visible())
+			}
+			test.Tap(v.allowLAN)
+			h.settle()
+			for _, c := range svc.Calls() {
+				if strings.HasPrefix(c, "killswitch") {
+					t.Errorf("the app asked the service %q for a locked setting", c)
+				}
+			}
+
+			unlocked := locked
+			unlocked.Locked, unlocked.SetByAdmin, unlocked.Changeable = false, false, true
+			svc.setKillSwitch(unlocked)
+			h.waitFor("the controls enabled", func() bool { return !v.mode.Disabled() && !v.allowLAN.Disabled() })
+			if v.locked.Visible() {
+				t.Errorf("an unlocked kill switch still shows locked: %q", v.locked.Text)
+			}
+		})
+	}
+}
+
 func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 	svc := newFakeService()
 	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)

@@ -40,7 +40,7 @@ type fakeTunnel struct {
 }
 
 func newFakeService() *fakeService {
-	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff}, stats: map[string][]api.PeerStatus{}}
+	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff, Changeable: true}, stats: map[string][]api.PeerStatus{}}
 }
 
 func (f *fakeService) called(format string, args ...any) {
@@ -109,6 +109,14 @@ func (f *fakeService) setState(name string, state api.State, errText string) {
 	t := f.tunnels[name]
 	t.State, t.Error = state, errText
 	f.broadcast(f.tunnelEvent(t))
+}
+
+// setKillSwitch changes the kill switch as the service would report it.
+func (f *fakeService) setKillSwitch(ks api.KillSwitch) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.killSwitch = ks
+	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
 }
 
 func (f *fakeService) setStats(name string, peers []api.PeerStatus) {
@@ -292,11 +300,24 @@ func (f *fakeService) Down(_ context.Context, name string) (api.Tunnel, error) {
 	return t.Tunnel, nil
 }
 
+func (f *fakeService) SetStart(_ context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("start %s %s", name, mode)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.Start = mode
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
 func (f *fakeService) Restore(ctx context.Context) ([]string, error) {
 	f.mu.Lock()
 	var names []string
 	for _, t := range f.tunnels {
-		if t.NeedsKeys && t.Mine {
+		if t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)) {
 			names = append(names, t.Name)
 		}
 	}
@@ -317,7 +338,7 @@ func (f *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, 
 	if err := f.check(); err != nil {
 		return api.KillSwitch{}, err
 	}
-	f.killSwitch = api.KillSwitch{Mode: mode, AllowLAN: allowLAN, Active: mode == api.KillSwitchAlways}
+	f.killSwitch = api.KillSwitch{Mode: mode, AllowLAN: allowLAN, Changeable: true, Active: mode == api.KillSwitchAlways}
 	ks := f.killSwitch
 	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
 	return ks, nil

@@ -242,6 +242,7 @@ type detailsView struct {
 	graph              *graph
 
 	edit, export, remove *widget.Button
+	start                *widget.Select
 }
 
 func newDetailsView(a *App) *detailsView {
@@ -295,7 +296,8 @@ func newDetailsView(a *App) *detailsView {
 	d.edit = widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { a.editTunnel(a.selected) })
 	d.export = widget.NewButtonWithIcon(lang.L("Export…"), theme.DocumentSaveIcon(), func() { a.exportTunnel(a.selected) })
 	d.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { a.removeTunnel(a.selected) })
-	actions := container.NewHBox(d.edit, d.export, layout.NewSpacer(), d.remove)
+	d.start = newStartSelect(a)
+	actions := container.NewHBox(d.edit, d.export, d.start, layout.NewSpacer(), d.remove)
 
 	d.content = container.NewBorder(container.NewVBox(header, d.errText), actions, nil, nil, compact)
 	return d
@@ -385,6 +387,8 @@ func (d *detailsView) show(t *tunnel) {
 	for _, b := range []*widget.Button{d.edit, d.export, d.remove} {
 		setEnabled(b, mine)
 	}
+	showStart(d.start, t.Tunnel)
+	setEnabled(d.start, mine)
 
 	d.publicKey.SetText(orDash(iface.PublicKey))
 	setEnabled(d.copyKey, iface.PublicKey != "")

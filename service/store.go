@@ -41,12 +41,19 @@ type record struct {
 	// SealedBy names the secret store that seals the keys of a tunnel
 	// that starts at boot; the sealed copy itself is not in this file.
 	SealedBy string `json:"sealed_by,omitempty"`
+	// Rosenpass is nil until Rosenpass is turned on for a peer.
+	Rosenpass *rosenpassRecord `json:"rosenpass,omitempty"`
 }
 
 // settings are the service-wide settings.
 type settings struct {
 	KillSwitch api.KillSwitchMode `json:"killswitch"`
 	AllowLAN   bool               `json:"allow_lan"`
+	// KillSwitchLocked: only an administrator may change the kill switch.
+	KillSwitchLocked bool `json:"killswitch_locked,omitempty"`
+	// KillSwitchByAdmin: an administrator set the mode last (a lockdown
+	// only an administrator lifts).
+	KillSwitchByAdmin bool `json:"killswitch_by_admin,omitempty"`
 }
 
 func openStore(dir string) (*store, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // Service is what the agent needs from wgtrayd: *client.Client with the
@@ -70,9 +71,11 @@ const (
 	menuAuto       = "Auto"
 	menuAlways     = "Always"
 	menuAllowLAN   = "Allow LAN"
+	menuKSLocked   = "Locked: set by an administrator; only an administrator can change it"
 	menuOpen       = "Open wgtray…"
 	menuImport     = "Import tunnel(s) from file…"
 	menuQuit       = "Quit"
+	textStayUp     = "Still connected: %s. Start wgtray again to see or change them."
 )
 
 // Options tune an Agent; zero values are what the desktop uses.
@@ -290,12 +293,14 @@ func (a *Agent) say(title, body string) {
 	go a.notify.Notify(title, body)
 }
 
-// restore sends the keys again for this user's tunnels that the service
-// wants up without them (it restarted).
+// restore brings up what should be up in this user's session each time
+// the agent connects (at login, and after the service restarted): the
+// tunnels the service wants up without their keys, and those set to start
+// at login.
 func (a *Agent) restore() {
 	need := false
 	for _, t := range a.tunnels {
-		need = need || (t.NeedsKeys && t.Mine)
+		need = need || (t.Mine && (t.NeedsKeys || client.StartsAtLogin(t)))
 	}
 	if !need {
 		return
@@ -497,8 +502,25 @@ func (a *Agent) menuItems() []Item {
 		Item{Label: menuOpen, Do: func() { a.win.Open("show") }},
 		Item{Label: menuImport, Do: func() { a.win.Open("import") }},
 		Item{Separator: true},
-		Item{Label: menuQuit, Do: a.opts.Quit})
+		Item{Label: menuQuit, Do: a.quit})
 	return items
+}
+
+// quit ends the agent; when tunnels are up, a notification says that
+// they stay up, as quitting the macOS app warns.
+func (a *Agent) quit() {
+	a.mu.Lock()
+	var up []string
+	for _, name := range a.names() {
+		if s := a.tunnels[name].State; s == api.StateUp || s == api.StateStarting {
+			up = append(up, name)
+		}
+	}
+	a.mu.Unlock()
+	if len(up) > 0 {
+		a.notify.Notify("wgtray quit", fmt.Sprintf(textStayUp, strings.Join(up, ", ")))
+	}
+	a.opts.Quit()
 }
 
 // tunnelLabel is a tunnel's name, and its state in words when not up.
@@ -518,10 +540,15 @@ func tunnelLabel(t api.Tunnel) string {
 }
 
 // killSwitchMenu is the submenu with the three modes as radio items and
-// Allow LAN.
+// Allow LAN; a setting only an administrator may change shows as locked,
+// with who can change it.
 func (a *Agent) killSwitchMenu() Item {
-	disabled := !a.connected
+	locked := a.ks.AdminOnly() && !a.ks.Changeable
+	disabled := !a.connected || locked
 	var sub []Item
+	if a.connected && locked {
+		sub = append(sub, Item{Label: menuKSLocked, Disabled: true}, Item{Separator: true})
+	}
 	for _, m := range []struct {
 		label string
 		mode  api.KillSwitchMode
@@ -536,7 +563,7 @@ func (a *Agent) killSwitchMenu() Item {
 		Label: menuAllowLAN, Checkable: true, Checked: a.ks.AllowLAN, Disabled: disabled,
 		Do: func() { a.setKillSwitch(a.ks.Mode, !a.ks.AllowLAN) },
 	})
-	return Item{Label: menuKillSwitch, Disabled: disabled, Sub: sub}
+	return Item{Label: menuKillSwitch, Disabled: !a.connected, Sub: sub}
 }
 
 // toggle brings a tunnel up or down.

@@ -88,7 +88,7 @@ func (s *fakeService) Restore(context.Context) ([]string, error) {
 
 func (s *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, lan bool) (api.KillSwitch, error) {
 	s.call(fmt.Sprintf("killswitch %s lan=%v", mode, lan))
-	return api.KillSwitch{Mode: mode, AllowLAN: lan}, nil
+	return api.KillSwitch{Mode: mode, AllowLAN: lan, Changeable: true}, nil
 }
 
 // set changes a tunnel as the service would and sends its event.
@@ -305,6 +305,34 @@ Quit
 	case <-time.After(5 * time.Second):
 		t.Fatal("Quit did not quit")
 	}
+	if got, want := h.notes.all(), "wgtray quit: Still connected: lab, office. Start wgtray again to see or change them."; !slices.Contains(got, want) {
+		t.Errorf("Quit with tunnels up told %q, want %q", got, want)
+	}
+}
+
+// A lockdown an administrator set shows as locked, with who can change it,
+// and its modes cannot be picked; once the administrator unlocks it, they
+// can.
+func TestKillSwitchLockedByAnAdministratorShowsLockedInTheMenu(t *testing.T) {
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.waitFor("the menu", func() bool { return strings.Contains(h.host.text(), "Kill switch\n") })
+	svc.events <- api.Event{Type: api.EventKillSwitch, KillSwitch: &api.KillSwitch{Mode: api.KillSwitchAlways, SetByAdmin: true, Active: true}}
+	want := `Kill switch
+  Locked: set by an administrator; only an administrator can change it (disabled)
+  --
+  [ ] Off (disabled)
+  [ ] Auto (disabled)
+  [x] Always (disabled)
+  --
+  [ ] Allow LAN (disabled)
+--
+`
+	h.waitFor("the locked kill switch", func() bool { return strings.Contains(h.host.text(), want) })
+	svc.events <- api.Event{Type: api.EventKillSwitch, KillSwitch: &api.KillSwitch{Mode: api.KillSwitchAlways, Changeable: true, Active: true}}
+	h.waitFor("the unlocked kill switch", func() bool {
+		return strings.Contains(h.host.text(), "Kill switch\n  [ ] Off\n  [ ] Auto\n  [x] Always\n")
+	})
 }
 
 func TestIconFollowsStateAndNotifiesOnChanges(t *testing.T) {
@@ -368,5 +396,37 @@ func TestServiceLossShowsAndItsReturnGetsTheKeysAgain(t *testing.T) {
 	h.waitFor("the keys sent again", h.called("restore"))
 	if it, ok := h.host.item("office"); !ok || !it.Checked {
 		t.Errorf("a tunnel the service wants up is not ticked:\n%s", h.host.text())
+	}
+}
+
+func TestTunnelsSetToStartAtLoginComeUpWhenTheAgentConnects(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tunnel  api.Tunnel
+		restore bool
+	}{
+		{"login, down", api.Tunnel{Name: "office", State: api.StateDown, Start: api.StartLogin, Mine: true}, true},
+		{"login, failed before", api.Tunnel{Name: "office", State: api.StateFailed, Start: api.StartLogin, Mine: true}, true},
+		{"login, already up", api.Tunnel{Name: "office", State: api.StateUp, Start: api.StartLogin, Mine: true}, false},
+		{"manual", api.Tunnel{Name: "office", State: api.StateDown, Start: api.StartManual, Mine: true}, false},
+		{"another user's", api.Tunnel{Name: "office", State: api.StateDown}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := newFakeService()
+			svc.tunnels["office"] = tc.tunnel
+			h := newHarness(t, svc)
+			h.waitFor("the menu", func() bool {
+				_, ok := h.host.item("Quit")
+				return ok && !strings.Contains(h.host.text(), menuNoService)
+			})
+			if tc.restore {
+				h.waitFor("the tunnel brought up", h.called("restore"))
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+			if h.called("restore")() {
+				t.Error("brought up a tunnel that is not to start at login")
+			}
+		})
 	}
 }

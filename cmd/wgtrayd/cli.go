@@ -35,7 +35,7 @@ func newClient(stderr io.Writer) (*client.Client, error) {
 }
 
 // requestTimeout bounds one command's talk with the service.
-const requestTimeout = 90 * time.Second
+const requestTimeout = api.UpTimeout + 20*time.Second
 
 // simple wraps a command that takes a flag set and needs a client.
 func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) int {
@@ -78,6 +78,7 @@ var hints = map[string]string{
 	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
 	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
 	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",
+	api.CodeKillSwitchLocked:     "ask an administrator to change it (`sudo wgtrayd killswitch ...`)",
 	api.CodeNoMachineStore:       "start=login needs no keys at rest: your tray agent brings the tunnel up when you log in",
 }
 
@@ -324,6 +325,21 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 			}
 			if t.State == api.StateUp {
 				fmt.Fprintf(w, "    transfer: %s received, %s sent\n", bytesHuman(p.RxBytes), bytesHuman(p.TxBytes))
+			}
+			if r := p.Rosenpass; r != nil {
+				fmt.Fprintf(w, "    rosenpass: on, %s", r.Endpoint)
+				if r.State != "" {
+					fmt.Fprintf(w, ", %s", r.State)
+				}
+				if r.LastExchange != nil {
+					fmt.Fprintf(w, ", last exchange %s ago", now.Sub(*r.LastExchange).Round(time.Second))
+				}
+				fmt.Fprintln(w)
+				if r.Reason != "" {
+					fmt.Fprintf(w, "    %s\n", r.Reason)
+				}
+			} else if t.Interface != nil {
+				fmt.Fprintf(w, "    rosenpass: off\n")
 			}
 		}
 		fmt.Fprintln(w)

@@ -366,7 +366,7 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 		t.Errorf("off left rules:\n%s", rs)
 	}
 	var ks api.KillSwitch
-	if err := json.Unmarshal([]byte(w.cli(t, "killswitch", "--json")), &ks); err != nil || ks != (api.KillSwitch{Mode: api.KillSwitchOff}) {
+	if err := json.Unmarshal([]byte(w.cli(t, "killswitch", "--json")), &ks); err != nil || ks != (api.KillSwitch{Mode: api.KillSwitchOff, SetByAdmin: true, Changeable: true}) {
 		t.Errorf("wgtrayd killswitch --json: %+v, %v", ks, err)
 	}
 }

@@ -46,11 +46,12 @@ fi
 # The user may not be able to read the build directory (under /root, say):
 # the binaries go to a directory of their own that the user can read.
 dir=$(mktemp -d /tmp/wgtray-run.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
 cp "$BIN/wgtray" "$BIN/wgtray-window" "$dir/"
 chmod 755 "$dir" "$dir/wgtray" "$dir/wgtray-window"
 home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
 echo "starting wgtray as $SUDO_USER (from $dir)"
 # runuser starts with the user's groups from /etc/group, wgtray included.
 # shellcheck disable=SC2086 # one VAR=value per line, on purpose
-exec runuser -u "$SUDO_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$SUDO_USER" \
+runuser -u "$SUDO_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$SUDO_USER" \
 	$(echo "$session_env" | tr '\n' ' ') "$dir/wgtray"
