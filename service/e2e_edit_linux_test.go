@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/internal/testnet"
 )
 
@@ -18,8 +20,9 @@ import (
 // real service and a real peer: a file with a descriptive name imports under
 // a name made of it; an edit of the keepalive in $EDITOR reaches the running
 // device without a new interface (same ifindex, `wg show` has it); an edit
-// with a problem reopens the editor and saves nothing until it is fixed; an
-// address change reconnects and traffic flows again within 3 s; rename is
+// with a problem reopens the editor and saves nothing until it is fixed;
+// allowed IPs with their routes and a peer added and removed change in place
+// too; an address change reconnects and traffic flows again within 3 s; rename is
 // refused while up and then moves the tunnel and its keys.
 func TestEditsAndNamesEndToEnd(t *testing.T) {
 	l := newLab(t)
@@ -118,12 +121,48 @@ sed -i 's/^PersistentKeepalive = 20$/PersistentKeepalive = soon/' "$1"`), "", "e
 		t.Errorf("an edit fixed in the reopened editor: %q, keepalive %s; want 21", out, got)
 	}
 
+	// Allowed IPs with their routes, a peer added, then removed: in place.
+	cfg.Peers[0].PersistentKeepalive = 21
+	other, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := cfg.Peers[0].AllowedIPs
+	cfg.Peers[0].AllowedIPs = append(slices.Clone(first), netip.MustParsePrefix("10.232.5.0/24"))
+	cfg.Peers = append(cfg.Peers, importer.Peer{PublicKey: other.Public(), AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.232.6.0/24")}})
+	for _, step := range []struct {
+		what   string
+		peers  int
+		routed bool
+	}{{"a peer and routes added", 2, true}, {"the peer and the routes removed", 1, false}} {
+		out = must(nil, cfg.String(), "edit", name, "-")
+		if !strings.Contains(out, "without a reconnect") {
+			t.Errorf("%s: %q, want no reconnect", step.what, out)
+		}
+		if got := ifindex(name); got != index {
+			t.Errorf("%s: the interface was made again (ifindex %s, was %s)", step.what, got, index)
+		}
+		if peers := strings.Fields(l.svcNS.Run(t, "wg", "show", name, "peers")); len(peers) != step.peers {
+			t.Errorf("%s: wg show has peers %v, want %d", step.what, peers, step.peers)
+		}
+		routes := l.svcNS.Run(t, "ip", "route", "show", "dev", name)
+		for _, r := range []string{"10.232.5.0/24", "10.232.6.0/24"} {
+			if strings.Contains(routes, r) != step.routed {
+				t.Errorf("%s: routes through %s:\n%s\nwant %s there: %t", step.what, name, routes, r, step.routed)
+			}
+		}
+		if !l.svcNS.Pings("10.232.0.1") {
+			t.Errorf("%s: no ping through the tunnel", step.what)
+		}
+		cfg.Peers = cfg.Peers[:1]
+		cfg.Peers[0].AllowedIPs = first
+	}
+
 	// An interface setting: a quick reconnect; the new address is in force
 	// and traffic flows within 3 s.
 	newAddr := "10.232.0.51/32"
 	l.peer.AddPeer(t, cfg.Interface.PrivateKey.Public(), []string{cfg.Interface.Addresses[0].String(), newAddr})
 	cfg.Interface.Addresses = []netip.Prefix{netip.MustParsePrefix(newAddr)}
-	cfg.Peers[0].PersistentKeepalive = 21
 	start := time.Now()
 	out = must(nil, cfg.String(), "edit", name, "-")
 	if !strings.Contains(out, "reconnected") {

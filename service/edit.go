@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/tunnel"
 )
 
 // applyLocked brings the edit just stored in t.cfg to the running tunnel:
@@ -46,6 +48,11 @@ func (m *manager) applyLocked(caller ipc.Peer, t *managed, keys *importer.Secret
 		defer m.mu.Unlock()
 		return api.UpdateResult{Tunnel: t.view(caller), Applied: api.AppliedUnchanged}, nil
 	case api.AppliedLive:
+		if err := m.overlapLocked(name, t.cfg); err != nil {
+			m.mu.Unlock()
+			wipeConfig(full)
+			return api.UpdateResult{}, err
+		}
 		if res, ok := m.applyPeersLocked(caller, t, full); ok {
 			return res, nil
 		}
@@ -82,7 +89,11 @@ func (m *manager) applyPeersLocked(caller ipc.Peer, t *managed, full *importer.C
 		m.dropKeysLocked(old)
 	}
 	if err != nil {
-		m.log.Warn("cannot change the peers in place; reconnecting", "tunnel", name, "error", err.Error())
+		if errors.Is(err, tunnel.ErrNeedsRestart) {
+			m.log.Info("reconnecting: the routes change only with a new interface here", "tunnel", name)
+		} else {
+			m.log.Warn("cannot change the peers in place; reconnecting", "tunnel", name, "error", err.Error())
+		}
 		if !swapped {
 			t.full = full
 			m.holdKeysLocked(full)
@@ -114,6 +125,8 @@ func (m *manager) reconnectLocked(caller ipc.Peer, t *managed, full *importer.Co
 	}
 	run := t.run
 	t.run, t.state = nil, api.StateStarting
+	rosenpassSecret := slices.Clone(t.rosenpassSecret)
+	defer clear(rosenpassSecret)
 	if t.full != full {
 		m.forgetKeysLocked(t)
 	} else {
@@ -129,7 +142,7 @@ func (m *manager) reconnectLocked(caller ipc.Peer, t *managed, full *importer.Co
 		m.log.Error("the old interface did not go down cleanly", "tunnel", name, "error", err.Error())
 	}
 	m.mu.Lock()
-	view, err := m.startLocked(caller, t, full)
+	view, err := m.startLocked(caller, t, full, rosenpassSecret)
 	if err != nil {
 		return api.UpdateResult{}, err
 	}
@@ -175,14 +188,16 @@ func (m *manager) dropKeysLocked(full *importer.Config) {
 }
 
 // editKind says how a running tunnel takes the change from old to new:
-// interface settings and routes need the interface made again; peer
-// settings go through UAPI.
+// interface settings and a default route that comes or goes need the
+// interface made again; peer settings, with the routes of their allowed
+// IPs, go through UAPI (where routes cannot change in place, SetPeers says
+// so and the tunnel reconnects after all).
 func editKind(old, new *importer.Config) api.Applied {
 	oi, ni := &old.Interface, &new.Interface
 	if oi.PrivateKey != ni.PrivateKey || oi.ListenPort != ni.ListenPort || oi.FwMark != ni.FwMark ||
 		oi.MTU != ni.MTU || oi.Table != ni.Table ||
 		!slices.Equal(oi.Addresses, ni.Addresses) || !slices.Equal(oi.DNS, ni.DNS) || !slices.Equal(oi.DNSSearch, ni.DNSSearch) ||
-		!slices.Equal(routesOf(old), routesOf(new)) {
+		defaultRoutes(old) != defaultRoutes(new) {
 		return api.AppliedReconnected
 	}
 	if !slices.EqualFunc(old.Peers, new.Peers, func(a, b importer.Peer) bool {
@@ -194,22 +209,21 @@ func editKind(old, new *importer.Config) api.Applied {
 	return api.AppliedUnchanged
 }
 
-// routesOf are the routes a config installs, sorted: none with Table = off.
-func routesOf(cfg *importer.Config) []netip.Prefix {
-	if cfg.Interface.Table.Off {
-		return nil
-	}
-	var rs []netip.Prefix
+// defaultRoutes says which families a config routes everything of into
+// the tunnel (1 for IPv4, 2 for IPv6): that takes policy rules, DNS and the
+// kill switch made again, so a change of it reconnects.
+func defaultRoutes(cfg *importer.Config) int {
+	families := 0
 	for _, p := range cfg.Peers {
 		for _, a := range p.AllowedIPs {
-			rs = append(rs, a.Masked())
+			switch {
+			case a.Bits() != 0:
+			case a.Addr().Is4():
+				families |= 1
+			default:
+				families |= 2
+			}
 		}
 	}
-	slices.SortFunc(rs, func(a, b netip.Prefix) int {
-		if c := a.Addr().Compare(b.Addr()); c != 0 {
-			return c
-		}
-		return a.Bits() - b.Bits()
-	})
-	return slices.Compact(rs)
+	return families
 }

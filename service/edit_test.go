@@ -31,19 +31,22 @@ func TestEditKindSortsPeerFromInterfaceChanges(t *testing.T) {
 		{"allowed IPs within the same routes", func(c *importer.Config) {
 			c.Peers[0].AllowedIPs = append(c.Peers[0].AllowedIPs, netip.MustParsePrefix("10.0.0.0/24"))
 		}, api.AppliedLive},
-		{"allowed IPs with Table = off", func(c *importer.Config) {
+		{"Table = off", func(c *importer.Config) {
 			c.Interface.Table.Off = true
 		}, api.AppliedReconnected},
-		{"peer added inside the routes", func(c *importer.Config) {
-			c.Peers = append(c.Peers, importer.Peer{PublicKey: importer.Key{4}, AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.7/32")}})
+		{"peer added", func(c *importer.Config) {
+			c.Peers = append(c.Peers, importer.Peer{PublicKey: importer.Key{4}, AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.5.0.0/24")}})
+		}, api.AppliedLive},
+		{"peer removed", func(c *importer.Config) { c.Peers = nil }, api.AppliedLive},
+		{"default route added", func(c *importer.Config) {
+			c.Peers[0].AllowedIPs = append(c.Peers[0].AllowedIPs, netip.MustParsePrefix("0.0.0.0/0"))
 		}, api.AppliedReconnected},
-		{"peer removed", func(c *importer.Config) { c.Peers = nil }, api.AppliedReconnected},
 		{"address", func(c *importer.Config) { c.Interface.Addresses[0] = netip.MustParsePrefix("10.0.0.3/32") }, api.AppliedReconnected},
 		{"DNS", func(c *importer.Config) { c.Interface.DNS = []netip.Addr{netip.MustParseAddr("10.0.0.1")} }, api.AppliedReconnected},
 		{"MTU", func(c *importer.Config) { c.Interface.MTU = 1280 }, api.AppliedReconnected},
 		{"listen port", func(c *importer.Config) { c.Interface.ListenPort = 51000 }, api.AppliedReconnected},
 		{"private key", func(c *importer.Config) { c.Interface.PrivateKey = importer.Key{9} }, api.AppliedReconnected},
-		{"routes", func(c *importer.Config) { c.Peers[0].AllowedIPs[0] = netip.MustParsePrefix("10.1.0.0/24") }, api.AppliedReconnected},
+		{"routes", func(c *importer.Config) { c.Peers[0].AllowedIPs[0] = netip.MustParsePrefix("10.1.0.0/24") }, api.AppliedLive},
 	}
 	for _, tt := range tests {
 		old, edited := base(), base()

@@ -80,9 +80,10 @@ type Tunnel struct {
 	dns      netconf.DNS
 	pq       *postQuantum // nil without Rosenpass
 
-	// peersMu serializes SetPeers and Close.
+	// peersMu serializes SetPeers and Close, and guards routes.
 	peersMu sync.Mutex
 	closed  bool
+	routes  []netip.Prefix // every peer's AllowedIPs
 
 	// resolveMu guards what reresolve works on: the peers whose endpoints
 	// are host names and where they resolved to.
@@ -196,10 +197,8 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	upDone := make(chan error, 1)
 	go func() { upDone <- t.dev.Up() }()
 
-	routes := []netip.Prefix{}
-	for _, p := range cfg.Peers {
-		routes = append(routes, p.AllowedIPs...)
-	}
+	routes := routesOf(cfg)
+	t.routes = routes
 	var endpointAddrs []netip.Addr
 	var peerEndpoints []netip.AddrPort
 	for _, p := range cfg.Peers {
@@ -323,13 +322,30 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 // ErrClosed: the tunnel was closed.
 var ErrClosed = errors.New("the tunnel is down")
 
+// ErrNeedsRestart: SetPeers cannot make the change on the running tunnel
+// (its routes cannot change in place on this OS, or a default route comes
+// or goes); bring the tunnel up again with the config. Nothing was changed.
+var ErrNeedsRestart = errors.New("the change needs the tunnel brought up again")
+
+// routesOf are the prefixes a config routes into the tunnel: every
+// AllowedIPs, as the network is given them.
+func routesOf(cfg *importer.Config) []netip.Prefix {
+	routes := []netip.Prefix{}
+	for _, p := range cfg.Peers {
+		routes = append(routes, p.AllowedIPs...)
+	}
+	return routes
+}
+
 // SetPeers changes the peers of the running tunnel to those of cfg through
 // the device's UAPI, without touching the interface: peers that are gone are
 // removed, new ones added, and the others updated in place (preshared key,
 // endpoint, keepalive, allowed IPs), keeping their sessions. It resolves
 // host names first and calls beforeTraffic with the peers' endpoints before
-// the device may send to a new one. The interface settings of cfg and the
-// routes are not applied: a caller brings the tunnel up again for those.
+// the device may send to a new one. The routes follow the allowed IPs
+// where the OS allows (Linux), else SetPeers fails with ErrNeedsRestart
+// before it changes anything. The interface settings of cfg are not
+// applied: a caller brings the tunnel up again for those.
 func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error {
 	t.peersMu.Lock()
 	defer t.peersMu.Unlock()
@@ -346,8 +362,23 @@ func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraff
 			eps = append(eps, ep)
 		}
 	}
+	routes := routesOf(cfg)
+	routesChange := !slices.Equal(routes, t.routes)
+	setter, canRoute := t.network.(netconf.RouteSetter)
+	if routesChange && !canRoute {
+		return fmt.Errorf("change the peers of %s: %w", t.name, ErrNeedsRestart)
+	}
 	if beforeTraffic != nil {
 		beforeTraffic(eps)
+	}
+	if routesChange {
+		if err := setter.SetRoutes(routes); err != nil {
+			if errors.Is(err, netconf.ErrRoutesNeedRestart) {
+				err = ErrNeedsRestart
+			}
+			return fmt.Errorf("change the routes of %s: %w", t.name, err)
+		}
+		t.routes = routes
 	}
 	st, err := t.Stats()
 	if err != nil {
@@ -359,9 +390,16 @@ func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraff
 			remove = append(remove, p.PublicKey)
 		}
 	}
-	uapi := cfg.PeersUAPI(endpoints, remove)
-	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
-	clear(uapi)
+	setPeers := func(cfg *importer.Config) error {
+		uapi := cfg.PeersUAPI(endpoints, remove)
+		defer clear(uapi)
+		return t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	}
+	if t.pq != nil {
+		err = t.pq.withPresharedKeys(cfg, setPeers)
+	} else {
+		err = setPeers(cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("change the peers of %s: %w", t.name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -28,9 +29,10 @@ opens again, as crontab -e and kubectl edit do; quit it leaving the text
 as it was (or with an editor that fails) to give up without saving.
 
 A running tunnel takes the change at once: peer settings (keepalive,
-endpoint, preshared key, allowed IPs within the same routes) in place,
-interface settings (addresses, DNS, MTU, listen port, private key) and
-changed routes by a quick reconnect. The output says which.
+endpoint, preshared key, allowed IPs with their routes, peers added or
+removed) in place; interface settings (addresses, DNS, MTU, listen port,
+private key) and a default route that comes or goes by a quick reconnect
+(on Windows and macOS also any change of routes). The output says which.
 `
 
 // editMarker starts the comments edit appends to a text with problems;
@@ -182,6 +184,11 @@ func runEditor(file string) error {
 	args := strings.Fields(editor)
 	cmd := exec.Command(args[0], append(args[1:], file)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	// Ctrl-C is the editor's: wgtrayd stays to remove the file with the
+	// keys, as git does while its editor runs.
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("the editor %q failed: %w", editor, err)
 	}

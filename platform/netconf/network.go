@@ -84,6 +84,18 @@ type Network interface {
 	Close() error
 }
 
+// RouteSetter is a Network whose routes can change while the tunnel runs
+// (Linux). Elsewhere a change of routes brings the tunnel down and up again.
+type RouteSetter interface {
+	// SetRoutes routes exactly routes into the tunnel from now on; it
+	// fails with ErrRoutesNeedRestart when that needs the tunnel made
+	// again (a default route added or removed).
+	SetRoutes(routes []netip.Prefix) error
+}
+
+// ErrRoutesNeedRestart: the routes cannot change while the tunnel runs.
+var ErrRoutesNeedRestart = errors.New("the routes change only when the tunnel comes up again")
+
 // DNS is a tunnel's applied DNS configuration. Close restores the previous
 // configuration.
 type DNS interface {
