@@ -102,7 +102,7 @@ type manager struct {
 }
 
 type managed struct {
-	op sync.Mutex // held for a whole transition and the store writes
+	op opLock // held for a whole transition and the store writes
 
 	// guarded by manager.mu; rec is written only by the holder of op.
 	rec record
@@ -452,7 +452,15 @@ func (m *manager) lookup(caller ipc.Peer, name string) (*managed, error) {
 // lockCurrent takes t.op and re-checks that t was not removed meanwhile;
 // on error t.op is not held.
 func (m *manager) lockCurrent(name string, t *managed) error {
-	t.op.Lock()
+	return m.lockCurrentWithin(context.Background(), name, t)
+}
+
+// lockCurrentWithin is lockCurrent that gives up waiting for another
+// operation on t when ctx ends.
+func (m *manager) lockCurrentWithin(ctx context.Context, name string, t *managed) error {
+	if ctx.Err() != nil || !t.op.lockWithin(ctx) {
+		return errorf(http.StatusConflict, api.CodeBusy, "%s is still busy with another operation; try again once it is done", name)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.tunnels[nameKey(name)] != t {
@@ -492,8 +500,8 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	}()
 	m.mu.Lock()
 	r := t.rec
-	// With another key pair the sealed keys are stale: the owner's client
-	// seals the new ones (client.Update does), or boot says none are there.
+	// With another key pair the sealed keys are stale: the keys sent with
+	// the edit are sealed instead, or boot says none are there.
 	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
 	if newKey {
 		r.SealedBy = ""
@@ -503,6 +511,14 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	m.mu.Unlock()
 	if err != nil {
 		return api.UpdateResult{}, err
+	}
+	if r.Start == api.StartBoot && keys != nil && m.sealed != nil {
+		// The new keys replace the sealed ones (a new preshared key too).
+		if by, err := m.sealSecrets(name, cfg, r.PublicKey, *keys); err != nil {
+			m.log.Warn("the edited tunnel's keys are not sealed; set start=boot again", "tunnel", name, "error", err.Error())
+		} else {
+			r.SealedBy, newKey = by, false
+		}
 	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)
@@ -543,13 +559,20 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
 func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+	return m.upWithin(context.Background(), caller, name, secrets)
+}
+
+// upWithin is up that waits for another operation on the tunnel only until
+// queue ends; the start itself is bounded by startTimeout and the kill
+// switch by applyWait, so an up answers within the sum.
+func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err
 	}
 	name = t.rec.Name
-	if err := m.lockCurrent(name, t); err != nil {
+	if err := m.lockCurrentWithin(queue, name, t); err != nil {
 		return api.Tunnel{}, err
 	}
 	defer t.op.Unlock()
@@ -977,6 +1000,38 @@ func (m *manager) refreshEndpoints() {
 		m.mu.Unlock()
 	}
 	m.reconcileKillSwitch()
+}
+
+// opLock is a mutex whose waiters can give up.
+type opLock struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (l *opLock) init() { l.once.Do(func() { l.ch = make(chan struct{}, 1) }) }
+
+func (l *opLock) Lock() {
+	l.init()
+	l.ch <- struct{}{}
+}
+
+// lockWithin locks unless ctx ends first, and reports whether it did.
+func (l *opLock) lockWithin(ctx context.Context) bool {
+	l.init()
+	select {
+	case l.ch <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (l *opLock) Unlock() {
+	select {
+	case <-l.ch:
+	default:
+		panic("service: unlock of an operation lock that is not held")
+	}
 }
 
 func wipeSecrets(s *importer.Secrets) {

@@ -34,15 +34,25 @@ type fakeEngine struct {
 	// block makes Start wait for its context, as for an endpoint that does
 	// not resolve.
 	block bool
+	// slow, when set, holds Start until it is closed, as a slow start
+	// would.
+	slow chan struct{}
 }
 
 func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ func(string, uint32, []netip.AddrPort)) (running, error) {
 	e.mu.Lock()
-	block := e.block
+	block, slow := e.block, e.slow
 	e.mu.Unlock()
 	if block {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if slow != nil {
+		select {
+		case <-slow:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -27,10 +27,15 @@ const (
 	maxHeaderBytes    = 16 << 10
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
-	requestTimeout    = 60 * time.Second // a whole non-streaming answer, up included
-	idleTimeout       = 60 * time.Second
-	maxConnections    = 128
-	maxStreams        = 48 // event and log followers, part of maxConnections
+	requestTimeout    = 60 * time.Second // a whole non-streaming answer but up's
+	// upQueueWait bounds how long an up waits for another operation on
+	// its tunnel: with the start and the kill switch, up answers within
+	// api.UpTimeout.
+	upQueueWait    = api.UpTimeout - startTimeout - applyWait - upMargin
+	upMargin       = 10 * time.Second
+	idleTimeout    = 60 * time.Second
+	maxConnections = 128
+	maxStreams     = 48 // event and log followers, part of maxConnections
 )
 
 // server is the HTTP+JSON API on the local socket.
@@ -42,12 +47,16 @@ type server struct {
 	events  *broker
 	streams atomic.Int32
 	http    *http.Server
+	// requestTimeout and upQueueWait are the constants of the same name;
+	// tests shorten them.
+	requestTimeout time.Duration
+	upQueueWait    time.Duration
 }
 
 type peerKey struct{}
 
 func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, events *broker) *server {
-	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events}
+	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events, requestTimeout: requestTimeout, upQueueWait: upQueueWait}
 	mux := http.NewServeMux()
 	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, ipc.Peer){
 		api.RouteVersion:       s.version,
@@ -133,13 +142,24 @@ func (s *server) authorize(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if !streaming(r) {
-			ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+			// An up may wait for another start of its tunnel: its answer
+			// gets the time that takes, or the client would get EOF while
+			// the tunnel comes up.
+			timeout := s.requestTimeout
+			if upRequest(r) {
+				timeout = s.upQueueWait + startTimeout + applyWait + upMargin
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
 			defer cancel()
 			r = r.WithContext(ctx)
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(requestTimeout))
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func upRequest(r *http.Request) bool {
+	return r.Method == api.RouteUp.Method && strings.HasPrefix(r.URL.Path, "/"+api.Version+"/tunnels/") && strings.HasSuffix(r.URL.Path, "/up")
 }
 
 func streaming(r *http.Request) bool {
@@ -216,7 +236,9 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
+	queue, cancel := context.WithTimeout(r.Context(), s.upQueueWait)
+	defer cancel()
+	t, err := s.mgr.upWithin(queue, p, r.PathValue("name"), secrets)
 	reply(w, http.StatusOK, t, err)
 }
 
@@ -304,7 +326,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, p ipc.Pee
 func (s *server) openStream(w http.ResponseWriter) bool {
 	if s.streams.Add(1) > maxStreams {
 		s.streams.Add(-1)
-		writeError(w, errorf(http.StatusServiceUnavailable, "busy", "too many event and log streams are open; close some clients and try again"))
+		writeError(w, errorf(http.StatusServiceUnavailable, api.CodeBusy, "too many event and log streams are open; close some clients and try again"))
 		return false
 	}
 	// The stream outlives the read timeout, which is for requests.

@@ -35,7 +35,7 @@ func newClient(stderr io.Writer) (*client.Client, error) {
 }
 
 // requestTimeout bounds one command's talk with the service.
-const requestTimeout = 90 * time.Second
+const requestTimeout = api.UpTimeout + 20*time.Second
 
 // simple wraps a command that takes a flag set and needs a client.
 func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) int {

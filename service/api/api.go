@@ -415,6 +415,12 @@ type VersionInfo struct {
 	API     string `json:"api"`
 }
 
+// UpTimeout is the longest the service takes to answer an up: it waits up
+// to 30 s for another operation on the tunnel (then answers CodeBusy), up
+// to 45 s for the start, and up to 15 s for the kill switch's rules. A
+// client waits at least this long for the answer.
+const UpTimeout = 100 * time.Second
+
 // ErrorBody is every error answer: {"error":{"code":...,"message":...}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
@@ -440,6 +446,7 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
+	CodeBusy             = "busy" // another operation on the tunnel, or too many connections or streams: try again
 	// CodeKillSwitchLocked: an operator tried to change a kill-switch
 	// setting that only an administrator may change (KillSwitch.AdminOnly).
 	CodeKillSwitchLocked = "killswitch_locked"

@@ -24,9 +24,9 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// requestTimeout bounds one call; bringing a tunnel up (resolving its
-// endpoints) may take the service up to 45 s.
-const requestTimeout = 75 * time.Second
+// requestTimeout bounds one call; the service answers an up, its longest,
+// within api.UpTimeout.
+const requestTimeout = api.UpTimeout + 10*time.Second
 
 // Client talks to one wgtrayd over its socket. It is safe for concurrent
 // use.
@@ -217,14 +217,6 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 	}
 	if err := c.keys.Set(name, encoded); err != nil {
 		return res, fmt.Errorf("update keys of %s: %w", name, err)
-	}
-	if res.Start == api.StartBoot {
-		// The service's sealed copy must follow the keys.
-		t, err := c.SetStart(ctx, name, api.StartBoot)
-		if err == nil {
-			res.Tunnel = t
-		}
-		return res, err
 	}
 	return res, nil
 }
