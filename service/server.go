@@ -70,6 +70,8 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
 		api.RouteSettings:      s.setSettings,
+		api.RouteRosenpassKey:  s.getRosenpassKey,
+		api.RouteRosenpass:     s.setRosenpass,
 		api.RouteStatus:        s.status,
 		api.RouteEvents:        s.eventStream,
 		api.RouteLogs:          s.logs,
@@ -259,12 +261,28 @@ func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 	reply(w, http.StatusOK, t, err)
 }
 
+func (s *server) getRosenpassKey(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	k, err := s.mgr.rosenpassKey(p, r.PathValue("name"))
+	reply(w, http.StatusOK, api.RosenpassKey{PublicKey: k}, err)
+}
+
+func (s *server) setRosenpass(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.RosenpassRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.setRosenpass(p, r.PathValue("name"), req)
+	reply(w, http.StatusOK, t, err)
+}
+
 // takeSecrets moves the keys out of a decoded request, wiping it; with
 // err (from decoding) or a bad peer key it wipes them too and returns the
 // error.
 func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
-	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
+	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey), RosenpassSecretKey: req.RosenpassSecretKey}
 	clear(req.PrivateKey[:])
+	req.RosenpassSecretKey = nil
 	for pub, psk := range req.PresharedKeys {
 		k, perr := importer.ParseKey(pub)
 		if perr != nil && err == nil {

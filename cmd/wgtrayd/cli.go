@@ -326,6 +326,21 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 			if t.State == api.StateUp {
 				fmt.Fprintf(w, "    transfer: %s received, %s sent\n", bytesHuman(p.RxBytes), bytesHuman(p.TxBytes))
 			}
+			if r := p.Rosenpass; r != nil {
+				fmt.Fprintf(w, "    rosenpass: on, %s", r.Endpoint)
+				if r.State != "" {
+					fmt.Fprintf(w, ", %s", r.State)
+				}
+				if r.LastExchange != nil {
+					fmt.Fprintf(w, ", last exchange %s ago", now.Sub(*r.LastExchange).Round(time.Second))
+				}
+				fmt.Fprintln(w)
+				if r.Reason != "" {
+					fmt.Fprintf(w, "    %s\n", r.Reason)
+				}
+			} else if t.Interface != nil {
+				fmt.Fprintf(w, "    rosenpass: off\n")
+			}
 		}
 		fmt.Fprintln(w)
 	}

@@ -257,6 +257,9 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 	if err := c.keys.Delete(name); err != nil && !errors.Is(err, ErrNoKeys) {
 		return fmt.Errorf("the tunnel is removed but its keys are not: %w", err)
 	}
+	if err := c.deleteRosenpassSecret(name); err != nil {
+		return fmt.Errorf("the tunnel is removed but its Rosenpass secret key is not: %w", err)
+	}
 	return nil
 }
 
@@ -279,6 +282,9 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	defer wipeUpRequest(&req)
+	if req.RosenpassSecretKey, err = c.rosenpassSecret(name); err != nil {
+		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+	}
 	var t api.Tunnel
 	err = c.do(ctx, api.RouteUp, name, nil, req, &t)
 	return t, err
