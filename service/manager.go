@@ -485,7 +485,7 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
 		}
-		return api.Tunnel{}, startFailed(name, err)
+		return api.Tunnel{}, startFailed(err)
 	}
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())

@@ -11,6 +11,7 @@ import (
 // for unprivileged clients too: the package links no firewall or netlink
 // code, nor the platform package that holds it.
 func TestAPILinksNoFirewallCode(t *testing.T) {
+	testbuild.Require(t)
 	for _, goos := range []string{"linux", "windows", "darwin"} {
 		deps, err := testbuild.Deps("github.com/wgtray/wgtray/service/api", goos)
 		if err != nil {
