@@ -8,11 +8,13 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
 )
@@ -61,11 +63,14 @@ type App struct {
 	wg     sync.WaitGroup
 
 	// UI-thread state.
-	tunnels    map[string]*tunnel
-	names      []string
-	selected   string
-	connected  bool
-	ready      bool // the event stream has sent its snapshot
+	tunnels   map[string]*tunnel
+	names     []string
+	selected  string
+	connected bool
+	ready     bool // the event stream has sent its snapshot
+	// unlisted are the tunnels known before a reconnect that the new
+	// stream's snapshot has not listed yet.
+	unlisted   map[string]bool
 	serviceErr error
 	killSwitch api.KillSwitch
 	visible    bool
@@ -92,6 +97,11 @@ type tunnel struct {
 // New builds the app and its main window; Start connects it to the
 // service.
 func New(fy fyne.App, svc Service, opts Options) *App {
+	translationsOnce.Do(func() {
+		if err := loadTranslations(); err != nil {
+			slog.Warn("the window stays in English: its translations do not load", "err", err)
+		}
+	})
 	if opts.Do == nil {
 		opts.Do = fyne.Do
 	}
@@ -265,7 +275,7 @@ func (a *App) setDisconnected(err error) {
 	wasConnected := a.connected
 	a.connected, a.ready, a.serviceErr = false, false, err
 	if wasConnected {
-		a.notify("wgtray service stopped", "Tunnels cannot be changed until it is back; the window says how to start it.")
+		a.notify(lang.L("wgtray service stopped"), lang.L("Tunnels cannot be changed until it is back; the window says how to start it."))
 	}
 	a.schedulePoll()
 	a.refresh()
@@ -276,8 +286,13 @@ func (a *App) applyEvent(ev api.Event) {
 	if !a.connected {
 		// A new stream: its snapshot replaces whatever was known before,
 		// including tunnels removed while the service was away.
+		// Tunnels it does not list by EventReady are gone; until then the
+		// old ones stay, so the selection survives the reconnect.
 		a.connected, a.serviceErr = true, nil
-		a.tunnels = map[string]*tunnel{}
+		a.unlisted = map[string]bool{}
+		for name := range a.tunnels {
+			a.unlisted[name] = true
+		}
 		a.schedulePoll()
 	}
 	switch ev.Type {
@@ -294,6 +309,10 @@ func (a *App) applyEvent(ev api.Event) {
 			a.killSwitch = *ev.KillSwitch
 		}
 	case api.EventReady:
+		for name := range a.unlisted {
+			delete(a.tunnels, name)
+		}
+		a.unlisted = nil
 		a.ready = true
 		a.restore()
 		a.fetchStatus()
@@ -302,6 +321,7 @@ func (a *App) applyEvent(ev api.Event) {
 }
 
 func (a *App) applyTunnel(in api.Tunnel) {
+	delete(a.unlisted, in.Name)
 	t, known := a.tunnels[in.Name]
 	if !known {
 		t = &tunnel{}
@@ -322,13 +342,13 @@ func (a *App) applyTunnel(in api.Tunnel) {
 	}
 	switch in.State {
 	case api.StateUp:
-		a.notify(in.Name+" connected", "The tunnel is up.")
+		a.notify(lang.L("{{.Name}} connected", map[string]string{"Name": in.Name}), lang.L("The tunnel is up."))
 	case api.StateDown:
 		if prev == api.StateUp || prev == api.StateStopping {
-			a.notify(in.Name+" disconnected", "The tunnel is down.")
+			a.notify(lang.L("{{.Name}} disconnected", map[string]string{"Name": in.Name}), lang.L("The tunnel is down."))
 		}
 	case api.StateFailed:
-		a.notify(in.Name+" failed", in.Error)
+		a.notify(lang.L("{{.Name}} failed", map[string]string{"Name": in.Name}), in.Error)
 	}
 	a.schedulePoll()
 }
@@ -348,7 +368,7 @@ func (a *App) restore() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			a.notify("Could not restore tunnels", err.Error())
+			a.notify(lang.L("Could not restore tunnels"), err.Error())
 		}
 	})
 }
@@ -411,7 +431,7 @@ func (a *App) checkHandshake(t *tunnel, last, now time.Time) {
 	stale := now.Sub(since) >= NoHandshakeAfter
 	if stale && !t.warned {
 		t.warned = true
-		a.notify(t.Name+": no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running.")
+		a.notify(lang.L("{{.Name}}: no handshake", map[string]string{"Name": t.Name}), lang.L("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
 	}
 	if !stale {
 		t.warned = false

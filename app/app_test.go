@@ -257,13 +257,13 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 	if v.mode.Selected != "Off" {
 		t.Fatalf("mode %q", v.mode.Selected)
 	}
-	v.mode.SetSelected(killSwitchModes[2].label)
+	v.mode.SetSelected(killSwitchModes()[2].label)
 	h.waitFor("lockdown", h.called("killswitch always lan=false"))
 	h.waitFor("the active state", func() bool { return strings.HasPrefix(v.active.Text, "Blocking now") })
 	test.Tap(v.allowLAN)
 	h.waitFor("allow LAN", h.called("killswitch always lan=true"))
 	h.settle()
-	if !v.allowLAN.Checked || v.mode.Selected != killSwitchModes[2].label {
+	if !v.allowLAN.Checked || v.mode.Selected != killSwitchModes()[2].label {
 		t.Errorf("view shows %q lan=%v", v.mode.Selected, v.allowLAN.Checked)
 	}
 }
@@ -374,11 +374,12 @@ func TestDetailsShowLiveStatistics(t *testing.T) {
 	if want := "3.00 MiB received, 4.00 KiB sent"; pv.transfer.Text != want {
 		t.Errorf("transfer %q, want %q", pv.transfer.Text, want)
 	}
-	if want := "2.00 MiB/s in (blue), 2.00 KiB/s out (orange)"; pv.speed.Text != want {
-		t.Errorf("throughput %q, want %q", pv.speed.Text, want)
+	d := h.app.ui.details
+	if d.rxLegend.Text != "In 2.00 MiB/s" || d.txLegend.Text != "Out 2.00 KiB/s" {
+		t.Errorf("throughput %q and %q, want In 2.00 MiB/s and Out 2.00 KiB/s", d.rxLegend.Text, d.txLegend.Text)
 	}
-	if len(pv.graph.rx) != 1 || pv.graph.rx[0] != 2<<20 {
-		t.Errorf("graph samples %v", pv.graph.rx)
+	if len(d.graph.rx) != 1 || d.graph.rx[0] != 2<<20 || len(d.graph.tx) != 1 || d.graph.tx[0] != 2<<10 {
+		t.Errorf("graph samples %v and %v", d.graph.rx, d.graph.tx)
 	}
 }
 
@@ -496,4 +497,41 @@ func TestImportFolderImportsEveryConfigFileInIt(t *testing.T) {
 		t.Errorf("summary: %q", got)
 	}
 	h.waitFor("the tunnels in the list", func() bool { return len(h.app.names) == 2 })
+}
+
+func TestServiceDownShowsStateUnknownAndReconnectKeepsSelection(t *testing.T) {
+	svc := newFakeService()
+	svc.add("home", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	svc.add("office", config(t, "10.9.0.2/32", "192.0.2.9:51820"), api.StateUp)
+	h := newHarness(t, svc)
+	h.ready()
+	h.app.ui.list.Select(1)
+	h.settle()
+	if h.app.selected != "office" {
+		t.Fatalf("selected %q", h.app.selected)
+	}
+	d := h.app.ui.details
+
+	svc.setDown(true)
+	h.waitFor("the banner", func() bool { return h.app.ui.banner.Visible() })
+	for _, text := range texts(h.app.ui.list) {
+		if strings.Contains(text, "Active") || strings.Contains(text, "Inactive") {
+			t.Errorf("the list says %q while the service is down", text)
+		}
+	}
+	if !strings.HasPrefix(d.state.Text, "Unknown") {
+		t.Errorf("details say %q while the service is down", d.state.Text)
+	}
+	if !d.toggle.Disabled() || d.toggle.Text != "Activate" {
+		t.Errorf("toggle %q (disabled %v) while the service is down", d.toggle.Text, d.toggle.Disabled())
+	}
+
+	svc.setDown(false)
+	h.ready()
+	if h.app.selected != "office" || d.name.Text != "office" {
+		t.Errorf("after reconnecting, %q is selected and %q shown; want office", h.app.selected, d.name.Text)
+	}
+	if d.state.Text != "Active" || d.toggle.Text != "Deactivate" || d.toggle.Disabled() {
+		t.Errorf("after reconnecting: state %q, toggle %q (disabled %v)", d.state.Text, d.toggle.Text, d.toggle.Disabled())
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -60,7 +61,7 @@ func (a *App) editTunnel(name string) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			a.showError(fmt.Errorf("cannot open %s for editing: %w", name, err))
+			a.showError(fmt.Errorf("%s: %w", lang.L("Cannot open {{.Name}} for editing", map[string]string{"Name": name}), err))
 			return
 		}
 		a.openEditor(name, cfg.String())
@@ -69,13 +70,13 @@ func (a *App) editTunnel(name string) {
 
 func (a *App) openEditor(original, text string) *editor {
 	e := &editor{a: a, original: original}
-	title := "New tunnel"
+	title := lang.L("New tunnel")
 	if original != "" {
-		title = "Edit " + original
+		title = lang.L("Edit {{.Name}}", map[string]string{"Name": original})
 	}
 	e.win = a.fy.NewWindow(title)
 	e.name = widget.NewEntry()
-	e.name.SetPlaceHolder("name, e.g. office (letters, digits, _ = + . -; up to 15)")
+	e.name.SetPlaceHolder(lang.L("name, e.g. office (letters, digits, _ = + . -; up to 15)"))
 	e.name.SetText(original)
 	e.text = widget.NewMultiLineEntry()
 	e.text.TextStyle.Monospace = true
@@ -90,9 +91,9 @@ func (a *App) openEditor(original, text string) *editor {
 	e.publicKey = widget.NewLabel("")
 	e.publicKey.TextStyle.Monospace = true
 	e.publicKey.Selectable = true
-	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.saveTunnel)
+	e.save = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), e.saveTunnel)
 	e.save.Importance = widget.HighImportance
-	cancel := widget.NewButton("Cancel", e.win.Close)
+	cancel := widget.NewButton(lang.L("Cancel"), e.win.Close)
 
 	e.text.SetText(text)
 	e.text.OnChanged = func(string) { e.check() }
@@ -106,8 +107,8 @@ func (a *App) openEditor(original, text string) *editor {
 	e.gutter = container.NewBorder(pad, nil, e.marks, nil, e.numbers)
 	e.code = container.NewBorder(nil, nil, e.gutter, nil, e.text)
 	form := container.New(layout.NewFormLayout(),
-		fieldLabel("Name"), e.name,
-		fieldLabel("Public key"), e.publicKey)
+		fieldLabel(lang.L("Name")), e.name,
+		fieldLabel(lang.L("Public key")), e.publicKey)
 	buttons := container.NewHBox(layout.NewSpacer(), cancel, e.save)
 	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, buttons), nil, nil, container.NewScroll(e.code)))
 	e.win.Resize(fyne.NewSize(720, 560))
@@ -141,7 +142,7 @@ func (e *editor) check() {
 		msgs = append(msgs, pe.Error())
 	}
 	if nameErr := e.nameError(); nameErr != nil {
-		msgs = append(msgs, "Name: "+nameErr.Error())
+		msgs = append(msgs, lang.L("Name")+": "+nameErr.Error())
 	}
 	e.problems.SetText(strings.Join(msgs, "\n"))
 	e.problems.Hidden = len(msgs) == 0
@@ -154,7 +155,7 @@ func (e *editor) check() {
 func (e *editor) nameError() error {
 	name := strings.TrimSpace(e.name.Text)
 	if name == "" {
-		return errors.New("give the tunnel a name")
+		return errors.New(lang.L("give the tunnel a name"))
 	}
 	return importer.ValidateName(name)
 }
@@ -212,17 +213,27 @@ func (e *editor) saveTunnel() {
 	}
 	name, cfg, original := strings.TrimSpace(e.name.Text), e.cfg, e.original
 	setEnabled(e.save, false)
+	renamed := false
 	e.a.async(func(ctx context.Context) error {
 		if original == "" {
 			_, err := e.a.svc.Import(ctx, name, cfg)
 			return err
 		}
 		if name != original {
-			return fmt.Errorf("renaming is not supported: remove %s and import the config as %s", original, name)
+			// A running tunnel is refused with a sentence that says to
+			// bring it down first; nothing is changed then.
+			if _, err := e.a.svc.Rename(ctx, original, name); err != nil {
+				return err
+			}
+			renamed = true
 		}
 		_, err := e.a.svc.Update(ctx, name, cfg)
 		return err
 	}, func(err error) {
+		if renamed {
+			e.original = name
+			e.win.SetTitle(lang.L("Edit {{.Name}}", map[string]string{"Name": name}))
+		}
 		if err != nil {
 			e.problems.SetText(err.Error())
 			e.problems.Show()

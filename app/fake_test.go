@@ -134,6 +134,12 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		if t.State == api.StateUp {
 			ts.Peers = f.stats[t.Name]
 			ts.Interface.Name = t.ifname
+		} else {
+			// As the service does: the configured peers, without statistics.
+			for _, p := range cfg.Peers {
+				ts.Peers = append(ts.Peers, api.PeerStatus{PublicKey: p.PublicKey.String(), Endpoint: p.Endpoint.String(),
+					AllowedIPs: p.AllowedIPs, PersistentKeepalive: p.PersistentKeepalive})
+			}
 		}
 		st.Tunnels = append(st.Tunnels, ts)
 	}
@@ -184,6 +190,41 @@ func (f *fakeService) Import(_ context.Context, name string, cfg *importer.Confi
 	}
 	f.addLocked(name, cfg, api.StateDown)
 	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) ImportDerived(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("import derived %s", name)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	base := name
+	for n := 2; f.tunnels[name] != nil; n++ {
+		name = importer.NumberedName(base, n)
+	}
+	f.addLocked(name, cfg, api.StateDown)
+	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) Rename(_ context.Context, name, newName string) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("rename %s %s", name, newName)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	if t == nil {
+		return api.Tunnel{}, &client.Error{Status: 404, Code: api.CodeNotFound, Message: "no tunnel " + name}
+	}
+	if t.State != api.StateDown {
+		return api.Tunnel{}, &client.Error{Status: 409, Code: api.CodeConflict, Message: name + " is " + string(t.State) + ": bring it down first"}
+	}
+	delete(f.tunnels, name)
+	f.broadcast(api.Event{Type: api.EventRemoved, Tunnel: &api.Tunnel{Name: name}})
+	f.addLocked(newName, t.cfg, api.StateDown)
+	return f.tunnels[newName].Tunnel, nil
 }
 
 func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {

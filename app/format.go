@@ -4,39 +4,43 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 )
 
 // ago says how long before now t was, the way `wg show` does:
 // "1 minute, 3 seconds ago". A zero t is "never".
 func ago(t, now time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return lang.L("never")
 	}
 	d := now.Sub(t).Truncate(time.Second)
 	if d <= 0 {
-		return "just now"
+		return lang.L("just now")
 	}
+	// The words are in the case that "ago" takes (German: "vor 3 Tagen").
 	units := []struct {
-		name string
 		size time.Duration
+		text func(n map[string]int64) string
 	}{
-		{"day", 24 * time.Hour},
-		{"hour", time.Hour},
-		{"minute", time.Minute},
-		{"second", time.Second},
+		{24 * time.Hour, func(n map[string]int64) string { return lang.L("{{.N}} days", n) }},
+		{time.Hour, func(n map[string]int64) string { return lang.L("{{.N}} hours", n) }},
+		{time.Minute, func(n map[string]int64) string { return lang.L("{{.N}} minutes", n) }},
+		{time.Second, func(n map[string]int64) string { return lang.L("{{.N}} seconds", n) }},
 	}
+	one := []string{lang.L("1 day"), lang.L("1 hour"), lang.L("1 minute"), lang.L("1 second")}
 	var parts []string
-	for _, u := range units {
+	for i, u := range units {
 		n := d / u.size
 		d -= n * u.size
 		switch {
 		case n == 1:
-			parts = append(parts, "1 "+u.name)
+			parts = append(parts, one[i])
 		case n > 1:
-			parts = append(parts, fmt.Sprintf("%d %ss", n, u.name))
+			parts = append(parts, u.text(map[string]int64{"N": int64(n)}))
 		}
 	}
-	return strings.Join(parts, ", ") + " ago"
+	return lang.L("{{.Duration}} ago", map[string]string{"Duration": strings.Join(parts, ", ")})
 }
 
 // humanBytes formats a byte count in binary units as `wg show` does: "1.50 MiB".

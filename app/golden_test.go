@@ -1,10 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wgtray/wgtray/importer"
@@ -43,11 +45,25 @@ func goldenHarness(t *testing.T) *harness {
 	h := newHarness(t, svc)
 	h.ready()
 	h.app.selected = "office"
+	// 45 seconds of traffic: a download, a pause with only a keepalive,
+	// then as much sent as received.
 	hs := epoch.Add(-63 * time.Second)
-	for i, rx := range []uint64{1 << 20, 3 << 20, 4 << 20, 7 << 20, 8 << 20} {
+	var rx, tx uint64
+	for i := range 45 {
+		switch {
+		case i < 15:
+			rx += uint64(600+50*i) << 10
+			tx += 24 << 10
+		case i == 25:
+			rx += 32
+			tx += 32
+		case i >= 30:
+			rx += 300 << 10
+			tx += 300 << 10
+		}
 		svc.setStats("office", []api.PeerStatus{{
 			PublicKey: office.Peers[0].PublicKey.String(), Endpoint: "198.51.100.7:51820",
-			LatestHandshake: &hs, RxBytes: rx, TxBytes: uint64(i) << 18,
+			LatestHandshake: &hs, RxBytes: rx, TxBytes: tx, PersistentKeepalive: 25,
 			AllowedIPs: office.Peers[0].AllowedIPs,
 		}})
 		h.pollNow()
@@ -57,10 +73,22 @@ func goldenHarness(t *testing.T) *harness {
 }
 
 func TestMainWindowTunnelsGolden(t *testing.T) {
-	h := goldenHarness(t)
-	c := h.app.Window().Canvas()
-	test.AssertRendersToMarkup(t, "tunnels.xml", c)
-	test.AssertRendersToImage(t, "tunnels.png", c)
+	for _, tc := range []struct {
+		size   fyne.Size
+		golden string
+	}{
+		{fyne.NewSize(920, 720), "tunnels"}, // the default
+		{fyne.NewSize(800, 600), "tunnels_800x600"},
+		{fyne.NewSize(1600, 1000), "tunnels_1600x1000"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			h := goldenHarness(t)
+			h.app.Window().Resize(tc.size)
+			c := h.app.Window().Canvas()
+			test.AssertRendersToMarkup(t, tc.golden+".xml", c)
+			test.AssertRendersToImage(t, tc.golden+".png", c)
+		})
+	}
 }
 
 func TestMainWindowKillSwitchGolden(t *testing.T) {
@@ -87,4 +115,107 @@ func TestEditorWithErrorGolden(t *testing.T) {
 	c := e.win.Canvas()
 	test.AssertRendersToMarkup(t, "editor_error.xml", c)
 	test.AssertRendersToImage(t, "editor_error.png", c)
+}
+
+// inView says whether o lies wholly inside the window's canvas.
+func inView(c fyne.Canvas, o fyne.CanvasObject) bool {
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+	size := c.Size()
+	return o.Visible() && pos.X >= 0 && pos.Y >= 0 &&
+		pos.X+o.Size().Width <= size.Width && pos.Y+o.Size().Height <= size.Height
+}
+
+func TestDetailsKeepHeaderActionsAndGraphInViewAtEverySize(t *testing.T) {
+	for _, tc := range []struct {
+		size  fyne.Size
+		peers int
+		fits  bool // every peer shown without scrolling
+	}{
+		{fyne.NewSize(920, 720), 1, true},
+		{fyne.NewSize(920, 720), 4, false},
+		{fyne.NewSize(800, 600), 1, false},
+		{fyne.NewSize(1600, 1000), 2, true},
+	} {
+		t.Run(fmt.Sprintf("%vx%v_%d_peers", tc.size.Width, tc.size.Height, tc.peers), func(t *testing.T) {
+			svc := newFakeService()
+			cfg := fixedConfig(2, "10.8.0.2/32")
+			for i := 1; i < tc.peers; i++ {
+				p := fixedConfig(byte(10+i), "10.8.0.2/32").Peers[0]
+				p.AllowedIPs = []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 20, byte(i), 0}), 24)}
+				cfg.Peers = append(cfg.Peers, p)
+			}
+			cfg.Peers[0].AllowedIPs = []netip.Prefix{netip.MustParsePrefix("10.20.0.0/24")}
+			svc.add("home", fixedConfig(1, "10.7.0.2/32"), api.StateDown)
+			svc.add("office", cfg, api.StateDown)
+			h := newHarness(t, svc)
+			h.ready()
+			w := h.app.Window()
+			w.Resize(tc.size)
+			h.app.ui.list.Select(1)
+			h.settle()
+			d := h.app.ui.details
+			c := w.Canvas()
+			for name, o := range map[string]fyne.CanvasObject{
+				"name": d.name, "Activate": d.toggle, "Edit": d.edit, "Export": d.export, "Remove": d.remove, "graph": d.graph,
+			} {
+				if !inView(c, o) {
+					t.Errorf("%s is not wholly in view", name)
+				}
+			}
+			if d.graph.Size().Height < 80 {
+				t.Errorf("the graph is %v high", d.graph.Size().Height)
+			}
+			scroll := d.peerScroll
+			if fits := scroll.Content.Size().Height <= scroll.Size().Height; fits != tc.fits {
+				t.Errorf("peers fit without scrolling: %v, want %v (%v in %v)", fits, tc.fits, scroll.Content.Size().Height, scroll.Size().Height)
+			}
+			// The label columns of the interface and of every peer line up.
+			x := func(o fyne.CanvasObject) float32 {
+				return fyne.CurrentApp().Driver().AbsolutePositionForObject(o).X + o.Size().Width
+			}
+			for _, l := range d.labels[1:] {
+				if x(l) != x(d.labels[0]) {
+					t.Errorf("label %q ends at %v, %q at %v", l.Text, x(l), d.labels[0].Text, x(d.labels[0]))
+				}
+			}
+			if !tc.fits {
+				// Scrolled down, another tunnel shows from its top.
+				scroll.ScrollToBottom()
+				h.app.ui.list.Select(0)
+				h.settle()
+				h.app.ui.list.Select(1)
+				h.settle()
+				if scroll.Offset.Y != 0 {
+					t.Errorf("another tunnel's peers are shown scrolled to %v", scroll.Offset.Y)
+				}
+			}
+		})
+	}
+}
+
+// inGerman runs the rest of the test with the window's texts in German, as
+// a desktop with LANG=de_DE.UTF-8 has them.
+func inGerman(t *testing.T) {
+	// Cleanups run last first: this one after the environment is back.
+	t.Cleanup(func() {
+		if err := loadTranslations(); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("LANG", "de_DE.UTF-8")
+	if err := loadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMainWindowInGermanGolden(t *testing.T) {
+	inGerman(t)
+	h := goldenHarness(t)
+	h.app.Window().Resize(fyne.NewSize(920, 720))
+	c := h.app.Window().Canvas()
+	test.AssertRendersToMarkup(t, "tunnels_de.xml", c)
+	test.AssertRendersToImage(t, "tunnels_de.png", c)
 }

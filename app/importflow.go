@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
@@ -136,8 +137,8 @@ func (a *App) importSources(srcs []source) {
 		return
 	}
 	bar := widget.NewProgressBar()
-	status := widget.NewLabel("Reading files…")
-	progress := dialog.NewCustomWithoutButtons("Importing", container.NewVBox(status, bar), a.win)
+	status := widget.NewLabel(lang.L("Reading files…"))
+	progress := dialog.NewCustomWithoutButtons(lang.L("Importing"), container.NewVBox(status, bar), a.win)
 	var outcomes []outcome
 	a.async(func(ctx context.Context) error {
 		var results []importer.Result
@@ -156,8 +157,13 @@ func (a *App) importSources(srcs []source) {
 		for i, r := range results {
 			o := outcome{source: r.Source, name: r.Name, err: r.Err}
 			if r.Err == nil {
-				if _, o.err = a.svc.Import(ctx, r.Name, r.Config); o.err == nil {
-					o.notApplied = r.Config.NotApplied()
+				importFn := a.svc.Import
+				if r.Derived {
+					importFn = a.svc.ImportDerived
+				}
+				var t api.Tunnel
+				if t, o.err = importFn(ctx, r.Name, r.Config); o.err == nil {
+					o.name, o.notApplied = t.Name, r.Config.NotApplied()
 				}
 			}
 			outcomes = append(outcomes, o)
@@ -190,15 +196,15 @@ func (a *App) showImportSummary(outcomes []outcome) {
 	}
 	a.refresh()
 	if ok == 1 && len(outcomes) == 1 && len(outcomes[0].notApplied) == 0 {
-		a.notify("Imported "+outcomes[0].name, "From "+outcomes[0].source+". Activate it from the window or the tray.")
+		a.notify(lang.L("Imported {{.Name}}", map[string]string{"Name": outcomes[0].name}), lang.L("From {{.Source}}. Activate it from the window or the tray.", map[string]string{"Source": outcomes[0].source}))
 		return
 	}
-	head := widget.NewLabel(fmt.Sprintf("Imported %d of %d tunnels.", ok, len(outcomes)))
+	head := widget.NewLabel(lang.L("Imported {{.OK}} of {{.All}} tunnels.", map[string]int{"OK": ok, "All": len(outcomes)}))
 	body := widget.NewLabel(strings.Join(lines, "\n"))
 	body.Wrapping = fyne.TextWrapWord
 	scroll := container.NewVScroll(body)
 	scroll.SetMinSize(fyne.NewSize(560, min(float32(len(outcomes))*40+20, 320)))
-	dialog.NewCustom("Import", "Close", container.NewBorder(head, nil, nil, nil, scroll), a.win).Show()
+	dialog.NewCustom(lang.L("Import"), lang.L("Close"), container.NewBorder(head, nil, nil, nil, scroll), a.win).Show()
 }
 
 // importClipboard opens the editor on the text in the clipboard so the
@@ -206,26 +212,37 @@ func (a *App) showImportSummary(outcomes []outcome) {
 func (a *App) importClipboard() {
 	text := a.fy.Clipboard().Content()
 	if strings.TrimSpace(text) == "" {
-		dialog.NewInformation("Paste", "The clipboard holds no text. Copy a WireGuard configuration (it starts with [Interface]) and try again.", a.win).Show()
+		dialog.NewInformation(lang.L("Paste"), lang.L("The clipboard holds no text. Copy a WireGuard configuration (it starts with [Interface]) and try again."), a.win).Show()
 		return
 	}
 	a.openEditor("", text)
 }
 
-// hints say what to do about a service error, in this app.
-var hints = map[string]string{
-	api.CodeNotFound:             "The list of tunnels shows the tunnels there are.",
-	api.CodeExists:               "Remove the tunnel first, or import under another name.",
-	api.CodeEndpointUnresolvable: "Check the peer's Endpoint and the network connection.",
-	api.CodeNoTUN:                "This computer offers no TUN device: install or load its TUN driver.",
-	api.CodeAddressConflict:      "Bring down the other tunnel or interface with that address, or change Address.",
-	api.CodeRouteConflict:        "Remove the other route or change AllowedIPs in the editor.",
-	api.CodeNoPrivateKey:         "Import the config again with its PrivateKey.",
+// hint says what to do about a service error with code, in this app: ""
+// when there is nothing to add.
+func hint(code string) string {
+	switch code {
+	case api.CodeNotFound:
+		return lang.L("The list of tunnels shows the tunnels there are.")
+	case api.CodeExists:
+		return lang.L("Remove the tunnel first, or import under another name.")
+	case api.CodeEndpointUnresolvable:
+		return lang.L("Check the peer's Endpoint and the network connection.")
+	case api.CodeNoTUN:
+		return lang.L("This computer offers no TUN device: install or load its TUN driver.")
+	case api.CodeAddressConflict:
+		return lang.L("Bring down the other tunnel or interface with that address, or change Address.")
+	case api.CodeRouteConflict:
+		return lang.L("Remove the other route or change AllowedIPs in the editor.")
+	case api.CodeNoPrivateKey:
+		return lang.L("Import the config again with its PrivateKey.")
+	}
+	return ""
 }
 
 // withHint is err and, for a service error with a hint, the hint.
 func withHint(err error) error {
-	if h := hints[client.Code(err)]; h != "" {
+	if h := hint(client.Code(err)); h != "" {
 		return fmt.Errorf("%w\n\n%s", err, h)
 	}
 	return err

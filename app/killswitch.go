@@ -3,18 +3,24 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/service/api"
 )
 
-var killSwitchModes = []struct {
+type killSwitchMode struct {
 	mode  api.KillSwitchMode
 	label string
-}{
-	{api.KillSwitchOff, "Off"},
-	{api.KillSwitchAuto, "Block traffic outside the tunnel while a full tunnel is up"},
-	{api.KillSwitchAlways, "Always block traffic outside a tunnel (lockdown), even with no tunnel up"},
+}
+
+// killSwitchModes are the modes with their labels in the user's language.
+func killSwitchModes() []killSwitchMode {
+	return []killSwitchMode{
+		{api.KillSwitchOff, lang.L("Off")},
+		{api.KillSwitchAuto, lang.L("Block traffic outside the tunnel while a full tunnel is up")},
+		{api.KillSwitchAlways, lang.L("Always block traffic outside a tunnel (lockdown), even with no tunnel up")},
+	}
 }
 
 // killSwitchView edits the kill-switch mode and the local-network
@@ -31,20 +37,20 @@ type killSwitchView struct {
 
 func newKillSwitchView(a *App) *killSwitchView {
 	v := &killSwitchView{a: a}
-	labels := make([]string, len(killSwitchModes))
-	for i, m := range killSwitchModes {
+	labels := make([]string, len(killSwitchModes()))
+	for i, m := range killSwitchModes() {
 		labels[i] = m.label
 	}
 	v.mode = widget.NewRadioGroup(labels, func(string) { v.changed() })
 	v.mode.Required = true
-	v.allowLAN = widget.NewCheck("Allow the local network (printers, file shares: private, link-local and multicast addresses)", func(bool) { v.changed() })
+	v.allowLAN = widget.NewCheck(lang.L("Allow the local network (printers, file shares: private, link-local and multicast addresses)"), func(bool) { v.changed() })
 	v.active = widget.NewLabel("")
 	v.errText = widget.NewLabel("")
 	v.errText.Importance = widget.DangerImportance
 	v.errText.Wrapping = fyne.TextWrapWord
-	intro := widget.NewLabel("The kill switch blocks every connection that does not go through a tunnel, so nothing leaks when a tunnel drops. Loopback, DHCP and the tunnel's own encrypted traffic are always allowed; DNS goes only to the tunnel's servers.")
+	intro := widget.NewLabel(lang.L("The kill switch blocks every connection that does not go through a tunnel, so nothing leaks when a tunnel drops. Loopback, DHCP and the tunnel's own encrypted traffic are always allowed; DNS goes only to the tunnel's servers."))
 	intro.Wrapping = fyne.TextWrapWord
-	v.content = container.NewVBox(intro, widget.NewCard("", "Mode", v.mode), v.allowLAN, v.active, v.errText)
+	v.content = container.NewVBox(intro, widget.NewCard("", lang.L("Mode"), v.mode), v.allowLAN, v.active, v.errText)
 	return v
 }
 
@@ -53,7 +59,7 @@ func (v *killSwitchView) changed() {
 		return
 	}
 	mode := api.KillSwitchOff
-	for _, m := range killSwitchModes {
+	for _, m := range killSwitchModes() {
 		if m.label == v.mode.Selected {
 			mode = m.mode
 		}
@@ -65,16 +71,16 @@ func (v *killSwitchView) refresh() {
 	ks := v.a.killSwitch
 	v.updating = true
 	defer func() { v.updating = false }()
-	for _, m := range killSwitchModes {
+	for _, m := range killSwitchModes() {
 		if m.mode == ks.Mode || (ks.Mode == "" && m.mode == api.KillSwitchOff) {
 			v.mode.SetSelected(m.label)
 		}
 	}
 	v.allowLAN.SetChecked(ks.AllowLAN)
 	if ks.Active {
-		v.active.SetText("Blocking now: only tunnel traffic leaves this computer.")
+		v.active.SetText(lang.L("Blocking now: only tunnel traffic leaves this computer."))
 	} else {
-		v.active.SetText("Not blocking now.")
+		v.active.SetText(lang.L("Not blocking now."))
 	}
 	v.errText.SetText(ks.Error)
 	v.errText.Hidden = ks.Error == ""

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/service/api"
@@ -75,7 +76,7 @@ func (v *logView) follow() {
 			return // stopped on purpose
 		}
 		v.flush()
-		v.add("— the log stream ended; switch tabs to follow it again —")
+		v.add(lang.L("— the log stream ended; switch tabs to follow it again —"))
 		v.stop()
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/wgtray/wgtray/importer"
@@ -16,11 +17,14 @@ import (
 	"github.com/wgtray/wgtray/internal/atomicfile"
 )
 
-const privateKeyWarning = "The exported file holds the private key of the tunnel. Anyone who has it can impersonate this computer: keep it safe and delete it when you no longer need it."
+// privateKeyWarning says what an exported file holds.
+func privateKeyWarning() string {
+	return lang.L("The exported file holds the private key of the tunnel. Anyone who has it can impersonate this computer: keep it safe and delete it when you no longer need it.")
+}
 
 // exportTunnel saves one tunnel as a wg-quick .conf after a warning.
 func (a *App) exportTunnel(name string) {
-	dialog.NewConfirm("Export "+name, privateKeyWarning, func(ok bool) {
+	dialog.NewConfirm(lang.L("Export {{.Name}}", map[string]string{"Name": name}), privateKeyWarning(), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -43,10 +47,10 @@ func (a *App) exportAll() {
 		}
 	}
 	if len(names) == 0 {
-		dialog.NewInformation("Export all", "There are no tunnels of yours to export.", a.win).Show()
+		dialog.NewInformation(lang.L("Export all"), lang.L("There are no tunnels of yours to export."), a.win).Show()
 		return
 	}
-	dialog.NewConfirm("Export all tunnels", privateKeyWarning, func(ok bool) {
+	dialog.NewConfirm(lang.L("Export all tunnels"), privateKeyWarning(), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -138,8 +142,8 @@ func writeExport(w fyne.URIWriteCloser, data []byte) error {
 
 // removeTunnel deletes a tunnel and its keys after a confirmation.
 func (a *App) removeTunnel(name string) {
-	dialog.NewConfirm("Remove "+name,
-		"Remove the tunnel "+name+" and its keys from this computer? This cannot be undone; export it first to keep a copy.",
+	dialog.NewConfirm(lang.L("Remove {{.Name}}", map[string]string{"Name": name}),
+		lang.L("Remove the tunnel {{.Name}} and its keys from this computer? This cannot be undone; export it first to keep a copy.", map[string]string{"Name": name}),
 		func(ok bool) {
 			if !ok {
 				return

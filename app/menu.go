@@ -3,6 +3,7 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/version"
 )
@@ -11,15 +12,15 @@ import (
 // version a bug report needs.
 func (a *App) mainMenu() *fyne.MainMenu {
 	return fyne.NewMainMenu(
-		fyne.NewMenu("File",
-			fyne.NewMenuItem("Import files…", a.importDialog),
-			fyne.NewMenuItem("Import all files of a folder…", a.importFolderDialog),
-			fyne.NewMenuItem("Paste configuration", a.importClipboard)),
-		fyne.NewMenu("Help", fyne.NewMenuItem("About wgtray", a.about)))
+		fyne.NewMenu(lang.L("File"),
+			fyne.NewMenuItem(lang.L("Import files…"), a.importDialog),
+			fyne.NewMenuItem(lang.L("Import all files of a folder…"), a.importFolderDialog),
+			fyne.NewMenuItem(lang.L("Paste configuration"), a.importClipboard)),
+		fyne.NewMenu(lang.L("Help"), fyne.NewMenuItem(lang.L("About wgtray"), a.about)))
 }
 
 // about shows the app's version and the commit it was built from.
 func (a *App) about() {
-	dialog.ShowInformation("About wgtray",
-		version.String()+"\nA WireGuard client: tunnels, kill switch, keys in your keyring.", a.win)
+	dialog.ShowInformation(lang.L("About wgtray"),
+		version.String()+"\n"+lang.L("A WireGuard client: tunnels, kill switch, keys in your keyring."), a.win)
 }

@@ -19,6 +19,11 @@ type Service interface {
 	Events(ctx context.Context, fn func(api.Event)) error
 	// Import stores a new tunnel; its secrets go to the keyring.
 	Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// ImportDerived is Import under the first free name of name, name-2,
+	// name-3... (a name derived from a file name); the answer has the name.
+	ImportDerived(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// Rename renames a tunnel that is down and moves its keys with it.
+	Rename(ctx context.Context, name, newName string) (api.Tunnel, error)
 	// Update replaces a tunnel's configuration and its keyring secrets.
 	Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
 	// Delete removes a tunnel and its keyring entries.

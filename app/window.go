@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -65,10 +66,10 @@ func newWindow(a *App) *window {
 			}
 			t := a.tunnels[a.names[id]]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(t.Name + " · " + stateText(t.State))
+			text, fill := a.shownState(t)
+			c.Objects[0].(*widget.Label).SetText(t.Name + " · " + text)
 			dot := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
-			dot.FillColor = stateColor(t.State)
-			dot.Refresh()
+			setDot(dot, fill)
 		})
 	w.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(a.names) && a.selected != a.names[id] {
@@ -77,26 +78,26 @@ func newWindow(a *App) *window {
 		}
 	}
 
-	w.importButton = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), a.importDialog)
-	w.pasteButton = widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), a.importClipboard)
-	w.newButton = widget.NewButtonWithIcon("New", theme.ContentAddIcon(), a.newTunnel)
-	w.exportAllButton = widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), a.exportAll)
+	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.importDialog)
+	w.pasteButton = widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), a.importClipboard)
+	w.newButton = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), a.newTunnel)
+	w.exportAllButton = widget.NewButtonWithIcon(lang.L("Export all…"), theme.DocumentSaveIcon(), a.exportAll)
 	toolbar := container.NewHBox(w.importButton, w.pasteButton, w.newButton, layout.NewSpacer(), w.exportAllButton)
 
 	w.details = newDetailsView(a)
-	w.empty = widget.NewLabel("No tunnels yet. Import a .conf or .zip file or a QR code image, paste a configuration, or drop files on this window.")
+	w.empty = widget.NewLabel(lang.L("No tunnels yet. Import a .conf or .zip file or a QR code image, paste a configuration, or drop files on this window."))
 	w.empty.Wrapping = fyne.TextWrapWord
-	w.right = container.NewStack(w.empty, container.NewVScroll(w.details.content))
+	w.right = container.NewStack(w.empty, container.NewPadded(w.details.content))
 	split := container.NewHSplit(w.list, w.right)
 	split.Offset = 0.34
 	tunnelsTab := container.NewBorder(toolbar, nil, nil, nil, split)
 
 	w.killSwitch = newKillSwitchView(a)
 	w.logs = newLogView(a)
-	w.logsTab = container.NewTabItem("Log", w.logs.content)
+	w.logsTab = container.NewTabItem(lang.L("Log"), w.logs.content)
 	w.tabs = container.NewAppTabs(
-		container.NewTabItem("Tunnels", tunnelsTab),
-		container.NewTabItem("Kill switch", w.killSwitch.content),
+		container.NewTabItem(lang.L("Tunnels"), tunnelsTab),
+		container.NewTabItem(lang.L("Kill switch"), w.killSwitch.content),
 		w.logsTab,
 	)
 	w.tabs.OnSelected = func(*container.TabItem) { w.shown() }
@@ -122,10 +123,10 @@ func (w *window) refresh() {
 	case a.connected:
 		w.banner.Hide()
 	case a.serviceErr != nil:
-		w.banner.SetText(fmt.Sprintf("Cannot reach the wgtray service: %v. This window reconnects by itself.", a.serviceErr))
+		w.banner.SetText(lang.L("Cannot reach the wgtray service: {{.Error}}. This window reconnects by itself.", map[string]string{"Error": a.serviceErr.Error()}))
 		w.banner.Show()
 	default:
-		w.banner.SetText("Connecting to the wgtray service…")
+		w.banner.SetText(lang.L("Connecting to the wgtray service…"))
 		w.banner.Show()
 	}
 	w.trayNote.Hidden = a.opts.TrayNote == ""
@@ -161,18 +162,38 @@ func setEnabled(o fyne.Disableable, on bool) {
 	}
 }
 
+// shownState is the state the window shows for t: while the service does
+// not answer, what it said last may be stale (its tunnels may be gone), so
+// the state is unknown, drawn as a hollow dot.
+func (a *App) shownState(t *tunnel) (string, color.Color) {
+	if !a.connected {
+		return lang.L("Unknown"), nil
+	}
+	return stateText(t.State), stateColor(t.State)
+}
+
+// setDot fills dot with fill, or draws it hollow for nil.
+func setDot(dot *canvas.Circle, fill color.Color) {
+	if fill == nil {
+		dot.FillColor, dot.StrokeColor, dot.StrokeWidth = color.Transparent, stateColor(api.StateDown), 1.5
+	} else {
+		dot.FillColor, dot.StrokeWidth = fill, 0
+	}
+	dot.Refresh()
+}
+
 func stateText(s api.State) string {
 	switch s {
 	case api.StateUp:
-		return "Active"
+		return lang.L("Active")
 	case api.StateStarting:
-		return "Activating…"
+		return lang.L("Activating…")
 	case api.StateStopping:
-		return "Deactivating…"
+		return lang.L("Deactivating…")
 	case api.StateFailed:
-		return "Failed"
+		return lang.L("Failed")
 	default:
-		return "Inactive"
+		return lang.L("Inactive")
 	}
 }
 
@@ -189,85 +210,171 @@ func stateColor(s api.State) color.Color {
 	}
 }
 
-// detailsView shows the selected tunnel.
+// detailsView shows the selected tunnel: a header with its name, state and
+// Activate that never scrolls away, the interface, the peers (scrolling
+// among themselves when there are many), the traffic graph taking the room
+// that is left, and the actions at the bottom.
 type detailsView struct {
 	a       *App
 	content *fyne.Container
+	shown   string // the tunnel shown, to scroll back up for another one
 
-	name, state, errText       *widget.Label
-	toggle                     *widget.Button
+	name, state, errText *widget.Label
+	dot                  *canvas.Circle
+	toggle               *widget.Button
+
+	labels                     []*widget.Label // every field label, for one label column
 	publicKey                  *widget.Label
 	copyKey                    *widget.Button
 	addresses, dns, listenPort *widget.Label
-	peers                      *fyne.Container
-	peerViews                  []*peerView
-	edit, export, remove       *widget.Button
+
+	peers      *fyne.Container
+	peerScroll *container.Scroll
+	peerViews  []*peerView
+
+	legend             *fyne.Container
+	rxLegend, txLegend *widget.Label
+	span               *widget.RadioGroup
+	graph              *graph
+
+	edit, export, remove *widget.Button
 }
 
 func newDetailsView(a *App) *detailsView {
 	d := &detailsView{a: a}
 	d.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.name.SizeName = theme.SizeNameSubHeadingText
+	d.dot = canvas.NewCircle(color.Transparent)
 	d.state = widget.NewLabel("")
 	d.errText = widget.NewLabel("")
 	d.errText.Wrapping = fyne.TextWrapWord
 	d.errText.Importance = widget.DangerImportance
-	d.toggle = widget.NewButton("Activate", func() { a.toggle(a.selected) })
+	d.toggle = widget.NewButton(lang.L("Activate"), func() { a.toggle(a.selected) })
 	d.toggle.Importance = widget.HighImportance
-	d.publicKey = widget.NewLabel("")
-	d.publicKey.TextStyle.Monospace = true
-	d.copyKey = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
-		a.fy.Clipboard().SetContent(d.publicKey.Text)
-	})
+	header := container.NewBorder(nil, nil, nil, d.toggle, container.NewHBox(
+		d.name, container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), d.dot)), d.state))
+
+	d.publicKey = monospace()
+	d.copyKey = copyButton(a, d.publicKey)
 	d.addresses = widget.NewLabel("")
 	d.dns = widget.NewLabel("")
 	d.listenPort = widget.NewLabel("")
-	d.peers = container.NewVBox()
-	d.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { a.editTunnel(a.selected) })
-	d.export = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { a.exportTunnel(a.selected) })
-	d.remove = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { a.removeTunnel(a.selected) })
+	iface := clearOfScrollBar(heading(lang.L("Interface")), d.fields(
+		lang.L("Public key"), container.NewBorder(nil, nil, nil, d.copyKey, d.publicKey),
+		lang.L("Addresses"), d.addresses,
+		lang.L("DNS servers"), d.dns,
+		lang.L("Listen port"), d.listenPort,
+	))
 
-	iface := container.New(layout.NewFormLayout(),
-		fieldLabel("Status"), d.state,
-		fieldLabel("Public key"), container.NewBorder(nil, nil, nil, d.copyKey, d.publicKey),
-		fieldLabel("Addresses"), d.addresses,
-		fieldLabel("DNS servers"), d.dns,
-		fieldLabel("Listen port"), d.listenPort,
-	)
-	d.content = container.NewVBox(
-		container.NewBorder(nil, nil, nil, d.toggle, d.name),
-		d.errText,
-		widget.NewCard("", "Interface", iface),
-		d.peers,
-		container.NewHBox(d.edit, d.export, layout.NewSpacer(), d.remove),
-	)
+	d.peers = container.NewVBox()
+	d.peerScroll = container.NewVScroll(clearOfScrollBar(d.peers))
+
+	d.rxLegend = widget.NewLabel("")
+	d.txLegend = widget.NewLabel("")
+	d.graph = newGraph()
+	spans := []string{lang.L("1 min"), lang.L("10 min")}
+	d.span = widget.NewRadioGroup(spans, func(string) {
+		if t, ok := a.tunnels[a.selected]; ok {
+			d.show(t)
+		}
+	})
+	d.span.Horizontal = true
+	d.span.Required = true
+	d.span.Selected = spans[0]
+	d.legend = container.NewHBox(swatch(rxColor), d.rxLegend, swatch(txColor), d.txLegend,
+		layout.NewSpacer(), d.span)
+	traffic := container.NewBorder(d.legend, nil, nil, nil, d.graph)
+
+	body := container.New(&bodyLayout{peers: d.peerScroll.Content}, iface, d.peerScroll, traffic)
+	compact := container.NewThemeOverride(body, compactTheme{a.fy.Settings().Theme()})
+
+	d.edit = widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { a.editTunnel(a.selected) })
+	d.export = widget.NewButtonWithIcon(lang.L("Export…"), theme.DocumentSaveIcon(), func() { a.exportTunnel(a.selected) })
+	d.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { a.removeTunnel(a.selected) })
+	actions := container.NewHBox(d.edit, d.export, layout.NewSpacer(), d.remove)
+
+	d.content = container.NewBorder(container.NewVBox(header, d.errText), actions, nil, nil, compact)
 	return d
+}
+
+// fields lays out label and value pairs; every label of the view shares
+// one column width so the interface and the peers line up.
+func (d *detailsView) fields(pairs ...any) *fyne.Container {
+	objs := make([]fyne.CanvasObject, 0, len(pairs))
+	for i := 0; i < len(pairs); i += 2 {
+		l := fieldLabel(pairs[i].(string))
+		d.labels = append(d.labels, l)
+		objs = append(objs, l, pairs[i+1].(fyne.CanvasObject))
+	}
+	return container.New(&fieldsLayout{labels: &d.labels}, objs...)
 }
 
 func fieldLabel(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 }
 
+// clearOfScrollBar stacks objs with room on the right for a scroll bar, so
+// that it never covers a copy button; the interface gets the same room to
+// keep its buttons in line with the peers'.
+func clearOfScrollBar(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.ScrollBarSize()), container.NewVBox(objs...))
+}
+
+func heading(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Importance = widget.HighImportance
+	return l
+}
+
+func monospace() *widget.Label {
+	l := widget.NewLabel("")
+	l.TextStyle.Monospace = true
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+func copyButton(a *App, from *widget.Label) *widget.Button {
+	return widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
+		a.fy.Clipboard().SetContent(from.Text)
+	})
+}
+
+// swatch is a legend's colour mark.
+func swatch(c color.Color) fyne.CanvasObject {
+	r := canvas.NewRectangle(c)
+	r.CornerRadius = 2
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), r))
+}
+
 func (d *detailsView) show(t *tunnel) {
 	a := d.a
+	if d.shown != t.Name {
+		d.shown = t.Name
+		d.peerScroll.ScrollToTop()
+	}
 	d.name.SetText(t.Name)
 	iface, peers := d.interfaceOf(t)
-	state := stateText(t.State)
-	if iface.Name != "" && iface.Name != t.Name {
+	state, fill := a.shownState(t)
+	live := a.connected && t.State == api.StateUp
+	if !a.connected {
+		state = lang.L("Unknown until the service answers again")
+	} else if iface.Name != "" && iface.Name != t.Name {
 		// macOS numbers its tunnel interfaces itself (utun4): say which.
-		state += " on " + iface.Name
+		state = lang.L("{{.State}} on {{.Interface}}", map[string]string{"State": state, "Interface": iface.Name})
 	}
 	d.state.SetText(state)
-	if t.State == api.StateFailed && t.Error != "" {
+	setDot(d.dot, fill)
+	if a.connected && t.State == api.StateFailed && t.Error != "" {
 		d.errText.SetText(t.Error)
 		d.errText.Show()
 	} else {
 		d.errText.Hide()
 	}
-	switch t.State {
-	case api.StateUp, api.StateStarting:
-		d.toggle.SetText("Deactivate")
+	switch {
+	case a.connected && (t.State == api.StateUp || t.State == api.StateStarting):
+		d.toggle.SetText(lang.L("Deactivate"))
 	default:
-		d.toggle.SetText("Activate")
+		d.toggle.SetText(lang.L("Activate"))
 	}
 	mine := t.Mine && a.connected
 	setEnabled(d.toggle, a.connected && t.State != api.StateStopping && (t.Mine || t.State == api.StateUp))
@@ -279,25 +386,42 @@ func (d *detailsView) show(t *tunnel) {
 	setEnabled(d.copyKey, iface.PublicKey != "")
 	d.addresses.SetText(orDash(joinPrefixes(iface.Addresses)))
 	d.dns.SetText(orDash(joinAddrs(iface.DNS)))
-	port := "automatic"
+	port := lang.L("automatic")
 	if iface.ListenPort != 0 {
 		port = fmt.Sprint(iface.ListenPort)
 	}
 	d.listenPort.SetText(port)
 
 	if len(d.peerViews) != len(peers) {
+		d.labels = d.labels[:4] // the interface's
 		d.peerViews = d.peerViews[:0]
 		d.peers.RemoveAll()
-		for range peers {
-			pv := newPeerView()
+		for i := range peers {
+			pv := d.newPeerView(i, len(peers))
 			d.peerViews = append(d.peerViews, pv)
-			d.peers.Add(pv.card)
+			d.peers.Add(pv.content)
 		}
 		d.content.Refresh()
 	}
 	for i, p := range peers {
-		d.peerViews[i].show(p, t, a.opts.Now())
+		d.peerViews[i].show(p, live, a.opts.Now())
 	}
+
+	tenMin := d.span.Selected != d.span.Options[0]
+	span := graphPoints
+	if tenMin {
+		span = historyLen
+	}
+	if live {
+		d.rxLegend.SetText(lang.L("In {{.Rate}}", map[string]string{"Rate": rate(t.rx.last())}))
+		d.txLegend.SetText(lang.L("Out {{.Rate}}", map[string]string{"Rate": rate(t.tx.last())}))
+		d.graph.set(t.rx.series(span, graphPoints), t.tx.series(span, graphPoints), tenMin)
+	} else {
+		d.rxLegend.SetText(lang.L("In"))
+		d.txLegend.SetText(lang.L("Out"))
+		d.graph.set(nil, nil, tenMin)
+	}
+	d.legend.Refresh()
 }
 
 // interfaceOf prefers live statistics and falls back to the stored
@@ -311,54 +435,56 @@ func (d *detailsView) interfaceOf(t *tunnel) (api.InterfaceStatus, []api.PeerSta
 }
 
 type peerView struct {
-	card                                                     *widget.Card
-	publicKey, endpoint, allowed, handshake, transfer, speed *widget.Label
-	graph                                                    *graph
+	content                                                      *fyne.Container
+	publicKey, endpoint, allowed, keepalive, handshake, transfer *widget.Label
 }
 
-func newPeerView() *peerView {
+func (d *detailsView) newPeerView(i, of int) *peerView {
 	p := &peerView{
-		publicKey: widget.NewLabel(""),
+		publicKey: monospace(),
 		endpoint:  widget.NewLabel(""),
 		allowed:   widget.NewLabel(""),
+		keepalive: widget.NewLabel(""),
 		handshake: widget.NewLabel(""),
 		transfer:  widget.NewLabel(""),
-		speed:     widget.NewLabel(""),
-		graph:     newGraph(),
 	}
-	p.publicKey.TextStyle.Monospace = true
 	p.allowed.Wrapping = fyne.TextWrapWord
-	form := container.New(layout.NewFormLayout(),
-		fieldLabel("Public key"), p.publicKey,
-		fieldLabel("Endpoint"), p.endpoint,
-		fieldLabel("Allowed IPs"), p.allowed,
-		fieldLabel("Latest handshake"), p.handshake,
-		fieldLabel("Transfer"), p.transfer,
-		fieldLabel("Throughput"), container.NewVBox(p.speed, p.graph),
-	)
-	p.card = widget.NewCard("", "Peer", form)
+	title := lang.L("Peer")
+	if of > 1 {
+		title = lang.L("Peer {{.N}} of {{.Of}}", map[string]int{"N": i + 1, "Of": of})
+	}
+	p.content = container.NewVBox(heading(title), d.fields(
+		lang.L("Public key"), container.NewBorder(nil, nil, nil, copyButton(d.a, p.publicKey), p.publicKey),
+		lang.L("Endpoint"), p.endpoint,
+		lang.L("Allowed IPs"), p.allowed,
+		lang.L("Keepalive"), p.keepalive,
+		lang.L("Latest handshake"), p.handshake,
+		lang.L("Transfer"), p.transfer,
+	))
 	return p
 }
 
-func (p *peerView) show(s api.PeerStatus, t *tunnel, now time.Time) {
+func (p *peerView) show(s api.PeerStatus, live bool, now time.Time) {
 	p.publicKey.SetText(s.PublicKey)
 	p.endpoint.SetText(orDash(s.Endpoint))
 	p.allowed.SetText(orDash(joinPrefixes(s.AllowedIPs)))
-	if t.State != api.StateUp {
+	keepalive := lang.L("off")
+	if s.PersistentKeepalive != 0 {
+		keepalive = lang.L("every {{.Seconds}} s", map[string]uint16{"Seconds": s.PersistentKeepalive})
+	}
+	p.keepalive.SetText(keepalive)
+	if !live {
 		p.handshake.SetText("—")
 		p.transfer.SetText("—")
-		p.speed.SetText("—")
-		p.graph.set(nil, nil)
 		return
 	}
-	hs := "never"
+	hs := lang.L("never")
 	if s.LatestHandshake != nil {
 		hs = ago(*s.LatestHandshake, now)
 	}
 	p.handshake.SetText(hs)
-	p.transfer.SetText(fmt.Sprintf("%s received, %s sent", humanBytes(s.RxBytes), humanBytes(s.TxBytes)))
-	p.speed.SetText(fmt.Sprintf("%s in (blue), %s out (orange)", rate(t.rx.last()), rate(t.tx.last())))
-	p.graph.set(t.rx.values(), t.tx.values())
+	p.transfer.SetText(lang.L("{{.Received}} received, {{.Sent}} sent",
+		map[string]string{"Received": humanBytes(s.RxBytes), "Sent": humanBytes(s.TxBytes)}))
 }
 
 func orDash(s string) string {

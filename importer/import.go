@@ -16,15 +16,19 @@ type Result struct {
 	// FILE:ENTRY for a .conf file inside a .zip bundle.
 	Source string
 	// Name is the tunnel name taken from the file name (wg0.conf, wg0.png
-	// and bundle.zip:folder/wg0.conf all give wg0); empty when the file
-	// name gives no valid one.
+	// and bundle.zip:folder/wg0.conf all give wg0), or derived from it
+	// when the file name is no valid name (see TunnelName).
 	Name string
+	// Derived is set when Name was derived from a file name that is no
+	// valid name itself: the service then picks the first free one of
+	// Name, Name-2, Name-3... (api.CreateRequest.Unique).
+	Derived bool
 	// Config is the parsed, valid config; nil when the content is not one.
 	Config *Config
 	// Err is nil when the tunnel can be imported as Name. When Config is
 	// nil, Err says what is wrong with the content: an Errors naming the
 	// file (Source) and, for problems inside the config, the line and key.
-	// When Config is set, Err is about the name only: a *NameError, or a
+	// When Config is set, Err is about the name only: a
 	// *DuplicateNameError; a caller with a name from the user can still
 	// import Config under that name.
 	Err error
@@ -89,9 +93,7 @@ func importZip(filename string, data []byte) []Result {
 		source := filename + ":" + e.Name
 		if e.Err != nil {
 			results[i] = failed(source, e.Err.Error())
-			if name, err := TunnelName(e.Name); err == nil {
-				results[i].Name = name
-			}
+			results[i].Name, results[i].Derived = TunnelName(e.Name)
 			continue
 		}
 		results[i] = importText(source, e.Name, e.Data)
@@ -103,12 +105,8 @@ func importZip(filename string, data []byte) []Result {
 // importText parses a config and names it after nameFrom.
 func importText(source, nameFrom string, data []byte) Result {
 	r := Result{Source: source}
-	name, nameErr := TunnelName(nameFrom)
-	r.Name = name
+	r.Name, r.Derived = TunnelName(nameFrom)
 	r.Config, r.Err = Parse(source, data)
-	if r.Err == nil {
-		r.Err = nameErr
-	}
 	return r
 }
 
@@ -119,13 +117,14 @@ func failed(source, msg string) Result {
 
 // MarkDuplicates gives every valid result whose name an earlier one already
 // has (ignoring case, as Windows and macOS file names do) a
-// *DuplicateNameError. Import does this within a bundle; a caller importing
+// *DuplicateNameError. Derived names are left alone: the service numbers
+// them. Import does this within a bundle; a caller importing
 // several files at once calls it on all their results.
 func MarkDuplicates(results []Result) {
 	first := map[string]string{}
 	for i := range results {
 		r := &results[i]
-		if r.Name == "" || r.Config == nil || r.Err != nil {
+		if r.Name == "" || r.Derived || r.Config == nil || r.Err != nil {
 			continue
 		}
 		key := strings.ToLower(r.Name)

@@ -57,14 +57,10 @@ func TestImportDetectsTheKindByContentNotName(t *testing.T) {
 	}
 }
 
-func TestImportKeepsAValidConfigWhoseFileNameIsNoTunnelName(t *testing.T) {
+func TestImportNamesADescriptiveFileAfterIt(t *testing.T) {
 	r := Import("my home vpn (2).conf", readFile(t, "testdata/qr/wg0.conf"))[0]
-	var nameErr *NameError
-	if r.Config == nil || !errors.As(r.Err, &nameErr) || r.Name != "" {
-		t.Fatalf("Import(my home vpn (2).conf) = %+v, want the config, no name and a *NameError", r)
-	}
-	if !strings.Contains(r.Err.Error(), "my_home_vpn_2") {
-		t.Errorf("name error %q does not suggest a valid name", r.Err)
+	if r.Config == nil || r.Err != nil || r.Name != "my-home-vpn-2" || !r.Derived {
+		t.Fatalf("Import(my home vpn (2).conf) = %+v, want the config named my-home-vpn-2, derived", r)
 	}
 }
 

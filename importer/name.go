@@ -2,7 +2,11 @@ package importer
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxNameLen is the longest tunnel name: the Linux interface-name limit.
@@ -23,10 +27,12 @@ func (e *NameError) Error() string {
 // importExtensions are stripped from a file name to get the tunnel name.
 var importExtensions = []string{".conf", ".zip", ".png", ".jpg", ".jpeg", ".gif"}
 
-// TunnelName derives the tunnel name from a file name as wg-quick does
-// (/etc/wireguard/wg0.conf is wg0). Slashes and backslashes both separate
-// folders, whatever the OS. An unusable name gives a *NameError.
-func TunnelName(filename string) (string, error) {
+// TunnelName is the tunnel name for a file: its name without the folder and
+// the extension when that is a valid name, as wg-quick takes it
+// (/etc/wireguard/wg0.conf is wg0); else the name DeriveName makes of it
+// ("My Office VPN (Frankfurt, 2026).conf" is my-office-vpn-f), and derived
+// is true. Slashes and backslashes both separate folders, whatever the OS.
+func TunnelName(filename string) (name string, derived bool) {
 	base := filename
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
@@ -37,10 +43,59 @@ func TunnelName(filename string) (string, error) {
 			break
 		}
 	}
-	if err := ValidateName(base); err != nil {
-		return "", err
+	if ValidateName(base) == nil {
+		return base, false
 	}
-	return base, nil
+	return DeriveName(base), true
+}
+
+// DeriveName makes a valid tunnel name of any text, the way people name
+// files: lower case, accents dropped from letters (ü is u), spaces and
+// runs of dashes one "-", every other character that a name cannot have
+// dropped, no "." or "-" at either end, at most MaxNameLen characters. A
+// text with nothing usable gives "wg0"; a name Windows reserves gets "wg"
+// in front (con is wgcon).
+func DeriveName(text string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFKD.String(strings.ToLower(text)) {
+		switch {
+		case unicode.IsSpace(r) || r == '-':
+			dash = b.Len() > 0
+		case nameChar(r):
+			if dash {
+				b.WriteByte('-')
+				dash = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".-")
+	if len(s) > MaxNameLen {
+		s = s[:MaxNameLen]
+	}
+	s = strings.TrimRight(s, ".-")
+	switch {
+	case s == "":
+		return "wg0"
+	case reservedName(s):
+		return "wg" + s
+	}
+	return s
+}
+
+// NumberedName is the n-th name to try when base is taken: base itself
+// for n below 2, else base-n, with base cut so that it fits MaxNameLen
+// (my-office-vpn-f, my-office-vpn-2, my-office-vpn-3...).
+func NumberedName(base string, n int) string {
+	if n < 2 {
+		return base
+	}
+	suffix := "-" + strconv.Itoa(n)
+	if len(base)+len(suffix) > MaxNameLen {
+		base = strings.TrimRight(base[:MaxNameLen-len(suffix)], ".-")
+	}
+	return base + suffix
 }
 
 // ValidateName checks a tunnel name: 1 to 15 characters of
@@ -66,7 +121,7 @@ func ValidateName(name string) error {
 	default:
 		return nil
 	}
-	return &NameError{Name: name, Reason: reason, Suggestion: suggestName(name)}
+	return &NameError{Name: name, Reason: reason, Suggestion: DeriveName(name)}
 }
 
 func nameChar(r rune) bool {
@@ -82,29 +137,4 @@ func reservedName(name string) bool {
 		return true
 	}
 	return len(stem) == 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) && stem[3] >= '1' && stem[3] <= '9'
-}
-
-// suggestName turns name into a valid one: runs of other characters become
-// one "_", a leading "." or "-" goes, then it is cut to 15 characters.
-func suggestName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if nameChar(r) {
-			b.WriteRune(r)
-		} else if s := b.String(); s != "" && !strings.HasSuffix(s, "_") {
-			b.WriteByte('_')
-		}
-	}
-	s := strings.TrimLeft(b.String(), ".-")
-	if len(s) > MaxNameLen {
-		s = s[:MaxNameLen]
-	}
-	s = strings.TrimRight(s, "_-.")
-	if s == "" || reservedName(s) {
-		s = "wg" + s
-		if len(s) > MaxNameLen || s == "wg" {
-			s = "wg0"
-		}
-	}
-	return s
 }

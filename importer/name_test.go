@@ -16,49 +16,108 @@ func TestTunnelNameComesFromTheFileName(t *testing.T) {
 		{"my.vpn.conf", "my.vpn"},
 		{"a_b=c+d.e-f.conf", "a_b=c+d.e-f"},
 		{"exactly15chars_.conf", "exactly15chars_"},
+		{"Office.conf", "Office"},
 	}
 	for _, tt := range tests {
-		got, err := TunnelName(tt.file)
-		if err != nil || got != tt.want {
-			t.Errorf("TunnelName(%q) = %q, %v; want %q", tt.file, got, err, tt.want)
+		got, derived := TunnelName(tt.file)
+		if derived || got != tt.want {
+			t.Errorf("TunnelName(%q) = %q, derived %t; want %q as it is", tt.file, got, derived, tt.want)
 		}
 	}
 }
 
-func TestTunnelNameRejectsUnusableNamesWithASuggestion(t *testing.T) {
-	tests := []struct{ file, suggestion string }{
-		{"Mullvad Sweden (Stockholm).conf", "Mullvad_Sweden"},
+// Names people give files: the tunnel gets a valid name made of them
+// instead of a refusal.
+func TestTunnelNameDerivesAValidNameFromADescriptiveFileName(t *testing.T) {
+	tests := []struct{ file, want string }{
+		{"My Office VPN (Frankfurt, 2026).conf", "my-office-vpn-f"},
+		{"/home/me/Downloads/My Office VPN (Frankfurt, 2026).conf", "my-office-vpn-f"},
+		{"Mullvad Sweden (Stockholm).conf", "mullvad-sweden"},
 		{"sixteen-chars-xx.conf", "sixteen-chars-x"},
-		{"büro.conf", "b_ro"},
+		{"büro.conf", "buro"},
+		{"Zürich – Büro.conf", "zurich-buro"},
+		{"vpn (1).conf", "vpn-1"},
+		{"a  -  b.conf", "a-b"},
+		{"tab\there.conf", "tab-here"},
+		{"ends with dash - .conf", "ends-with-dash"},
+		{"abcdefghijklmn opq.conf", "abcdefghijklmn"},
+		{"abcdefghijklmn.opq.conf", "abcdefghijklmn"},
 		{".conf", "wg0"},
 		{"/tmp/", "wg0"},
 		{"..", "wg0"},
-		{"con.conf", "wgcon"},
-		{"LPT1.conf", "wgLPT1"},
 		{"!!!.conf", "wg0"},
-		{"vpn (1).conf", "vpn_1"},
+		{"日本.conf", "wg0"},
+		{"con.conf", "wgcon"},
+		{"LPT1.conf", "wglpt1"},
+		{"CON (1).conf", "con-1"},
+		{"Con.conf", "wgcon"},
 		{".hidden.conf", "hidden"},
 		{"-x.conf", "x"},
 		{"..wg0.conf", "wg0"},
 		{"-.-.conf", "wg0"},
-		{".con.conf", "wgcon"},
 		{"._office.conf", "_office"},
 		{"-sixteen-chars-xx.conf", "sixteen-chars-x"},
 	}
 	for _, tt := range tests {
-		name, err := TunnelName(tt.file)
-		var ne *NameError
-		if !errors.As(err, &ne) {
-			t.Errorf("TunnelName(%q) = %q, %v; want a *NameError", tt.file, name, err)
-			continue
+		got, derived := TunnelName(tt.file)
+		if got != tt.want {
+			t.Errorf("TunnelName(%q) = %q, want %q", tt.file, got, tt.want)
 		}
-		if ne.Suggestion != tt.suggestion {
-			t.Errorf("TunnelName(%q) suggests %q, want %q", tt.file, ne.Suggestion, tt.suggestion)
+		if err := ValidateName(got); err != nil {
+			t.Errorf("TunnelName(%q) = %q, not a valid name: %v", tt.file, got, err)
 		}
-		if err := ValidateName(ne.Suggestion); err != nil {
-			t.Errorf("TunnelName(%q) suggests an unusable name: %v", tt.file, err)
+		if !derived {
+			t.Errorf("TunnelName(%q) = %q does not say the name was derived", tt.file, got)
 		}
 	}
+}
+
+func TestNumberedNameFitsTheLimit(t *testing.T) {
+	tests := []struct {
+		base string
+		n    int
+		want string
+	}{
+		{"office", 0, "office"},
+		{"office", 1, "office"},
+		{"office", 2, "office-2"},
+		{"my-office-vpn-f", 2, "my-office-vpn-2"},
+		{"my-office-vpn-f", 10, "my-office-vp-10"},
+		{"abcdefghijklm.o", 3, "abcdefghijklm-3"},
+		{"abcdefghijkl.no", 3, "abcdefghijkl-3"},
+		{"wg0", 2048, "wg0-2048"},
+	}
+	for _, tt := range tests {
+		got := NumberedName(tt.base, tt.n)
+		if got != tt.want {
+			t.Errorf("NumberedName(%q, %d) = %q, want %q", tt.base, tt.n, got, tt.want)
+		}
+		if err := ValidateName(got); err != nil {
+			t.Errorf("NumberedName(%q, %d) = %q: %v", tt.base, tt.n, got, err)
+		}
+	}
+}
+
+func TestValidateNameSuggestsADerivedName(t *testing.T) {
+	var ne *NameError
+	if err := ValidateName("My Office"); !errors.As(err, &ne) || ne.Suggestion != "my-office" {
+		t.Errorf("ValidateName(My Office) = %v, want a *NameError suggesting my-office", err)
+	}
+}
+
+func FuzzDeriveNameIsAlwaysValid(f *testing.F) {
+	for _, s := range []string{"My Office VPN (Frankfurt, 2026)", "con", "", "..", "Zürich", "a\x00b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := DeriveName(s)
+		if err := ValidateName(got); err != nil {
+			t.Fatalf("DeriveName(%q) = %q: %v", s, got, err)
+		}
+		if got != DeriveName(got) && ValidateName(s) == nil {
+			t.Fatalf("DeriveName(%q) = %q changes again to %q", s, got, DeriveName(got))
+		}
+	})
 }
 
 // A leading "." hides the tunnel from the store (dot-files are skipped) and

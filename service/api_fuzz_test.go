@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -59,7 +59,7 @@ func FuzzAPI(f *testing.F) {
 			return // not a request a client can send, or one that does not end
 		}
 		r.Header.Set("Content-Type", "application/json")
-		caller := platform.Peer{UID: "1000", Operator: true, Admin: admin}
+		caller := ipc.Peer{UID: "1000", Operator: true, Admin: admin}
 		r = r.WithContext(context.WithValue(r.Context(), peerKey{}, caller))
 		w := httptest.NewRecorder()
 		done := make(chan struct{})

@@ -67,25 +67,33 @@ func wgtrayd(t testing.TB) string {
 // lab is the service in one namespace, a WireGuard peer in another, and the
 // users who talk to the service.
 type lab struct {
-	t       testing.TB
-	bin     string
-	base    string // 0755, holds state, socket and the users' homes
-	state   string
-	socket  string
-	svcNS   *testnet.Namespace
-	peerNS  *testnet.Namespace
-	peer    *testnet.Peer
-	service *testnet.Process
-	root    *client.Client
+	t      testing.TB
+	bin    string
+	base   string // 0755, holds state, socket and the users' homes
+	state  string
+	socket string
+	svcNS  *testnet.Namespace
+	peerNS *testnet.Namespace
+	peer   *testnet.Peer
+	// peerLink is the peer namespace's end of the link to the service.
+	peerLink string
+	service  *testnet.Process
+	root     *client.Client
 	// earlier is the output of service processes that were killed.
 	earlier string
 }
 
-func newLab(t *testing.T) *lab {
+func newLab(t testing.TB) *lab {
 	t.Helper()
-	l := newServiceLab(t)
+	return newLabOf(t, wgtrayd(t))
+}
+
+// newLabOf is newLab with the service binary bin.
+func newLabOf(t testing.TB, bin string) *lab {
+	t.Helper()
+	l := newServiceLabOf(t, bin)
 	l.peerNS = testnet.NewNamespace(t)
-	testnet.Connect(t, l.svcNS, l.peerNS, serviceVeth, peerVeth)
+	_, l.peerLink = testnet.Connect(t, l.svcNS, l.peerNS, serviceVeth, peerVeth)
 	l.peer = testnet.StartPeer(t, l.peerNS, testnet.PeerConfig{Addresses: []string{"10.232.0.1/24"}})
 	return l
 }
@@ -93,8 +101,13 @@ func newLab(t *testing.T) *lab {
 // newServiceLab is the service alone in its namespace.
 func newServiceLab(t testing.TB) *lab {
 	t.Helper()
+	return newServiceLabOf(t, wgtrayd(t))
+}
+
+func newServiceLabOf(t testing.TB, bin string) *lab {
+	t.Helper()
 	testnet.RequireRoot(t)
-	l := &lab{t: t, bin: wgtrayd(t)}
+	l := &lab{t: t, bin: bin}
 	base, err := os.MkdirTemp("", "wgtray-e2e-")
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +162,7 @@ func (l *lab) kill9() {
 
 // peerConfig is a config for the lab's peer with its own address n,
 // routing allowed through the tunnel.
-func (l *lab) peerConfig(t *testing.T, n int, allowed string, psk bool) *importer.Config {
+func (l *lab) peerConfig(t testing.TB, n int, allowed string, psk bool) *importer.Config {
 	t.Helper()
 	key, err := importer.GenerateKey()
 	if err != nil {
@@ -324,6 +337,7 @@ func everyEndpoint(name string) [][3]string {
 		{"GET", "/v1/tunnels/" + name, ""},
 		{"PUT", "/v1/tunnels/" + name, `{"config":"","public_key":""}`},
 		{"DELETE", "/v1/tunnels/" + name, ""},
+		{"POST", "/v1/tunnels/" + name + "/rename", `{"name":"x"}`},
 		{"POST", "/v1/tunnels/" + name + "/up", `{"private_key":"` + strings.Repeat("A", 43) + `="}`},
 		{"POST", "/v1/tunnels/" + name + "/down", ""},
 		{"GET", "/v1/tunnels/" + name + "/status", ""},

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/netconf"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -37,7 +37,7 @@ var startCodes = []struct {
 	{tunnel.ErrEndpointUnresolvable, api.CodeEndpointUnresolvable},
 	{tunnel.ErrNoTUN, api.CodeNoTUN},
 	{tunnel.ErrAddressConflict, api.CodeAddressConflict},
-	{platform.ErrRouteConflict, api.CodeRouteConflict},
+	{netconf.ErrRouteConflict, api.CodeRouteConflict},
 	{tunnel.ErrNoPrivateKey, api.CodeNoPrivateKey},
 }
 

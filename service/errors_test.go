@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/netconf"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 	"github.com/wgtray/wgtray/tunnel"
@@ -43,7 +43,7 @@ func TestFailedStartCarriesTheReasonsCode(t *testing.T) {
 		{tunnel.ErrEndpointUnresolvable, api.CodeEndpointUnresolvable},
 		{tunnel.ErrNoTUN, api.CodeNoTUN},
 		{tunnel.ErrAddressConflict, api.CodeAddressConflict},
-		{platform.ErrRouteConflict, api.CodeRouteConflict},
+		{netconf.ErrRouteConflict, api.CodeRouteConflict},
 		{tunnel.ErrNoPrivateKey, api.CodeNoPrivateKey},
 		{fmt.Errorf("something else"), api.CodeTunnelFailed},
 	} {

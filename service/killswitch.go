@@ -1,40 +1,59 @@
 package service
 
 import (
+	"context"
 	"log/slog"
 	"reflect"
 	"sync"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// firewall enforces a kill-switch policy: platform.Firewall.
-type firewall interface {
-	Apply(platform.FirewallPolicy) error
+// enforcer enforces a kill-switch policy: firewall.Firewall.
+type enforcer interface {
+	Apply(firewall.FirewallPolicy) error
 	Active() (bool, error)
 }
 
-// killSwitch holds the persisted settings and applies the policy computed
-// from them and the tunnels on every change. It remembers the last policy
-// applied and skips identical ones, so frequent reconciles cost nothing.
+// killSwitch holds the persisted settings and the tunnels' view, and one
+// goroutine (run) that applies the policy made of them. Every change is a
+// snapshot tagged with a generation; the goroutine applies the newest
+// (older ones it has not reached are skipped: latest wins), and a caller
+// that needs its change in force waits for its generation. The firewall's
+// transactions (nftables, pf, WFP) never run under a lock that readers
+// take, so state, list and status answer while they run.
 type killSwitch struct {
 	log    *slog.Logger
 	store  *store
-	fw     firewall
+	fw     enforcer
 	events *broker
+
+	// setMu serializes changes of the settings, whose file is written
+	// outside mu.
+	setMu sync.Mutex
 
 	mu       sync.Mutex
 	settings settings
-	tunnels  []platform.FirewallTunnel
-	applied  *platform.FirewallPolicy
+	tunnels  []firewall.FirewallTunnel
+	want     uint64 // generation of the newest snapshot
+	done     uint64 // generation the firewall was last brought to
+	announce bool   // publish the state after the next apply, even if unchanged
+	applied  *firewall.FirewallPolicy
 	active   bool
 	err      string
+	closed   bool
+	kick     chan struct{} // the goroutine has work; buffered 1
+	progress chan struct{} // closed (and replaced) whenever done moves
+	stopped  chan struct{} // closed when run returns
 }
 
-func newKillSwitch(log *slog.Logger, st *store, fw firewall, events *broker, s settings) *killSwitch {
-	return &killSwitch{log: log, store: st, fw: fw, events: events, settings: s}
+func newKillSwitch(log *slog.Logger, st *store, fw enforcer, events *broker, s settings) *killSwitch {
+	k := &killSwitch{log: log, store: st, fw: fw, events: events, settings: s,
+		kick: make(chan struct{}, 1), progress: make(chan struct{}), stopped: make(chan struct{})}
+	go k.run()
+	return k
 }
 
 func (k *killSwitch) state() api.KillSwitch {
@@ -47,58 +66,142 @@ func (k *killSwitch) stateLocked() api.KillSwitch {
 	return api.KillSwitch{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Active: k.active, Error: k.err}
 }
 
-// set stores new settings and applies them with the current tunnels.
-func (k *killSwitch) set(mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+// set stores new settings and returns the state once they are in force
+// (or ctx ended).
+func (k *killSwitch) set(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+	k.setMu.Lock()
+	defer k.setMu.Unlock()
 	s := settings{KillSwitch: mode, AllowLAN: allowLAN}
 	if err := k.store.saveSettings(s); err != nil {
-		return k.stateLocked(), err
+		return k.state(), err
 	}
+	k.mu.Lock()
 	k.settings = s
+	k.announce = true
+	gen := k.submitLocked()
+	k.mu.Unlock()
 	k.log.Info("kill switch set", "mode", string(mode), "allow_lan", allowLAN)
-	k.applyLocked(true)
-	return k.stateLocked(), nil
+	k.wait(ctx, gen)
+	return k.state(), nil
 }
 
-// reconcile applies the policy for the given tunnels (the manager's view).
-func (k *killSwitch) reconcile(tunnels []platform.FirewallTunnel) {
+// reconcile hands over the tunnels' view (the manager's, taken under its
+// lock so generations follow its changes) and returns its generation.
+func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel) uint64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.tunnels = tunnels
-	k.applyLocked(false)
+	return k.submitLocked()
 }
 
-func (k *killSwitch) applyLocked(announce bool) {
-	p := platform.FirewallPolicy{
-		Mode:     k.settings.KillSwitch,
-		AllowLAN: k.settings.AllowLAN,
-		Tunnels:  k.tunnels,
+func (k *killSwitch) submitLocked() uint64 {
+	k.want++
+	select {
+	case k.kick <- struct{}{}:
+	default:
 	}
-	if k.applied != nil && reflect.DeepEqual(*k.applied, p) && !announce {
-		return
-	}
-	before := k.stateLocked()
-	if err := k.fw.Apply(p); err != nil {
-		k.err = "applying the kill-switch rules failed: " + err.Error()
-		k.applied = nil
-		k.log.Error("kill switch not applied", "error", err.Error())
-	} else {
-		k.err = ""
-		k.applied = &p
-	}
-	if active, err := k.fw.Active(); err == nil {
-		k.active = active
-	}
-	if after := k.stateLocked(); announce || after != before {
-		k.events.publish(api.Event{Type: api.EventKillSwitch, Time: time.Now(), KillSwitch: &after})
+	return k.want
+}
+
+// wait returns once generation gen or a newer one was applied (or its
+// application failed, which state reports), when the kill switch is
+// closed, or when ctx ends.
+func (k *killSwitch) wait(ctx context.Context, gen uint64) {
+	for {
+		k.mu.Lock()
+		if k.done >= gen {
+			k.mu.Unlock()
+			return
+		}
+		progress := k.progress
+		k.mu.Unlock()
+		select {
+		case <-progress:
+		case <-k.stopped:
+			return
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
-// follow re-applies the policy every interval while something is up, so
+// waitFor is wait bounded by d.
+func (k *killSwitch) waitFor(gen uint64, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	k.wait(ctx, gen)
+}
+
+// run applies snapshots until close; it applies the newest one left before
+// it returns, so a change made just before shutdown is in force. It is the
+// only caller of the firewall.
+func (k *killSwitch) run() {
+	defer close(k.stopped)
+	for {
+		k.mu.Lock()
+		for k.want == k.done {
+			if k.closed {
+				k.mu.Unlock()
+				return
+			}
+			k.mu.Unlock()
+			<-k.kick
+			k.mu.Lock()
+		}
+		gen, announce := k.want, k.announce
+		k.announce = false
+		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
+		before := k.stateLocked()
+		k.mu.Unlock()
+
+		var err, aerr error
+		active := before.Active
+		if !same || announce {
+			err = k.fw.Apply(p)
+			active, aerr = k.fw.Active()
+		}
+
+		k.mu.Lock()
+		switch {
+		case same && !announce:
+		case err != nil:
+			k.err = "applying the kill-switch rules failed: " + err.Error()
+			k.applied = nil
+			k.log.Error("kill switch not applied", "error", err.Error())
+		default:
+			k.err = ""
+			k.applied = &p
+		}
+		if aerr == nil {
+			k.active = active
+		}
+		k.done = gen
+		close(k.progress)
+		k.progress = make(chan struct{})
+		if after := k.stateLocked(); announce || after != before {
+			k.events.publish(api.Event{Type: api.EventKillSwitch, Time: time.Now(), KillSwitch: &after})
+		}
+		k.mu.Unlock()
+	}
+}
+
+// close applies what is pending, then ends run.
+func (k *killSwitch) close() {
+	k.mu.Lock()
+	k.closed = true
+	k.mu.Unlock()
+	select {
+	case k.kick <- struct{}{}:
+	default:
+	}
+	<-k.stopped
+}
+
+// follow calls refresh every interval while the kill switch is on, so
 // endpoints that roamed or were resolved again stay allowed. It returns
 // when stop is closed.
-func (k *killSwitch) follow(reconcile func(), interval time.Duration, stop <-chan struct{}) {
+func (k *killSwitch) follow(refresh func(), interval time.Duration, stop <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -110,7 +213,7 @@ func (k *killSwitch) follow(reconcile func(), interval time.Duration, stop <-cha
 			off := k.settings.KillSwitch == api.KillSwitchOff
 			k.mu.Unlock()
 			if !off {
-				reconcile()
+				refresh()
 			}
 		}
 	}

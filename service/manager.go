@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -71,8 +72,12 @@ const waitingForKeys = "waiting for keys: the service restarted; the tunnel come
 //	down → starting → up → stopping → down
 //	starting → failed; failed → starting (up again) or down
 //
-// Transitions of one tunnel are serialized by its op lock; the manager's mu
-// guards the map and the fields that readers see.
+// Transitions of one tunnel are serialized by its op lock, which is also
+// held for the tunnel's store writes; the manager's mu guards the map and
+// the fields that readers see, and is held only for memory: never across
+// disk, device or firewall I/O, so list and status answer while those run.
+// The kill switch applies the firewall policy on its own goroutine from the
+// snapshots handed to it under mu.
 type manager struct {
 	log    *slog.Logger
 	ring   *ringLog
@@ -89,10 +94,13 @@ type manager struct {
 }
 
 type managed struct {
-	op sync.Mutex // held for a whole transition
+	op sync.Mutex // held for a whole transition and the store writes
 
-	// guarded by manager.mu
-	rec       record
+	// guarded by manager.mu; rec is written only by the holder of op.
+	rec record
+	// creating hides a new tunnel until its record is stored; its name is
+	// taken meanwhile.
+	creating  bool
 	cfg       *importer.Config // redacted
 	state     api.State
 	reason    string
@@ -105,7 +113,10 @@ type managed struct {
 	upPub string
 	// starting is what the kill switch must let through for a tunnel
 	// coming up, once its endpoints are resolved and its socket marked.
-	starting *platform.FirewallTunnel
+	starting *firewall.FirewallTunnel
+	// endpoints are where the tunnel sends while it is up: resolved at
+	// start, then as the device reports them (roamed, resolved again).
+	endpoints []netip.AddrPort
 	// cancelStart aborts a start in progress, so that down does not wait
 	// for endpoints that do not resolve.
 	cancelStart context.CancelFunc
@@ -151,7 +162,7 @@ func (m *manager) load() error {
 }
 
 // view is the tunnel as caller may see it. Must hold m.mu.
-func (t *managed) view(caller platform.Peer) api.Tunnel {
+func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v := api.Tunnel{Name: t.rec.Name, State: t.state}
 	if !mayAct(caller, t.rec) {
 		return v
@@ -167,7 +178,7 @@ func (t *managed) view(caller platform.Peer) api.Tunnel {
 
 // viewFor cuts a full view (as the event stream carries it) down to what
 // caller may see.
-func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
+func viewFor(caller ipc.Peer, t api.Tunnel) api.Tunnel {
 	if t.Owner == nil || !(caller.Admin || caller.UID == t.Owner.UID) {
 		return api.Tunnel{Name: t.Name, State: t.State}
 	}
@@ -179,7 +190,7 @@ func viewFor(caller platform.Peer, t api.Tunnel) api.Tunnel {
 // admin; for an operator those of the service as a whole and of their own
 // tunnels, since the others' name endpoints and keys. An entry about a
 // removed tunnel stays hidden from the next owner of the name.
-func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
+func (m *manager) logVisible(caller ipc.Peer) func(api.LogEntry) bool {
 	if caller.Admin {
 		return func(api.LogEntry) bool { return true }
 	}
@@ -191,7 +202,7 @@ func (m *manager) logVisible(caller platform.Peer) func(api.LogEntry) bool {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		t, ok := m.tunnels[nameKey(name)]
-		return ok && t.rec.OwnerUID == caller.UID && e.Seq >= t.logFrom
+		return ok && !t.creating && t.rec.OwnerUID == caller.UID && e.Seq >= t.logFrom
 	}
 }
 
@@ -205,33 +216,35 @@ func (t *managed) activeCfg() *importer.Config {
 }
 
 // mayAct reports whether caller owns the tunnel or is an admin.
-func mayAct(caller platform.Peer, r record) bool {
+func mayAct(caller ipc.Peer, r record) bool {
 	return caller.Admin || caller.UID == r.OwnerUID
 }
 
 // publish sends the tunnel's new state to the event stream. Must hold m.mu.
 func (m *manager) publish(t *managed) {
-	v := t.view(platform.Peer{Admin: true})
+	v := t.view(ipc.Peer{Admin: true})
 	v.Mine = false
 	m.events.publish(api.Event{Type: api.EventTunnel, Time: time.Now(), Tunnel: &v})
 }
 
-func (m *manager) list(caller platform.Peer) []api.Tunnel {
+func (m *manager) list(caller ipc.Peer) []api.Tunnel {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]api.Tunnel, 0, len(m.tunnels))
 	for _, t := range m.tunnels {
-		out = append(out, t.view(caller))
+		if !t.creating {
+			out = append(out, t.view(caller))
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-func (m *manager) get(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) get(caller ipc.Peer, name string) (api.Tunnel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
-	if !ok {
+	if !ok || t.creating {
 		return api.Tunnel{}, notFound(name)
 	}
 	return t.view(caller), nil
@@ -257,7 +270,7 @@ func parseConfig(name, text, publicKey string) (*importer.Config, importer.Key, 
 	return redactedCfg, pub, nil
 }
 
-func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunnel, error) {
+func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, error) {
 	if err := importer.ValidateName(req.Name); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
@@ -266,20 +279,114 @@ func (m *manager) create(caller platform.Peer, req api.CreateRequest) (api.Tunne
 		return api.Tunnel{}, err
 	}
 	r := record{Name: req.Name, OwnerUID: caller.UID, OwnerName: caller.Name, PublicKey: pub.String(), Config: cfg.String()}
+	t := &managed{rec: r, cfg: cfg, state: api.StateDown, creating: true}
+	t.op.Lock()
+	defer t.op.Unlock()
+	key := nameKey(req.Name)
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.tunnels[nameKey(req.Name)]; ok {
+	if req.Unique {
+		r.Name = m.freeNameLocked(req.Name)
+		t.rec.Name, key = r.Name, nameKey(r.Name)
+	}
+	if _, ok := m.tunnels[key]; ok {
+		m.mu.Unlock()
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
+		m.mu.Unlock()
 		return api.Tunnel{}, err
 	}
-	if err := m.store.saveTunnel(r); err != nil {
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", req.Name, err)
+	m.tunnels[key] = t
+	m.mu.Unlock()
+
+	err = m.store.saveTunnel(r)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		delete(m.tunnels, key)
+		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", r.Name, err)
 	}
-	t := &managed{rec: r, cfg: cfg, state: api.StateDown, logFrom: m.ring.nextSeq()}
-	m.tunnels[nameKey(req.Name)] = t
-	m.log.Info("tunnel imported", "tunnel", req.Name, "owner", caller.UID)
+	t.creating, t.logFrom = false, m.ring.nextSeq()
+	m.log.Info("tunnel imported", "tunnel", r.Name, "owner", caller.UID)
+	m.publish(t)
+	return t.view(caller), nil
+}
+
+// freeNameLocked is the first of base, base-2, base-3... that no tunnel
+// has; base itself when every such name is taken, which create refuses.
+// Must hold m.mu.
+func (m *manager) freeNameLocked(base string) string {
+	for n := 1; n <= len(m.tunnels)+1; n++ {
+		name := importer.NumberedName(base, n)
+		if _, taken := m.tunnels[nameKey(name)]; !taken {
+			return name
+		}
+	}
+	return base
+}
+
+// rename gives a tunnel that is down another name. Only its owner may: the
+// keys in the owner's keyring go by the name, and their client moves them.
+// A running tunnel keeps its name, since its interface and its UAPI socket
+// (`wg show NAME`) carry it.
+func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, error) {
+	if err := importer.ValidateName(newName); err != nil {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
+	}
+	t, err := m.lookup(caller, name)
+	if err != nil {
+		return api.Tunnel{}, err
+	}
+	name = t.rec.Name
+	if caller.UID != t.rec.OwnerUID {
+		return api.Tunnel{}, errorf(http.StatusForbidden, api.CodeForbidden,
+			"only the owner of %s can rename it: its keys are in their keyring under its name", name)
+	}
+	if err := m.lockCurrent(name, t); err != nil {
+		return api.Tunnel{}, err
+	}
+	defer t.op.Unlock()
+	m.mu.Lock()
+	if t.state != api.StateDown && (t.state != api.StateFailed || t.rec.WantUp) {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict,
+			"%s is %s: bring it down first (`wgtrayd down %s`), then rename it; its interface keeps the name while it runs", name, t.state, name)
+	}
+	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
+		m.mu.Unlock()
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", newName)
+	}
+	if newName == name {
+		defer m.mu.Unlock()
+		return t.view(caller), nil
+	}
+	// The new name is taken from here on (by a hidden placeholder, as for
+	// a tunnel being created); the old one is free again only once the
+	// record moved on disk.
+	caseOnly := nameKey(newName) == nameKey(name)
+	if !caseOnly {
+		m.tunnels[nameKey(newName)] = &managed{rec: record{Name: newName}, state: api.StateDown, creating: true}
+	}
+	r := t.rec
+	r.Name = newName
+	m.mu.Unlock()
+
+	err = m.store.renameTunnel(name, r)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !caseOnly {
+		delete(m.tunnels, nameKey(newName))
+	}
+	if err != nil {
+		return api.Tunnel{}, fmt.Errorf("rename tunnel %s to %s: %w", name, newName, err)
+	}
+	delete(m.tunnels, nameKey(name))
+	m.tunnels[nameKey(newName)] = t
+	t.rec, t.logFrom = r, m.ring.nextSeq()
+	m.log.Info("tunnel renamed", "tunnel", newName, "old_name", name)
+	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	m.publish(t)
 	return t.view(caller), nil
 }
@@ -316,11 +423,11 @@ func nameKey(name string) string { return strings.ToLower(name) }
 
 // lookup finds a tunnel the caller may change, whatever the case of name;
 // callers go on with the name as stored.
-func (m *manager) lookup(caller platform.Peer, name string) (*managed, error) {
+func (m *manager) lookup(caller ipc.Peer, name string) (*managed, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[nameKey(name)]
-	if !ok {
+	if !ok || t.creating {
 		return nil, notFound(name)
 	}
 	if !mayAct(caller, t.rec) {
@@ -342,7 +449,7 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller platform.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -357,22 +464,25 @@ func (m *manager) update(caller platform.Peer, name string, req api.UpdateReques
 	}
 	defer t.op.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	r := t.rec
 	r.PublicKey, r.Config = pub.String(), cfg.String()
-	if err := m.quotaLocked(r.OwnerUID, len(r.Config), name); err != nil {
+	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
+	m.mu.Unlock()
+	if err != nil {
 		return api.Tunnel{}, err
 	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	t.rec, t.cfg = r, cfg
 	m.log.Info("tunnel updated", "tunnel", name)
 	m.publish(t)
 	return t.view(caller), nil
 }
 
-func (m *manager) remove(caller platform.Peer, name string) error {
+func (m *manager) remove(caller ipc.Peer, name string) error {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return err
@@ -383,21 +493,22 @@ func (m *manager) remove(caller platform.Peer, name string) error {
 	}
 	defer t.op.Unlock()
 	m.stop(t, false)
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if err := m.store.removeTunnel(name); err != nil {
 		return fmt.Errorf("remove tunnel %s: %w", name, err)
 	}
+	m.mu.Lock()
 	delete(m.tunnels, nameKey(name))
 	m.log.Info("tunnel removed", "tunnel", name)
 	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
-	m.ks.reconcile(m.policyLocked())
+	gen := m.ks.reconcile(m.policyLocked())
+	m.mu.Unlock()
+	m.ks.waitFor(gen, applyWait)
 	return nil
 }
 
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
-func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
@@ -443,24 +554,28 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		}
 	}
 	t.rec.WantUp = true
-	if err := m.store.saveTunnel(t.rec); err != nil {
-		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
-	}
+	rec := t.rec
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
+	if err := m.store.saveTunnel(rec); err != nil {
+		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
+	}
 	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
+		// The tunnel's first packet waits until the kill switch lets it
+		// through.
 		m.mu.Lock()
-		defer m.mu.Unlock()
-		t.starting = &platform.FirewallTunnel{Interface: iface, FwMark: mark, Endpoints: endpoints}
-		m.ks.reconcile(m.policyLocked())
+		t.starting = &firewall.FirewallTunnel{Interface: iface, FwMark: mark}
+		t.endpoints = slices.Clone(endpoints)
+		gen := m.ks.reconcile(m.policyLocked())
+		m.mu.Unlock()
+		m.ks.wait(ctx, gen)
 	})
 
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	t.cancelStart, t.starting = nil, nil
 	canceled := errors.Is(ctx.Err(), context.Canceled)
 	cancel()
@@ -470,18 +585,24 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		if canceled {
 			t.reason = "brought down while coming up"
 		}
-		if errors.Is(err, tunnel.ErrNameTaken) {
-			// Another interface has the name: the tunnel cannot come up
-			// until the user acts, and the kill switch must not let that
-			// interface's traffic through in its name.
+		// Another interface has the name: the tunnel cannot come up until
+		// the user acts, and the kill switch must not let that interface's
+		// traffic through in its name.
+		nameTaken := errors.Is(err, tunnel.ErrNameTaken)
+		if nameTaken {
 			t.rec.WantUp = false
-			if err := m.store.saveTunnel(t.rec); err != nil {
+		}
+		rec := t.rec
+		m.log.Error("tunnel failed to come up", "tunnel", name, "error", t.reason)
+		m.publish(t)
+		gen := m.ks.reconcile(m.policyLocked())
+		m.mu.Unlock()
+		if nameTaken {
+			if err := m.store.saveTunnel(rec); err != nil {
 				m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
 			}
 		}
-		m.log.Error("tunnel failed to come up", "tunnel", name, "error", t.reason)
-		m.publish(t)
-		m.ks.reconcile(m.policyLocked())
+		m.ks.waitFor(gen, applyWait)
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
 		}
@@ -493,11 +614,14 @@ func (m *manager) up(caller platform.Peer, name string, secrets importer.Secrets
 		m.log.Warn("config not applied", "tunnel", name, "what", note)
 	}
 	m.publish(t)
-	m.ks.reconcile(m.policyLocked())
-	return t.view(caller), nil
+	gen := m.ks.reconcile(m.policyLocked())
+	view := t.view(caller)
+	m.mu.Unlock()
+	m.ks.waitFor(gen, applyWait)
+	return view, nil
 }
 
-func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
+func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -518,6 +642,11 @@ func (m *manager) down(caller platform.Peer, name string) (api.Tunnel, error) {
 	return t.view(caller), nil
 }
 
+// applyWait bounds how long a change waits for the kill switch to put its
+// policy in force before it answers; the kill switch's state tells whether
+// it did.
+const applyWait = 15 * time.Second
+
 // stop takes a tunnel down and forgets its keys. Hold t.op, not m.mu.
 func (m *manager) stop(t *managed, persist bool) {
 	m.mu.Lock()
@@ -528,25 +657,26 @@ func (m *manager) stop(t *managed, persist bool) {
 	}
 	run := t.run
 	t.state = api.StateStopping
-	if !m.closing {
+	closing := m.closing
+	if !closing {
 		t.rec.WantUp, t.needsKeys = false, false
 	}
-	if persist && !m.closing {
-		if err := m.store.saveTunnel(t.rec); err != nil {
-			m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
-		}
-	}
+	rec := t.rec
 	m.publish(t)
 	m.mu.Unlock()
 
+	if persist && !closing {
+		if err := m.store.saveTunnel(rec); err != nil {
+			m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
+		}
+	}
 	var err error
 	if run != nil {
 		err = run.Close()
 	}
 
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	t.run = nil
+	t.run, t.endpoints = nil, nil
 	m.forgetKeysLocked(t)
 	t.state, t.reason = api.StateDown, ""
 	if err != nil {
@@ -556,9 +686,13 @@ func (m *manager) stop(t *managed, persist bool) {
 		m.log.Info("tunnel down", "tunnel", name)
 	}
 	m.publish(t)
-	if !m.closing {
-		m.ks.reconcile(m.policyLocked())
+	if m.closing {
+		m.mu.Unlock()
+		return
 	}
+	gen := m.ks.reconcile(m.policyLocked())
+	m.mu.Unlock()
+	m.ks.waitFor(gen, applyWait)
 }
 
 // forgetKeysLocked wipes the keys the manager held for t.
@@ -573,7 +707,7 @@ func (m *manager) forgetKeysLocked(t *managed) {
 		}
 	}
 	wipeConfig(t.full)
-	t.full, t.upCfg, t.upPub = nil, nil, ""
+	t.full, t.upCfg, t.upPub, t.endpoints = nil, nil, "", nil
 }
 
 // shutdown brings every tunnel down but remembers which should be up, so
@@ -632,7 +766,7 @@ func prefixesOf(cfg *importer.Config) []netip.Prefix {
 
 // status reports every tunnel the caller may see (or only name) with
 // live statistics for those it may act on.
-func (m *manager) status(caller platform.Peer, name string) (api.Status, error) {
+func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	type item struct {
 		view api.TunnelStatus
 		cfg  *importer.Config
@@ -643,7 +777,7 @@ func (m *manager) status(caller platform.Peer, name string) (api.Status, error) 
 	m.mu.Lock()
 	for _, t := range m.tunnels {
 		n := t.rec.Name
-		if name != "" && !strings.EqualFold(n, name) {
+		if t.creating || name != "" && !strings.EqualFold(n, name) {
 			continue
 		}
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
@@ -725,15 +859,15 @@ func nonNil[T any](s []T) []T {
 
 // policyLocked is the kill-switch view of the tunnels: every tunnel that
 // is up, starting, or failed while still meant to be up.
-func (m *manager) policyLocked() []platform.FirewallTunnel {
-	var fts []platform.FirewallTunnel
+func (m *manager) policyLocked() []firewall.FirewallTunnel {
+	var fts []firewall.FirewallTunnel
 	for _, t := range m.tunnels {
 		name := t.rec.Name
 		if t.state == api.StateDown || !t.rec.WantUp {
 			continue
 		}
 		cfg := t.activeCfg()
-		ft := platform.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
+		ft := firewall.FirewallTunnel{Interface: name, DNS: slices.Clone(cfg.Interface.DNS)}
 		for _, p := range cfg.Peers {
 			for _, a := range p.AllowedIPs {
 				if a.Bits() == 0 {
@@ -747,22 +881,15 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 		}
 		if s := t.starting; s != nil && t.run == nil {
 			ft.Interface, ft.FwMark = s.Interface, s.FwMark
-			for _, e := range s.Endpoints {
-				if !slices.Contains(ft.Endpoints, e) {
-					ft.Endpoints = append(ft.Endpoints, e)
-				}
-			}
 		}
 		if t.run != nil {
 			ft.Interface = t.run.Interface()
 			ft.FwMark = t.run.FwMark()
 			ft.DefaultRoute = t.run.DefaultRoute()
-			if s, err := t.run.Stats(); err == nil {
-				for _, p := range s.Peers {
-					if p.Endpoint.IsValid() && !slices.Contains(ft.Endpoints, p.Endpoint) {
-						ft.Endpoints = append(ft.Endpoints, p.Endpoint)
-					}
-				}
+		}
+		for _, e := range t.endpoints {
+			if !slices.Contains(ft.Endpoints, e) {
+				ft.Endpoints = append(ft.Endpoints, e)
 			}
 		}
 		fts = append(fts, ft)
@@ -771,13 +898,50 @@ func (m *manager) policyLocked() []platform.FirewallTunnel {
 	return fts
 }
 
-// reconcileKillSwitch hands the kill switch the current policy. It holds
-// m.mu throughout, as every state change does, so that an older policy can
-// never be applied after a newer one.
+// reconcileKillSwitch hands the kill switch the current policy and waits
+// until it is in force. The snapshot is taken under m.mu, as every state
+// change's is, so generations follow the changes.
 func (m *manager) reconcileKillSwitch() {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.ks.reconcile(m.policyLocked())
+	gen := m.ks.reconcile(m.policyLocked())
+	m.mu.Unlock()
+	m.ks.waitFor(gen, applyWait)
+}
+
+// refreshEndpoints asks every running tunnel's device where it sends
+// (endpoints roam and are resolved again), outside m.mu, and hands the
+// kill switch the policy with them.
+func (m *manager) refreshEndpoints() {
+	type item struct {
+		t   *managed
+		run running
+	}
+	var items []item
+	m.mu.Lock()
+	for _, t := range m.tunnels {
+		if t.run != nil {
+			items = append(items, item{t, t.run})
+		}
+	}
+	m.mu.Unlock()
+	for _, it := range items {
+		s, err := it.run.Stats()
+		if err != nil {
+			continue
+		}
+		var eps []netip.AddrPort
+		for _, p := range s.Peers {
+			if p.Endpoint.IsValid() {
+				eps = append(eps, p.Endpoint)
+			}
+		}
+		m.mu.Lock()
+		if it.t.run == it.run {
+			it.t.endpoints = eps
+		}
+		m.mu.Unlock()
+	}
+	m.reconcileKillSwitch()
 }
 
 func wipeSecrets(s *importer.Secrets) {

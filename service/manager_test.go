@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 	"github.com/wgtray/wgtray/tunnel"
@@ -87,13 +88,29 @@ func (r *fakeRunning) Stats() (liveStats, error) {
 }
 
 // fakeFirewall records the policies applied; the nftables backend has its
-// own tests in platform.
+// own tests in platform/firewall.
 type fakeFirewall struct {
 	mu       sync.Mutex
-	policies []platform.FirewallPolicy
+	policies []firewall.FirewallPolicy
+	// gate, when set, holds Apply until it is closed, as a slow nftables,
+	// pf or WFP transaction would; entered tells that one is held.
+	gate    chan struct{}
+	entered chan struct{}
+	delay   time.Duration
 }
 
-func (f *fakeFirewall) Apply(p platform.FirewallPolicy) error {
+func (f *fakeFirewall) Apply(p firewall.FirewallPolicy) error {
+	f.mu.Lock()
+	gate, entered, delay := f.gate, f.entered, f.delay
+	f.mu.Unlock()
+	time.Sleep(delay)
+	if gate != nil {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.policies = append(f.policies, p)
@@ -106,7 +123,7 @@ func (f *fakeFirewall) Active() (bool, error) {
 	return len(f.policies) > 0 && f.policies[len(f.policies)-1].Blocking(), nil
 }
 
-func (f *fakeFirewall) last() platform.FirewallPolicy {
+func (f *fakeFirewall) last() firewall.FirewallPolicy {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.policies[len(f.policies)-1]
@@ -129,7 +146,7 @@ type harness struct {
 func startHarness(t *testing.T, dir string) *harness {
 	t.Helper()
 	h := newHarness(t, dir)
-	l, err := platform.ListenIPC(h.socket)
+	l, err := ipc.ListenIPC(h.socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +188,7 @@ func (h *harness) stop() {
 	defer cancel()
 	_ = h.srv.shutdown(ctx)
 	h.mgr.shutdown()
+	h.mgr.ks.close()
 	<-h.done
 	h.srv = nil
 }
@@ -509,9 +527,9 @@ func TestLogRedactsSecrets(t *testing.T) {
 
 func TestLogOfARemovedTunnelStaysHiddenFromTheNextOwnerOfItsName(t *testing.T) {
 	h := startHarness(t, t.TempDir())
-	alice := platform.Peer{UID: "1000", Operator: true}
-	bob := platform.Peer{UID: "1001", Operator: true}
-	importAs := func(who platform.Peer) {
+	alice := ipc.Peer{UID: "1000", Operator: true}
+	bob := ipc.Peer{UID: "1001", Operator: true}
+	importAs := func(who ipc.Peer) {
 		t.Helper()
 		cfg := newConfig(t, "10.9.0.0/24")
 		req := api.CreateRequest{Name: "office", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
@@ -542,8 +560,8 @@ func TestLogOfARemovedTunnelStaysHiddenFromTheNextOwnerOfItsName(t *testing.T) {
 
 func TestOneUserCannotStoreMoreThanTheQuota(t *testing.T) {
 	h := startHarness(t, t.TempDir())
-	alice := platform.Peer{UID: "1000", Operator: true}
-	bob := platform.Peer{UID: "1001", Operator: true}
+	alice := ipc.Peer{UID: "1000", Operator: true}
+	bob := ipc.Peer{UID: "1001", Operator: true}
 	wantQuota := func(what string, err error) {
 		t.Helper()
 		var ae *apiError
@@ -606,7 +624,7 @@ func TestSocketIsNotForEveryone(t *testing.T) {
 		t.Errorf("socket mode %v lets everyone connect", fi.Mode().Perm())
 	}
 	// A second service on the same socket is refused; the first keeps it.
-	if _, err := platform.ListenIPC(h.socket); err == nil {
+	if _, err := ipc.ListenIPC(h.socket); err == nil {
 		t.Error("a second listener took over a live socket")
 	}
 	c, err := net.Dial("unix", h.socket)
@@ -691,7 +709,7 @@ func TestEditingAnUpTunnelTakesEffectAtTheNextUp(t *testing.T) {
 }
 
 // createAs imports a new tunnel name as who, straight into the manager.
-func createAs(t *testing.T, h *harness, who platform.Peer, name string) error {
+func createAs(t *testing.T, h *harness, who ipc.Peer, name string) error {
 	t.Helper()
 	cfg := newConfig(t, "10.9.0.0/24")
 	_, err := h.mgr.create(who, api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()})
@@ -702,8 +720,8 @@ func createAs(t *testing.T, h *harness, who platform.Peer, name string) error {
 // record must not overwrite another's, and any spelling finds the tunnel.
 func TestTunnelNamesThatDifferOnlyInCaseAreOneName(t *testing.T) {
 	h := startHarness(t, t.TempDir())
-	alice := platform.Peer{UID: "1000", Operator: true}
-	bob := platform.Peer{UID: "1001", Operator: true}
+	alice := ipc.Peer{UID: "1000", Operator: true}
+	bob := ipc.Peer{UID: "1001", Operator: true}
 	if err := createAs(t, h, alice, "office"); err != nil {
 		t.Fatal(err)
 	}

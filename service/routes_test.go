@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -24,7 +24,7 @@ func TestServerServesTheRouteTableAndRefusesOtherMethods(t *testing.T) {
 		defer cancel()
 		r := httptest.NewRequestWithContext(ctx, method, "http://wgtray"+path, strings.NewReader("{}"))
 		r.Header.Set("Content-Type", "application/json")
-		r = r.WithContext(context.WithValue(r.Context(), peerKey{}, platform.Peer{UID: "0", Operator: true, Admin: true}))
+		r = r.WithContext(context.WithValue(r.Context(), peerKey{}, ipc.Peer{UID: "0", Operator: true, Admin: true}))
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)
 		return w

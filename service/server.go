@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/version"
 )
@@ -49,13 +49,14 @@ type peerKey struct{}
 func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, events *broker) *server {
 	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events}
 	mux := http.NewServeMux()
-	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, platform.Peer){
+	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, ipc.Peer){
 		api.RouteVersion:       s.version,
 		api.RouteTunnels:       s.listTunnels,
 		api.RouteCreate:        s.createTunnel,
 		api.RouteTunnel:        s.getTunnel,
 		api.RouteUpdate:        s.updateTunnel,
 		api.RouteDelete:        s.deleteTunnel,
+		api.RouteRename:        s.renameTunnel,
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
@@ -72,7 +73,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 			panic("service: no handler for " + r.Pattern())
 		}
 		mux.HandleFunc(r.Pattern(), func(w http.ResponseWriter, r *http.Request) {
-			h(w, r, r.Context().Value(peerKey{}).(platform.Peer))
+			h(w, r, r.Context().Value(peerKey{}).(ipc.Peer))
 		})
 		if !paths[r.Path] {
 			paths[r.Path] = true
@@ -92,10 +93,10 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			p, err := platform.PeerOf(unwrapConn(c))
+			p, err := ipc.PeerOf(unwrapConn(c))
 			if err != nil {
 				log.Warn("cannot identify a client; refusing it", "error", err.Error())
-				return context.WithValue(ctx, peerKey{}, platform.Peer{})
+				return context.WithValue(ctx, peerKey{}, ipc.Peer{})
 			}
 			return context.WithValue(ctx, peerKey{}, p)
 		},
@@ -122,11 +123,11 @@ func (s *server) shutdown(ctx context.Context) error {
 // path, and bounds bodies and the time of ordinary requests.
 func (s *server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := r.Context().Value(peerKey{}).(platform.Peer)
+		p, _ := r.Context().Value(peerKey{}).(ipc.Peer)
 		if !p.Admin && !p.Operator {
 			writeError(w, errorf(http.StatusForbidden, api.CodeForbidden,
 				"only administrators and members of the group %q may use wgtray; %s",
-				platform.OperatorGroup, platform.JoinOperators))
+				ipc.OperatorGroup, ipc.JoinOperators))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -149,20 +150,20 @@ func following(r *http.Request) bool {
 	return r.URL.Query().Has("follow") && r.URL.Query().Get("follow") != "false"
 }
 
-func (s *server) version(w http.ResponseWriter, _ *http.Request, _ platform.Peer) {
+func (s *server) version(w http.ResponseWriter, _ *http.Request, _ ipc.Peer) {
 	writeJSON(w, http.StatusOK, api.VersionInfo{Version: version.Version, Commit: version.Commit, API: api.Version})
 }
 
-func (s *server) listTunnels(w http.ResponseWriter, _ *http.Request, p platform.Peer) {
+func (s *server) listTunnels(w http.ResponseWriter, _ *http.Request, p ipc.Peer) {
 	writeJSON(w, http.StatusOK, s.mgr.list(p))
 }
 
-func (s *server) getTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) getTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	t, err := s.mgr.get(p, r.PathValue("name"))
 	reply(w, http.StatusOK, t, err)
 }
 
-func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.CreateRequest
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, err)
@@ -172,7 +173,7 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p platform
 	reply(w, http.StatusCreated, t, err)
 }
 
-func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpdateRequest
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, err)
@@ -182,7 +183,7 @@ func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p platform
 	reply(w, http.StatusOK, t, err)
 }
 
-func (s *server) deleteTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) deleteTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	if err := s.mgr.remove(p, r.PathValue("name")); err != nil {
 		writeError(w, err)
 		return
@@ -190,7 +191,17 @@ func (s *server) deleteTunnel(w http.ResponseWriter, r *http.Request, p platform
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.RenameRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.rename(p, r.PathValue("name"), req.Name)
+	reply(w, http.StatusOK, t, err)
+}
+
+func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpRequest
 	err := readJSON(r, &req)
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
@@ -216,17 +227,17 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p platform.Pee
 	reply(w, http.StatusOK, t, err)
 }
 
-func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	t, err := s.mgr.down(p, r.PathValue("name"))
 	reply(w, http.StatusOK, t, err)
 }
 
-func (s *server) status(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) status(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	st, err := s.mgr.status(p, r.URL.Query().Get("name"))
 	reply(w, http.StatusOK, st, err)
 }
 
-func (s *server) tunnelStatus(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) tunnelStatus(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	st, err := s.mgr.status(p, r.PathValue("name"))
 	if err != nil {
 		writeError(w, err)
@@ -235,11 +246,11 @@ func (s *server) tunnelStatus(w http.ResponseWriter, r *http.Request, p platform
 	writeJSON(w, http.StatusOK, st.Tunnels[0])
 }
 
-func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, _ platform.Peer) {
+func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, _ ipc.Peer) {
 	writeJSON(w, http.StatusOK, s.ks.state())
 }
 
-func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ platform.Peer) {
+func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ ipc.Peer) {
 	var req api.KillSwitch
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, err)
@@ -249,7 +260,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ platfor
 		writeError(w, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown kill-switch mode %q: use off, auto or always", req.Mode))
 		return
 	}
-	k, err := s.ks.set(req.Mode, req.AllowLAN)
+	k, err := s.ks.set(r.Context(), req.Mode, req.AllowLAN)
 	reply(w, http.StatusOK, k, err)
 }
 
@@ -271,7 +282,7 @@ func (s *server) openStream(w http.ResponseWriter) bool {
 
 // eventStream sends the state of every visible tunnel and the kill switch,
 // then every change, one JSON object a line, until the client goes away.
-func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p platform.Peer) {
+func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	if !s.openStream(w) {
 		return
 	}
@@ -319,7 +330,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p platform.
 // logs sends the ring buffer, and with ?follow=true every new entry: all
 // of it to an admin, to an operator only the entries of their own tunnels
 // and those of the service as a whole.
-func (s *server) logs(w http.ResponseWriter, r *http.Request, caller platform.Peer) {
+func (s *server) logs(w http.ResponseWriter, r *http.Request, caller ipc.Peer) {
 	follow := following(r)
 	visible := s.mgr.logVisible(caller)
 	if follow && !s.openStream(w) {

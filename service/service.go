@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/paths"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 	"github.com/wgtray/wgtray/version"
@@ -21,8 +23,8 @@ import (
 
 // Options configure Run.
 type Options struct {
-	StateDir string    // platform.StateDir() when empty
-	Socket   string    // platform.SocketPath() when empty
+	StateDir string    // paths.StateDir() when empty
+	Socket   string    // paths.SocketPath() when empty
 	Log      io.Writer // where the log goes besides the ring buffer; nil for nowhere
 }
 
@@ -34,10 +36,10 @@ const endpointFollowInterval = 5 * time.Second
 // tunnel down, remembering which should be up) or when it cannot start.
 func Run(ctx context.Context, opts Options) error {
 	if opts.StateDir == "" {
-		opts.StateDir = platform.StateDir()
+		opts.StateDir = paths.StateDir()
 	}
 	if opts.Socket == "" {
-		opts.Socket = platform.SocketPath()
+		opts.Socket = paths.SocketPath()
 	}
 	ring := newRingLog(opts.Log)
 	log := ring.logger()
@@ -59,20 +61,20 @@ func Run(ctx context.Context, opts Options) error {
 		log.Error("kill-switch settings are damaged; blocking until they are set again", "error", err.Error())
 		set = settings{KillSwitch: api.KillSwitchAlways}
 	}
-	ks := newKillSwitch(log, st, platform.NewFirewall(log), events, set)
+	ks := newKillSwitch(log, st, firewall.NewFirewall(log), events, set)
 	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
 	if err := mgr.load(); err != nil {
 		return err
 	}
 	mgr.reconcileKillSwitch()
 
-	l, err := platform.ListenIPC(opts.Socket)
+	l, err := ipc.ListenIPC(opts.Socket)
 	if err != nil {
 		return err
 	}
 	srv := newServer(log, ring, mgr, ks, events)
 	stop := make(chan struct{})
-	go ks.follow(mgr.reconcileKillSwitch, endpointFollowInterval, stop)
+	go ks.follow(mgr.refreshEndpoints, endpointFollowInterval, stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
@@ -90,6 +92,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("closing the API", "error", serr.Error())
 	}
 	mgr.shutdown()
+	ks.close()
 	log.Info("wgtrayd stopped")
 	return err
 }

@@ -20,6 +20,9 @@ import (
 // content, never a mix.
 type store struct {
 	dir string
+	// write replaces a file atomically: atomicfile.Write, or in a test a
+	// write that blocks.
+	write func(path string, data []byte, perm os.FileMode) error
 }
 
 // record is one tunnel on disk.
@@ -48,7 +51,7 @@ func openStore(dir string) (*store, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("restrict state directory %s: %w", dir, err)
 	}
-	return &store{dir: dir}, nil
+	return &store{dir: dir, write: atomicfile.Write}, nil
 }
 
 func (s *store) tunnelPath(name string) string {
@@ -106,7 +109,25 @@ func (s *store) saveTunnel(r record) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(s.tunnelPath(r.Name), b, 0o600)
+	return s.write(s.tunnelPath(r.Name), b, 0o600)
+}
+
+// renameTunnel stores r under its new name and removes the file of the old
+// one, unless that is the same file (a change of case on Windows and macOS).
+// On error the tunnel stays stored under the old name.
+func (s *store) renameTunnel(old string, r record) error {
+	if err := s.saveTunnel(r); err != nil {
+		return err
+	}
+	newInfo, nerr := os.Stat(s.tunnelPath(r.Name))
+	oldInfo, oerr := os.Stat(s.tunnelPath(old))
+	if nerr == nil && oerr == nil && os.SameFile(newInfo, oldInfo) {
+		return nil
+	}
+	if err := s.removeTunnel(old); err != nil {
+		return errors.Join(err, s.removeTunnel(r.Name))
+	}
+	return nil
 }
 
 func (s *store) removeTunnel(name string) error {
@@ -144,5 +165,5 @@ func (s *store) saveSettings(st settings) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(s.settingsPath(), b, 0o600)
+	return s.write(s.settingsPath(), b, 0o600)
 }

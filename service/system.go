@@ -15,7 +15,8 @@ import (
 
 	kservice "github.com/kardianos/service"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/paths"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/systemd"
 )
@@ -142,9 +143,9 @@ func Control(action string, purge bool, out io.Writer) error {
 		var errs []error
 		// The kill switch's rules outlive the service (on Windows even a
 		// reboot), and nothing would remove them once it is gone.
-		fw := platform.NewFirewall(slog.New(slog.NewTextHandler(out, nil)))
+		fw := firewall.NewFirewall(slog.New(slog.NewTextHandler(out, nil)))
 		if active, err := fw.Active(); err == nil && active {
-			if err := fw.Apply(platform.FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
+			if err := fw.Apply(firewall.FirewallPolicy{Mode: api.KillSwitchOff}); err != nil {
 				errs = append(errs, fmt.Errorf("turn the kill switch off: %w", err))
 			}
 		}
@@ -202,13 +203,13 @@ func removeLeftovers(platformName string, purge bool) []error {
 	if platformName == "darwin-launchd" {
 		remove(launchdLog)
 	}
-	remove(platform.SocketPath())
+	remove(paths.SocketPath())
 	// The socket's directory goes too when nothing else is in it.
-	if err := os.Remove(filepath.Dir(platform.SocketPath())); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+	if err := os.Remove(filepath.Dir(paths.SocketPath())); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
 		errs = append(errs, err)
 	}
 	if purge {
-		remove(platform.StateDir())
+		remove(paths.StateDir())
 	}
 	return errs
 }

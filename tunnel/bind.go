@@ -8,7 +8,7 @@ import (
 )
 
 // pinBind lets the platform pin the device's UDP socket of one family to an
-// interface (platform.NetworkConfig.BindToInterface), where the bind can:
+// interface (netconf.NetworkConfig.BindToInterface), where the bind can:
 // wireguard-go's Windows bind sets IP_UNICAST_IF. It asks the device for its
 // bind on each call, as the bind is open only while the device is up.
 func pinBind(dev *device.Device) func(family int, index uint32, blackhole bool) error {

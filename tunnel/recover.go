@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/netconf"
 )
 
 // A running tunnel has a file NAME.running in the state directory; one left
@@ -39,7 +39,7 @@ func unmarkRunning(stateDir, name string) error {
 // gets what was undone.
 func Recover(stateDir string, log *slog.Logger) error {
 	var errs []error
-	if err := platform.RecoverNetwork(stateDir, log); err != nil {
+	if err := netconf.RecoverNetwork(stateDir, log); err != nil {
 		errs = append(errs, fmt.Errorf("undo the network changes of the previous run: %w", err))
 	}
 	running, err := filepath.Glob(filepath.Join(stateDir, "*"+runningSuffix))

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/netconf"
 )
 
 // Variables, not constants, so that tests can shorten them.
@@ -27,7 +28,7 @@ const networkSettle = time.Second
 func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.Key]netip.AddrPort, error) {
 	endpoints := map[importer.Key]netip.AddrPort{}
 	for _, p := range peersWithHostnames(peers) {
-		ep, err := resolve(ctx, p.Endpoint, platform.ResolverMark)
+		ep, err := resolve(ctx, p.Endpoint, firewall.ResolverMark)
 		if err != nil {
 			return nil, err
 		}
@@ -42,7 +43,7 @@ func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.
 func resolve(ctx context.Context, ep importer.Endpoint, mark uint32) (netip.AddrPort, error) {
 	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 	defer cancel()
-	addrs, err := platform.Resolver(mark).LookupNetIP(ctx, "ip", ep.Host)
+	addrs, err := netconf.Resolver(mark).LookupNetIP(ctx, "ip", ep.Host)
 	if err == nil && len(addrs) == 0 {
 		err = fmt.Errorf("no addresses")
 	}
@@ -73,7 +74,7 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 		<-t.stop
 		cancel()
 	}()
-	changes, err := platform.WatchNetwork(t.ifname, t.stop)
+	changes, err := netconf.WatchNetwork(t.ifname, t.stop)
 	if err != nil {
 		t.log.Warn("cannot watch the network; endpoints are resolved again only when handshakes stop", "err", err)
 	}
@@ -108,7 +109,7 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 		case <-tick.C:
 			due = t.silentPeers(peers, lastResolved)
 		}
-		mark := platform.ResolverMark
+		mark := firewall.ResolverMark
 		if m := t.FwMark(); m != 0 {
 			mark = m
 		}

@@ -1,7 +1,7 @@
 // Package tunnel runs one WireGuard tunnel: a wireguard-go device in this
 // process with a TUN interface named after the tunnel (on macOS a utun the
 // kernel numbers) and wireguard-go's default bind, configured from the importer's model, with its addresses,
-// routes and DNS (through package platform), its UAPI socket (so the stock
+// routes and DNS (through package platform/netconf), its UAPI socket (so the stock
 // `wg show` and `wg set` work on it), stats, and endpoint re-resolution.
 package tunnel
 
@@ -22,7 +22,7 @@ import (
 	"golang.zx2c4.com/wireguard/device"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/netconf"
 )
 
 // defaultMTU is the TUN's MTU until the platform picks the real one.
@@ -56,7 +56,7 @@ var (
 	// ErrNoTUN: the OS offers no TUN device.
 	ErrNoTUN = errors.New("no TUN device")
 	// ErrAddressConflict: an interface address is already in use.
-	ErrAddressConflict = platform.ErrAddressConflict
+	ErrAddressConflict = netconf.ErrAddressConflict
 	// ErrNoPrivateKey: the configuration has no private key (a redacted
 	// configuration whose secrets were not added back).
 	ErrNoPrivateKey = errors.New("no private key")
@@ -70,8 +70,8 @@ type Tunnel struct {
 	stateDir string
 	dev      *device.Device
 	uapi     net.Listener
-	network  platform.Network
-	dns      platform.DNS
+	network  netconf.Network
+	dns      netconf.DNS
 
 	stop      chan struct{}
 	workers   sync.WaitGroup
@@ -180,7 +180,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 			opts.BeforeTraffic = nil
 		}
 	}
-	t.network, err = platform.ApplyNetwork(platform.NetworkConfig{
+	t.network, err = netconf.ApplyNetwork(netconf.NetworkConfig{
 		Log:              log,
 		Interface:        t.ifname,
 		MTU:              cfg.Interface.MTU,
@@ -214,7 +214,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
-		t.dns, err = platform.ApplyDNS(platform.DNSConfig{
+		t.dns, err = netconf.ApplyDNS(netconf.DNSConfig{
 			Interface:    t.ifname,
 			Servers:      cfg.Interface.DNS,
 			Search:       cfg.Interface.DNSSearch,

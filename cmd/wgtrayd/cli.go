@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 
@@ -198,6 +199,22 @@ var removeCmd = simple("remove", "remove NAME", nil,
 			return err
 		}
 		fmt.Fprintf(stdout, "removed %s and its keys\n", name)
+		return nil
+	})
+
+var renameCmd = simple("rename", "rename NAME NEWNAME", nil,
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		if fs.NArg() != 2 {
+			return usageError("give the tunnel's name and its new name")
+		}
+		if err := importer.ValidateName(fs.Arg(1)); err != nil {
+			return usageError(err.Error())
+		}
+		t, err := c.Rename(ctx, fs.Arg(0), fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "renamed %s to %s; its keys moved with it\n", fs.Arg(0), t.Name)
 		return nil
 	})
 

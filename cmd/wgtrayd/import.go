@@ -16,7 +16,11 @@ const importUsage = `usage: wgtrayd import [--check] [--name NAME] FILE...
 Import WireGuard tunnels from each FILE: a wg-quick .conf file, a .zip
 bundle of them (one tunnel per .conf inside), or a PNG, JPEG or GIF image of
 a QR code holding a config. The kind is found from the content. FILE - is
-standard input. A tunnel is named after its file (wg0.conf gives wg0).
+standard input. A tunnel is named after its file (wg0.conf gives wg0); a
+file name that is no tunnel name gives a name made of it, lower case, with
+spaces as "-", other characters dropped, at most 15 characters, numbered
+-2, -3... if taken ("My Office VPN (Frankfurt, 2026).conf" gives
+my-office-vpn-f). The output says which name each tunnel got.
 
   --check      only parse and validate, without the service: print each
                tunnel's normalized config with its keys hidden, and every
@@ -68,7 +72,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 			r.Err = errors.New("standard input has no file name to name the tunnel after; add --name NAME")
 		}
 		if r.Err != nil {
-			printError(stderr, r, len(results) == 1)
+			printError(stderr, r)
 			status = 1
 			continue
 		}
@@ -161,17 +165,15 @@ func readFailure(source string, err error) importer.Result {
 // rename gives a result the name from --name. A valid config whose only
 // problem was its name is then fine.
 func rename(r *importer.Result, name string) {
-	r.Name = name
-	var nameErr *importer.NameError
+	r.Name, r.Derived = name, false
 	var dupErr *importer.DuplicateNameError
-	if r.Config != nil && (errors.As(r.Err, &nameErr) || errors.As(r.Err, &dupErr)) {
+	if r.Config != nil && errors.As(r.Err, &dupErr) {
 		r.Err = nil
 	}
 }
 
 // printError prints a result's problems, one a line, as FILE:LINE: message.
-// alone says whether --name could fix a naming problem.
-func printError(w io.Writer, r importer.Result, alone bool) {
+func printError(w io.Writer, r importer.Result) {
 	var errs importer.Errors
 	if errors.As(r.Err, &errs) {
 		for _, e := range errs {
@@ -179,12 +181,7 @@ func printError(w io.Writer, r importer.Result, alone bool) {
 		}
 		return
 	}
-	msg := r.Err.Error()
-	var nameErr *importer.NameError
-	if alone && errors.As(r.Err, &nameErr) {
-		msg += ", or give one with --name NAME"
-	}
-	fmt.Fprintf(w, "%s: %s\n", r.Source, msg)
+	fmt.Fprintf(w, "%s: %s\n", r.Source, r.Err)
 }
 
 // printNotApplied warns of what the config asks for that wgtray does not do.

@@ -23,14 +23,21 @@ func importIntoService(results []importer.Result, stdout, stderr io.Writer) int 
 	status := 0
 	for _, r := range results {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-		_, err := c.Import(ctx, r.Name, r.Config)
+		importFn := c.Import
+		if r.Derived {
+			importFn = c.ImportDerived
+		}
+		t, err := importFn(ctx, r.Name, r.Config)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(stderr, "wgtrayd import: %s: %v\n", r.Source, err)
+			fmt.Fprintf(stderr, "wgtrayd import: %s: %v%s\n", r.Source, err, hint(err))
 			status = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "imported %s as %s; bring it up with `wgtrayd up %s`\n", r.Source, r.Name, r.Name)
+		fmt.Fprintf(stdout, "imported %s as %s; bring it up with `wgtrayd up %s`\n", r.Source, t.Name, t.Name)
+		if r.Derived {
+			fmt.Fprintf(stdout, "  (the file name is no tunnel name, so it was made into one; `wgtrayd rename %s NEW` renames it)\n", t.Name)
+		}
 		printNotApplied(stderr, r)
 	}
 	return status

@@ -130,7 +130,7 @@ func TestImportWithoutNameForStandardInputSaysToAddOne(t *testing.T) {
 	}
 }
 
-func TestImportNameFixesAnUnusableFileNameButNeedsOneTunnel(t *testing.T) {
+func TestImportNamesADescriptiveFileAndNameNeedsOneTunnel(t *testing.T) {
 	dir := t.TempDir()
 	odd := filepath.Join(dir, "my home vpn.conf")
 	conf, err := os.ReadFile(testdata + "qr/wg0.conf")
@@ -139,11 +139,11 @@ func TestImportNameFixesAnUnusableFileNameButNeedsOneTunnel(t *testing.T) {
 	}
 	os.WriteFile(odd, conf, 0o600)
 
-	code, _, stderr := runCLI(t, "", "import", "--check", odd)
-	if code != 1 || !strings.Contains(stderr, `try "my_home_vpn", or give one with --name NAME`) {
-		t.Errorf("unusable file name: exit %d, stderr %q; want 1 and a suggestion", code, stderr)
+	code, stdout, stderr := runCLI(t, "", "import", "--check", odd)
+	if code != 0 || !strings.HasPrefix(stdout, "# tunnel my-home-vpn from ") {
+		t.Errorf("descriptive file name: exit %d, stdout %q, stderr %q; want the tunnel my-home-vpn", code, stdout, stderr)
 	}
-	code, stdout, _ := runCLI(t, "", "import", "--check", "--name", "home", odd)
+	code, stdout, _ = runCLI(t, "", "import", "--check", "--name", "home", odd)
 	if code != 0 || !strings.HasPrefix(stdout, "# tunnel home from ") {
 		t.Errorf("with --name: exit %d, stdout %q; want the tunnel home", code, stdout)
 	}

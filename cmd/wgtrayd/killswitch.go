@@ -9,7 +9,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 )
@@ -37,7 +37,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 			if fs.NArg() != 0 || allowLAN.set {
 				return usageError("--lift takes no other arguments")
 			}
-			if err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Lift(); err != nil {
+			if err := firewall.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Lift(); err != nil {
 				return fmt.Errorf("remove the kill-switch rules (it needs root): %w", err)
 			}
 			fmt.Fprintln(stdout, "kill-switch rules removed; the setting stays for the service's next start")
@@ -86,7 +86,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 // back the rules the service applied last, straight from the state
 // directory.
 func restoreKillSwitch(stdout io.Writer) error {
-	p, err := platform.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Restore()
+	p, err := firewall.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Restore()
 	if err != nil {
 		return fmt.Errorf("%w (it needs root)", err)
 	}

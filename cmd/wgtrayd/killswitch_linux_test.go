@@ -16,7 +16,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/internal/testbuild"
 	"github.com/wgtray/wgtray/internal/testnet"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 )
@@ -242,7 +242,7 @@ func (n *killSwitchNet) breakRouting(t *testing.T, iface string) {
 // there is none.
 func (n *killSwitchNet) wgtrayRules(t *testing.T) string {
 	t.Helper()
-	out, err := n.client.Exec("nft", "list", "table", "inet", platform.FirewallTable)
+	out, err := n.client.Exec("nft", "list", "table", "inet", firewall.FirewallTable)
 	if err != nil {
 		return ""
 	}
@@ -344,7 +344,7 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 	if out := boot.Run(t, "env", "WGTRAY_STATE_DIR="+w.state, w.bin, "killswitch", "--boot"); !strings.Contains(out, "blocking (always, allow LAN: yes)") {
 		t.Errorf("wgtrayd killswitch --boot prints %q", out)
 	}
-	if got, want := boot.Run(t, "nft", "list", "table", "inet", platform.FirewallTable), n.wgtrayRules(t); got != want {
+	if got, want := boot.Run(t, "nft", "list", "table", "inet", firewall.FirewallTable), n.wgtrayRules(t); got != want {
 		t.Errorf("rules after boot:\n%s\nwant those from before:\n%s", got, want)
 	}
 
@@ -354,7 +354,7 @@ func TestKillSwitchEndToEnd(t *testing.T) {
 	if rules := n.wgtrayRules(t); rules != "" {
 		t.Errorf("off left rules:\n%s", rules)
 	}
-	if rs := n.client.Run(t, "nft", "list", "ruleset"); strings.Contains(rs, platform.FirewallTable) {
+	if rs := n.client.Run(t, "nft", "list", "ruleset"); strings.Contains(rs, firewall.FirewallTable) {
 		t.Errorf("off left rules:\n%s", rs)
 	}
 	var ks api.KillSwitch

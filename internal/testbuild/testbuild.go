@@ -30,16 +30,54 @@ func Command(pkg, out string) *exec.Cmd {
 	return cmd
 }
 
-// Deps lists the packages that pkg links when built for goos (without cgo,
-// as the daemon is), pkg itself included.
+// Deps lists the packages that pkg links when built for goos, pkg itself
+// included: with cgo for the GUI (listing needs no C compiler for goos),
+// without for the rest, as Command builds them.
 func Deps(pkg, goos string) ([]string, error) {
+	cgo := "0"
+	if pkg == GUI {
+		cgo = "1"
+	}
 	cmd := exec.Command("go", "list", "-deps", pkg)
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED="+cgo)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list -deps %s for %s: %w", pkg, goos, err)
 	}
 	return strings.Fields(string(out)), nil
+}
+
+// PrivilegedDeps lists, as "goos: package", what pkg links for Linux,
+// Windows or macOS of the code only the service needs (see privileged).
+func PrivilegedDeps(pkg string) ([]string, error) {
+	var found []string
+	for _, goos := range []string{"linux", "windows", "darwin"} {
+		deps, err := Deps(pkg, goos)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range deps {
+			if privileged(d) {
+				found = append(found, goos+": "+d)
+			}
+		}
+	}
+	return found, nil
+}
+
+// privileged reports whether the package path is code that only the service
+// needs, which unprivileged programs must not link: the nftables and netlink
+// libraries, and every package under platform/ but the socket or pipe
+// (platform/ipc) and the paths (platform/paths).
+func privileged(pkg string) bool {
+	const platform = "github.com/wgtray/wgtray/platform"
+	switch {
+	case strings.Contains(pkg, "nftables"), strings.Contains(pkg, "netlink"):
+		return true
+	case pkg == platform+"/ipc", pkg == platform+"/paths":
+		return false
+	}
+	return pkg == platform || strings.HasPrefix(pkg, platform+"/")
 }
 
 // Require skips t where the go command is not on PATH: in the Windows lane

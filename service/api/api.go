@@ -2,7 +2,7 @@
 // service sends and what it accepts under /v1/. The service and its client
 // share them so the wire format has one definition.
 //
-// The API, on the socket platform.SocketPath() (for example
+// The API, on the socket paths.SocketPath() (for example
 // `curl --unix-socket /run/wgtray/wgtray.sock http://wgtrayd/v1/status`);
 // Routes holds these methods and paths for the server and the client:
 //
@@ -12,6 +12,7 @@
 //	GET    /v1/tunnels/{name}           Tunnel
 //	PUT    /v1/tunnels/{name}           UpdateRequest → Tunnel
 //	DELETE /v1/tunnels/{name}           204 (brings it down first)
+//	POST   /v1/tunnels/{name}/rename    RenameRequest → Tunnel (only while down)
 //	POST   /v1/tunnels/{name}/up        UpRequest → Tunnel
 //	POST   /v1/tunnels/{name}/down      Tunnel
 //	GET    /v1/tunnels/{name}/status    TunnelStatus
@@ -57,6 +58,7 @@ var (
 	RouteTunnel        = Route{"GET", "/v1/tunnels/{name}"}
 	RouteUpdate        = Route{"PUT", "/v1/tunnels/{name}"}
 	RouteDelete        = Route{"DELETE", "/v1/tunnels/{name}"}
+	RouteRename        = Route{"POST", "/v1/tunnels/{name}/rename"}
 	RouteUp            = Route{"POST", "/v1/tunnels/{name}/up"}
 	RouteDown          = Route{"POST", "/v1/tunnels/{name}/down"}
 	RouteTunnelStatus  = Route{"GET", "/v1/tunnels/{name}/status"}
@@ -70,7 +72,7 @@ var (
 // Routes is every route the service serves; any other method on one of
 // their paths is answered 405.
 var Routes = []Route{
-	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteUp, RouteDown,
+	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteRename, RouteUp, RouteDown,
 	RouteTunnelStatus, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
 }
 
@@ -131,6 +133,15 @@ type CreateRequest struct {
 	Name      string `json:"name"`
 	Config    string `json:"config"`
 	PublicKey string `json:"public_key"`
+	// Unique takes the first free name of Name, Name-2, Name-3... (see
+	// importer.NumberedName) instead of refusing a name that is taken:
+	// for names derived from a file name. The answer says which.
+	Unique bool `json:"unique,omitempty"`
+}
+
+// RenameRequest is the body of POST /v1/tunnels/{name}/rename.
+type RenameRequest struct {
+	Name string `json:"name"`
 }
 
 // UpdateRequest replaces a tunnel's configuration.

@@ -19,7 +19,8 @@ import (
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
-	"github.com/wgtray/wgtray/platform"
+	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/paths"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -36,11 +37,11 @@ type Client struct {
 	stream *http.Client // no timeout: events and followed logs run long
 }
 
-// New returns a client for the service at socket (platform.SocketPath() when
+// New returns a client for the service at socket (paths.SocketPath() when
 // empty) that keeps keys in keys (Keyring() when nil).
 func New(socket string, keys KeyStore) *Client {
 	if socket == "" {
-		socket = platform.SocketPath()
+		socket = paths.SocketPath()
 	}
 	if keys == nil {
 		keys = Keyring()
@@ -48,7 +49,7 @@ func New(socket string, keys KeyStore) *Client {
 	c := &Client{socket: socket, keys: keys}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return platform.DialIPC(ctx, c.socket)
+			return ipc.DialIPC(ctx, c.socket)
 		},
 		MaxIdleConns:    2,
 		IdleConnTimeout: 30 * time.Second,
@@ -129,17 +130,70 @@ func (c *Client) Get(ctx context.Context, name string) (api.Tunnel, error) {
 // the keys cannot be stored the tunnel is removed again, so nothing is
 // half-imported.
 func (c *Client) Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	return c.create(ctx, api.CreateRequest{Name: name}, cfg)
+}
+
+// ImportDerived imports cfg like Import under the first free name of name,
+// name-2, name-3...: for a name derived from a file name
+// (importer.Result.Derived). The answer's Name is the name it got.
+func (c *Client) ImportDerived(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+	return c.create(ctx, api.CreateRequest{Name: name, Unique: true}, cfg)
+}
+
+func (c *Client) create(ctx context.Context, req api.CreateRequest, cfg *importer.Config) (api.Tunnel, error) {
 	redacted, secrets := cfg.Redact()
-	req := api.CreateRequest{Name: name, Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+	req.Config, req.PublicKey = redacted.String(), cfg.Interface.PrivateKey.Public().String()
 	var t api.Tunnel
 	if err := c.do(ctx, api.RouteCreate, "", nil, req, &t); err != nil {
 		return t, err
 	}
-	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
-		if derr := c.do(ctx, api.RouteDelete, name, nil, nil, nil); derr != nil {
-			err = errors.Join(err, fmt.Errorf("remove the half-imported tunnel %s: %w", name, derr))
+	if err := c.keys.Set(t.Name, encodeSecrets(secrets)); err != nil {
+		if derr := c.do(ctx, api.RouteDelete, t.Name, nil, nil, nil); derr != nil {
+			err = errors.Join(err, fmt.Errorf("remove the half-imported tunnel %s: %w", t.Name, derr))
 		}
-		return api.Tunnel{}, fmt.Errorf("import %s: %w", name, err)
+		return api.Tunnel{}, fmt.Errorf("import %s: %w", t.Name, err)
+	}
+	return t, nil
+}
+
+// Rename gives the caller's tunnel name, which must be down, the name
+// newName, and moves its keys in the keyring with it: they are stored
+// under the new name first and removed from the old one last, so a failure
+// on the way loses nothing.
+func (c *Client) Rename(ctx context.Context, name, newName string) (api.Tunnel, error) {
+	if err := importer.ValidateName(newName); err != nil {
+		return api.Tunnel{}, err
+	}
+	data, err := c.keys.Get(name)
+	if err != nil && !errors.Is(err, ErrNoKeys) {
+		return api.Tunnel{}, fmt.Errorf("rename %s: %w", name, err)
+	}
+	// A change of case only may be one keyring entry (Windows): after the
+	// old name's entry is deleted, the new one is written again.
+	sameEntry := strings.EqualFold(name, newName)
+	if data != "" {
+		if err := c.keys.Set(newName, data); err != nil {
+			return api.Tunnel{}, fmt.Errorf("rename %s: store its keys under %s: %w", name, newName, err)
+		}
+	}
+	var t api.Tunnel
+	if err := c.do(ctx, api.RouteRename, name, nil, api.RenameRequest{Name: newName}, &t); err != nil {
+		if data != "" && !sameEntry {
+			if derr := c.keys.Delete(newName); derr != nil {
+				err = errors.Join(err, fmt.Errorf("remove the keys stored under %s: %w", newName, derr))
+			}
+		}
+		return t, err
+	}
+	if data != "" && name != newName {
+		if err := c.keys.Delete(name); err != nil && !errors.Is(err, ErrNoKeys) {
+			return t, fmt.Errorf("renamed %s to %s, but its keys under the old name stay in the keyring: %w", name, newName, err)
+		}
+		if sameEntry {
+			if err := c.keys.Set(newName, data); err != nil {
+				return t, fmt.Errorf("renamed %s to %s, but its keys are lost; import its config again: %w", name, newName, err)
+			}
+		}
 	}
 	return t, nil
 }
@@ -366,7 +420,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			if errors.Is(op.Err, os.ErrPermission) {
-				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, platform.JoinOperators)
+				return nil, fmt.Errorf("you may not use the wgtray service (%w); %s", op.Err, ipc.JoinOperators)
 			}
 			return nil, &NotRunningError{Socket: c.socket, Err: op.Err}
 		}

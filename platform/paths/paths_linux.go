@@ -1,0 +1,6 @@
+package paths
+
+const (
+	defaultStateDir   = "/var/lib/wgtray"
+	defaultSocketPath = "/run/wgtray/wgtray.sock"
+)

@@ -1,6 +1,0 @@
-package platform
-
-const (
-	defaultStateDir   = "/var/lib/wgtray"
-	defaultSocketPath = "/run/wgtray/wgtray.sock"
-)
