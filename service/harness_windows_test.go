@@ -11,6 +11,7 @@ import (
 	"github.com/Microsoft/go-winio"
 	"golang.org/x/sys/windows"
 
+	"github.com/wgtray/wgtray/internal/winetest"
 	"github.com/wgtray/wgtray/platform/ipc"
 )
 
@@ -24,19 +25,13 @@ func listenTest(t testing.TB, path string) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if underWine() {
+	if winetest.UnderWine() {
 		timeout := time.Second
 		if c, err := winio.DialPipe(path, &timeout); err == nil {
 			c.Close()
 		}
 	}
 	return l
-}
-
-// underWine reports whether the test runs under Wine, whose ntdll alone
-// exports wine_get_version.
-func underWine() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
 }
 
 // testSocket is where a test's service listens: a named pipe of its own,
@@ -79,7 +74,7 @@ func TestPipeIsNotForEveryone(t *testing.T) {
 	// A second service on the same pipe is refused; the first keeps it.
 	// Wine 8 ignores FILE_FLAG_FIRST_PIPE_INSTANCE, so only Windows is
 	// asked the first half.
-	if !underWine() {
+	if !winetest.UnderWine() {
 		if _, err := ipc.ListenIPC(h.socket); err == nil {
 			t.Error("a second listener took over a live pipe")
 		}
@@ -111,7 +106,7 @@ func assertOnlySystem(t *testing.T, path string, want ...string) {
 		return
 	}
 	sddl := sd.String()
-	if underWine() {
+	if winetest.UnderWine() {
 		// Wine 8 keeps no ACL set on a file: it shows one made of the
 		// Unix mode. MakeStateDir's own call did not fail.
 		t.Logf("%s: Wine shows the ACL %s, not the one set", path, sddl)
