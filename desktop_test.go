@@ -26,8 +26,9 @@ var (
 	buildErr  error
 )
 
-// binaries builds wgtray and wgtrayd once per test run.
-func binaries(t testing.TB) (gui, daemon string) {
+// binaries builds wgtray, wgtray-window (beside it, where the agent looks)
+// and wgtrayd once per test run.
+func binaries(t testing.TB) (agent, daemon string) {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "wgtray-bin-")
@@ -35,7 +36,8 @@ func binaries(t testing.TB) (gui, daemon string) {
 			return
 		}
 		for _, b := range []struct{ out, pkg string }{
-			{"wgtray", testbuild.GUI},
+			{"wgtray", testbuild.Agent},
+			{"wgtray-window", testbuild.Window},
 			{"wgtrayd", testbuild.Daemon},
 		} {
 			if out, err := testbuild.Command(b.pkg, filepath.Join(binDir, b.out)).CombinedOutput(); err != nil {
@@ -178,7 +180,7 @@ func waitForName(t testing.TB, bus, name string) {
 	}
 }
 
-// gui is a running wgtray.
+// gui is a running wgtray agent.
 type gui struct {
 	cmd  *exec.Cmd
 	out  logFile

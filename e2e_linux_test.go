@@ -38,27 +38,8 @@ func TestQRImportTrayActivationAndScreenshot(t *testing.T) {
 	}
 	t.Cleanup(func() { watcher.Close() })
 
-	svcNS, peerNS := testnet.NewNamespace(t), testnet.NewNamespace(t)
-	svcNS.WriteEtc(t, "resolv.conf", "nameserver 192.0.2.53\n")
-	testnet.Connect(t, svcNS, peerNS, e2eServiceVeth, e2ePeerVeth)
-	peer := testnet.StartPeer(t, peerNS, testnet.PeerConfig{Addresses: []string{e2ePeerTunnel}})
-
+	svcNS, cfg := peerTunnel(t)
 	socket, status, service := startService(t, svcNS)
-
-	key, err := importer.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &importer.Config{
-		Interface: importer.Interface{PrivateKey: key, Addresses: []netip.Prefix{netip.MustParsePrefix(e2eTunnelAddr)}},
-		Peers: []importer.Peer{{
-			PublicKey:           peer.PublicKey,
-			Endpoint:            peer.Endpoint(netip.MustParsePrefix(e2ePeerVeth).Addr().String()),
-			AllowedIPs:          []netip.Prefix{netip.MustParsePrefix(e2ePeerTunnel).Masked()},
-			PersistentKeepalive: 1,
-		}},
-	}
-	peer.AddPeer(t, key.Public(), []string{e2eTunnelAddr})
 	name := testnet.UniqueName("gui")
 	qr := filepath.Join(t.TempDir(), name+".png")
 	png, err := desktoptest.QRCode(cfg.String())
@@ -112,6 +93,30 @@ func TestQRImportTrayActivationAndScreenshot(t *testing.T) {
 	t.Logf("screenshot: %s", shot)
 	if t.Failed() {
 		t.Logf("wgtrayd output:\n%s", service.Output())
+	}
+}
+
+// peerTunnel makes a namespace for the service, linked to another where a
+// real WireGuard peer runs, and the config of a tunnel to that peer.
+func peerTunnel(t *testing.T) (*testnet.Namespace, *importer.Config) {
+	t.Helper()
+	svcNS, peerNS := testnet.NewNamespace(t), testnet.NewNamespace(t)
+	svcNS.WriteEtc(t, "resolv.conf", "nameserver 192.0.2.53\n")
+	testnet.Connect(t, svcNS, peerNS, e2eServiceVeth, e2ePeerVeth)
+	peer := testnet.StartPeer(t, peerNS, testnet.PeerConfig{Addresses: []string{e2ePeerTunnel}})
+	key, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer.AddPeer(t, key.Public(), []string{e2eTunnelAddr})
+	return svcNS, &importer.Config{
+		Interface: importer.Interface{PrivateKey: key, Addresses: []netip.Prefix{netip.MustParsePrefix(e2eTunnelAddr)}},
+		Peers: []importer.Peer{{
+			PublicKey:           peer.PublicKey,
+			Endpoint:            peer.Endpoint(netip.MustParsePrefix(e2ePeerVeth).Addr().String()),
+			AllowedIPs:          []netip.Prefix{netip.MustParsePrefix(e2ePeerTunnel).Masked()},
+			PersistentKeepalive: 1,
+		}},
 	}
 }
 

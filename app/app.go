@@ -1,6 +1,6 @@
 // Package app is wgtray's desktop GUI: the main window (tunnels with live
-// statistics, import, editor, kill switch, service log), the tray icon and
-// menu, and notifications. It talks to the service only through Service
+// statistics, import, editor, kill switch, service log), run as its own
+// process (wgtray-window) that the tray agent starts. It talks to the service only through Service
 // and never blocks the UI thread on it: every call runs in a goroutine and
 // hands its result back with fyne.Do.
 package app
@@ -17,15 +17,13 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // Options tune an App; the zero value is what the desktop uses.
 type Options struct {
-	// Tray is where the tray icon and menu go: the Fyne desktop app when a
-	// tray can work, nil when there is none (TrayNote says why).
-	Tray Tray
-	// TrayNote explains a missing tray icon to the user; empty when the
-	// tray is hosted.
+	// TrayNote explains a missing tray icon to the user (closing the
+	// window then quits wgtray); empty when the tray agent hosts an icon.
 	TrayNote string
 	// Do runs a function on the UI thread; fyne.Do by default.
 	Do func(func())
@@ -39,16 +37,6 @@ type Options struct {
 	// to notice a lost handshake (30s by default).
 	Poll, HiddenPoll time.Duration
 }
-
-// Tray is the part of Fyne's desktop.App the tray needs.
-type Tray interface {
-	SetSystemTrayMenu(*fyne.Menu)
-	SetSystemTrayIcon(fyne.Resource)
-}
-
-// NoHandshakeAfter is how long an up tunnel may go without a handshake
-// before the user is told.
-const NoHandshakeAfter = 3 * time.Minute
 
 // App is the running GUI. Fields below mu-free comments are touched only on
 // the UI thread.
@@ -74,7 +62,6 @@ type App struct {
 	serviceErr error
 	killSwitch api.KillSwitch
 	visible    bool
-	trayMenu   string // the menu last handed to the tray, as text
 
 	poll chan time.Duration // to the poll loop: its interval, 0 to stop
 
@@ -86,8 +73,6 @@ type App struct {
 type tunnel struct {
 	api.Tunnel
 	status   *api.TunnelStatus
-	upSince  time.Time
-	warned   bool // told the user about a missing handshake
 	rx, tx   history
 	lastRead time.Time
 	lastRx   uint64
@@ -131,9 +116,6 @@ func New(fy fyne.App, svc Service, opts Options) *App {
 	a.win.SetMainMenu(a.mainMenu())
 	a.win.Resize(fyne.NewSize(920, 720))
 	a.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { a.importURIs(uris) })
-	if opts.Tray != nil && opts.TrayNote == "" {
-		a.win.SetCloseIntercept(a.Hide)
-	}
 	a.refresh()
 	return a
 }
@@ -196,7 +178,7 @@ func (a *App) eventLoop() {
 			return
 		}
 		if err == nil {
-			err = errors.New("the service closed the connection")
+			err = errors.New(lang.L("the service closed the connection"))
 		}
 		a.opts.Do(func() { a.setDisconnected(err) })
 		a.sleep(a.opts.Retry)
@@ -272,11 +254,7 @@ func (a *App) anyUp() bool {
 }
 
 func (a *App) setDisconnected(err error) {
-	wasConnected := a.connected
 	a.connected, a.ready, a.serviceErr = false, false, err
-	if wasConnected {
-		a.notify(lang.L("wgtray service stopped"), lang.L("Tunnels cannot be changed until it is back; the window says how to start it."))
-	}
 	a.schedulePoll()
 	a.refresh()
 }
@@ -329,36 +307,23 @@ func (a *App) applyTunnel(in api.Tunnel) {
 	}
 	prev := t.State
 	t.Tunnel = in
-	if in.State == api.StateUp && prev != api.StateUp {
-		t.upSince, t.warned = a.opts.Now(), false
-	}
 	if in.State != api.StateUp {
 		t.status = nil
 		t.rx, t.tx = history{}, history{}
 		t.lastRead = time.Time{}
 	}
-	if !a.ready || !known || prev == in.State {
-		return
+	if a.ready && known && prev != in.State {
+		a.schedulePoll()
 	}
-	switch in.State {
-	case api.StateUp:
-		a.notify(lang.L("{{.Name}} connected", map[string]string{"Name": in.Name}), lang.L("The tunnel is up."))
-	case api.StateDown:
-		if prev == api.StateUp || prev == api.StateStopping {
-			a.notify(lang.L("{{.Name}} disconnected", map[string]string{"Name": in.Name}), lang.L("The tunnel is down."))
-		}
-	case api.StateFailed:
-		a.notify(lang.L("{{.Name}} failed", map[string]string{"Name": in.Name}), in.Error)
-	}
-	a.schedulePoll()
 }
 
 // restore sends the keys again for tunnels the service wants up without
-// them (it restarted while this user had them on).
+// them (it restarted while this user had them on), and brings up those set
+// to start at login: each time the app connects to the service.
 func (a *App) restore() {
 	need := false
 	for _, t := range a.tunnels {
-		need = need || (t.NeedsKeys && t.Mine)
+		need = need || (t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)))
 	}
 	if !need {
 		return
@@ -383,8 +348,8 @@ func (a *App) fetchStatus() {
 	}, func(error) {})
 }
 
-// applyStatus takes live statistics, feeds the graphs and warns about
-// tunnels that have had no handshake for NoHandshakeAfter.
+// applyStatus takes live statistics and feeds the graphs. The tray agent,
+// not the window, tells the user about a missing handshake.
 func (a *App) applyStatus(st api.Status) {
 	now := a.opts.Now()
 	a.killSwitch = st.KillSwitch
@@ -399,13 +364,9 @@ func (a *App) applyStatus(st api.Status) {
 			continue
 		}
 		var rx, tx uint64
-		var last time.Time
 		for _, p := range s.Peers {
 			rx += p.RxBytes
 			tx += p.TxBytes
-			if p.LatestHandshake != nil && p.LatestHandshake.After(last) {
-				last = *p.LatestHandshake
-			}
 		}
 		if !t.lastRead.IsZero() && rx >= t.lastRx && tx >= t.lastTx {
 			secs := now.Sub(t.lastRead).Seconds()
@@ -415,34 +376,15 @@ func (a *App) applyStatus(st api.Status) {
 			}
 		}
 		t.lastRead, t.lastRx, t.lastTx = now, rx, tx
-		a.checkHandshake(t, last, now)
 	}
 	a.refresh()
-}
-
-func (a *App) checkHandshake(t *tunnel, last, now time.Time) {
-	if t.upSince.IsZero() {
-		t.upSince = now
-	}
-	since := t.upSince
-	if last.After(since) {
-		since = last
-	}
-	stale := now.Sub(since) >= NoHandshakeAfter
-	if stale && !t.warned {
-		t.warned = true
-		a.notify(lang.L("{{.Name}}: no handshake", map[string]string{"Name": t.Name}), lang.L("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
-	}
-	if !stale {
-		t.warned = false
-	}
 }
 
 func (a *App) notify(title, content string) {
 	a.fy.SendNotification(fyne.NewNotification(title, content))
 }
 
-// refresh brings the window and the tray up to date with the state.
+// refresh brings the window up to date with the state.
 func (a *App) refresh() {
 	a.names = a.names[:0]
 	for name := range a.tunnels {
@@ -456,7 +398,6 @@ func (a *App) refresh() {
 		}
 	}
 	a.ui.refresh()
-	a.refreshTray()
 }
 
 // toggle turns a tunnel on or off.
@@ -495,13 +436,4 @@ func (a *App) setKillSwitch(mode api.KillSwitchMode, allowLAN bool) {
 		}
 		a.refresh()
 	})
-}
-
-// aggregate is what the tray icon shows.
-func (a *App) aggregate() (up, failed bool) {
-	for _, t := range a.tunnels {
-		up = up || t.State == api.StateUp
-		failed = failed || t.State == api.StateFailed
-	}
-	return up, failed || !a.connected
 }

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wgtray/wgtray/app/desktoptest"
-	"github.com/wgtray/wgtray/assets"
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/version"
@@ -220,35 +219,6 @@ func TestToggleActivatesAndDeactivatesTunnel(t *testing.T) {
 	}
 }
 
-func TestTrayMenuTogglesTunnelAndIconFollowsState(t *testing.T) {
-	svc := newFakeService()
-	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
-	h := newHarness(t, svc)
-	h.ready()
-	item := h.tray.item("office")
-	if item == nil || item.Checked {
-		t.Fatalf("tray menu %v", menuText(h.tray.menu))
-	}
-	if h.tray.icon != trayIcons[assets.Idle] {
-		t.Error("icon is not the idle one")
-	}
-	for _, label := range []string{"Kill switch", "Open wgtray"} {
-		if h.tray.item(label) == nil {
-			t.Errorf("tray menu lacks %q: %s", label, menuText(h.tray.menu))
-		}
-	}
-	item.Action()
-	h.waitFor("the tunnel up", func() bool { it := h.tray.item("office"); return it != nil && it.Checked })
-	if h.tray.icon != trayIcons[assets.Up] {
-		t.Error("icon is not the up one")
-	}
-	svc.setState("office", api.StateFailed, "bind: address in use")
-	h.waitFor("the error icon", func() bool { return h.tray.icon == trayIcons[assets.Error] })
-
-	h.tray.item("Kill switch").Action()
-	h.waitFor("the kill switch on", h.called("killswitch auto lan=false"))
-}
-
 func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 	svc := newFakeService()
 	h := newHarness(t, svc)
@@ -268,6 +238,46 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 	}
 }
 
+// A lockdown or a setting an administrator locked shows as locked, with
+// who can change it, in the window's kill-switch tab, and cannot be changed
+// there; once the administrator unlocks it, it can. (The tray agent's menu
+// has its own test in package tray.)
+func TestKillSwitchLockedByAnAdministratorShowsLockedAndCannotBeChanged(t *testing.T) {
+	for _, locked := range []api.KillSwitch{
+		{Mode: api.KillSwitchAlways, SetByAdmin: true, Active: true},
+		{Mode: api.KillSwitchAuto, Locked: true, SetByAdmin: true},
+	} {
+		t.Run(string(locked.Mode), func(t *testing.T) {
+			svc := newFakeService()
+			svc.setKillSwitch(locked)
+			h := newHarness(t, svc)
+			h.ready()
+			v := h.app.ui.killSwitch
+			if !v.mode.Disabled() || !v.allowLAN.Disabled() {
+				t.Errorf("the kill-switch controls are enabled for a setting only an administrator can change (mode disabled %v, LAN disabled %v)", v.mode.Disabled(), v.allowLAN.Disabled())
+			}
+			if !v.locked.Visible() || !strings.Contains(v.locked.Text, "set by an administrator; only an administrator can change it") {
+				t.Errorf("the kill-switch tab says %q (visible %v), want who can change it", v.locked.Text, v.locked.Visible())
+			}
+			test.Tap(v.allowLAN)
+			h.settle()
+			for _, c := range svc.Calls() {
+				if strings.HasPrefix(c, "killswitch") {
+					t.Errorf("the app asked the service %q for a locked setting", c)
+				}
+			}
+
+			unlocked := locked
+			unlocked.Locked, unlocked.SetByAdmin, unlocked.Changeable = false, false, true
+			svc.setKillSwitch(unlocked)
+			h.waitFor("the controls enabled", func() bool { return !v.mode.Disabled() && !v.allowLAN.Disabled() })
+			if v.locked.Visible() {
+				t.Errorf("an unlocked kill switch still shows locked: %q", v.locked.Text)
+			}
+		})
+	}
+}
+
 func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 	svc := newFakeService()
 	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
@@ -282,9 +292,6 @@ func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 	}
 	if !h.app.ui.importButton.Disabled() {
 		t.Error("import is enabled without a service")
-	}
-	if it := h.tray.item("Service not running"); it == nil {
-		t.Errorf("tray menu: %s", menuText(h.tray.menu))
 	}
 
 	// The service comes back after a restart: it wants office up but has
@@ -302,42 +309,8 @@ func TestServiceDownShowsBannerAndReconnectRestoresTunnels(t *testing.T) {
 	h.waitFor("office up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
 
 	// And it goes away while running.
-	test.AssertNotificationSent(t, fyne.NewNotification("wgtray service stopped", "Tunnels cannot be changed until it is back; the window says how to start it."), func() {
-		svc.setDown(true)
-		h.waitFor("the banner again", func() bool { return banner.Visible() })
-	})
-}
-
-func TestNotificationsOnConnectDisconnectFailureAndMissingHandshake(t *testing.T) {
-	svc := newFakeService()
-	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
-	h := newHarness(t, svc)
-	h.ready()
-	for _, step := range []struct {
-		state api.State
-		err   string
-		title string
-	}{
-		{api.StateUp, "", "office connected"},
-		{api.StateDown, "", "office disconnected"},
-		{api.StateFailed, "no route to host", "office failed"},
-	} {
-		content := map[api.State]string{api.StateUp: "The tunnel is up.", api.StateDown: "The tunnel is down.", api.StateFailed: step.err}[step.state]
-		test.AssertNotificationSent(t, fyne.NewNotification(step.title, content), func() {
-			svc.setState("office", step.state, step.err)
-			h.waitFor(string(step.state), func() bool { return h.app.tunnels["office"].State == step.state })
-		})
-	}
-
-	svc.setState("office", api.StateUp, "")
-	h.waitFor("up", func() bool { return h.app.tunnels["office"].State == api.StateUp })
-	hs := h.clock()
-	svc.setStats("office", []api.PeerStatus{{PublicKey: "peer", LatestHandshake: &hs}})
-	h.advance(2 * time.Minute)
-	test.AssertNotificationSent(t, nil, h.pollNow)
-	h.advance(90 * time.Second)
-	test.AssertNotificationSent(t, fyne.NewNotification("office: no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."), h.pollNow)
-	test.AssertNotificationSent(t, nil, h.pollNow) // once, not every second
+	svc.setDown(true)
+	h.waitFor("the banner again", func() bool { return banner.Visible() })
 }
 
 func TestDetailsNameTheInterfaceTheOSGaveTheTunnel(t *testing.T) {
@@ -465,7 +438,7 @@ func qrPNG(t *testing.T, text string) []byte {
 func TestAboutShowsVersionAndCommit(t *testing.T) {
 	h := newHarness(t, newFakeService())
 	h.ready()
-	h.tray.item("About wgtray").Action()
+	h.app.mainMenu().Items[1].Items[0].Action()
 	if !contains(h.overlayTexts(), version.String()) {
 		t.Fatalf("About shows %q, want %q", h.overlayTexts(), version.String())
 	}
@@ -533,5 +506,27 @@ func TestServiceDownShowsStateUnknownAndReconnectKeepsSelection(t *testing.T) {
 	}
 	if d.state.Text != "Active" || d.toggle.Text != "Deactivate" || d.toggle.Disabled() {
 		t.Errorf("after reconnecting: state %q, toggle %q (disabled %v)", d.state.Text, d.toggle.Text, d.toggle.Disabled())
+	}
+}
+
+func TestGraphShowsTheLastTenMinutesOnRequest(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateUp)
+	h := newHarness(t, svc)
+	h.ready()
+	var rx uint64
+	for range 130 {
+		rx += 1 << 20
+		svc.setStats("office", []api.PeerStatus{{PublicKey: "peerkey", RxBytes: rx}})
+		h.pollNow()
+		h.advance(time.Second)
+	}
+	d := h.app.ui.details
+	if len(d.graph.rx) != 60 || d.graph.tenMin {
+		t.Fatalf("the last minute: %d points, ten minutes %v", len(d.graph.rx), d.graph.tenMin)
+	}
+	d.span.SetSelected(d.span.Options[1])
+	if len(d.graph.rx) != 13 || !d.graph.tenMin {
+		t.Errorf("ten minutes of 129 samples: %d points, ten minutes %v; want 13", len(d.graph.rx), d.graph.tenMin)
 	}
 }

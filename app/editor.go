@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/api"
 )
 
 // editor is a window to write a new tunnel or change one. It checks the
@@ -214,6 +215,7 @@ func (e *editor) saveTunnel() {
 	name, cfg, original := strings.TrimSpace(e.name.Text), e.cfg, e.original
 	setEnabled(e.save, false)
 	renamed := false
+	var applied api.Applied
 	e.a.async(func(ctx context.Context) error {
 		if original == "" {
 			_, err := e.a.svc.Import(ctx, name, cfg)
@@ -227,7 +229,8 @@ func (e *editor) saveTunnel() {
 			}
 			renamed = true
 		}
-		_, err := e.a.svc.Update(ctx, name, cfg)
+		res, err := e.a.svc.Update(ctx, name, cfg)
+		applied = res.Applied
 		return err
 	}, func(err error) {
 		if renamed {
@@ -243,5 +246,22 @@ func (e *editor) saveTunnel() {
 		e.a.selected = name
 		e.a.refresh()
 		e.win.Close()
+		if msg := appliedMessage(applied); msg != "" {
+			e.a.notify(name+" changed", msg)
+		}
 	})
+}
+
+// appliedMessage tells the user how a saved edit reached a running tunnel;
+// empty when it was not running.
+func appliedMessage(how api.Applied) string {
+	switch how {
+	case api.AppliedLive:
+		return "The peer settings are in force; the tunnel stayed connected."
+	case api.AppliedReconnected:
+		return "The tunnel reconnected to apply the interface settings."
+	case api.AppliedUnchanged:
+		return "Nothing the running tunnel uses changed."
+	}
+	return ""
 }

@@ -40,7 +40,7 @@ type fakeTunnel struct {
 }
 
 func newFakeService() *fakeService {
-	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff}, stats: map[string][]api.PeerStatus{}}
+	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff, Changeable: true}, stats: map[string][]api.PeerStatus{}}
 }
 
 func (f *fakeService) called(format string, args ...any) {
@@ -111,6 +111,14 @@ func (f *fakeService) setState(name string, state api.State, errText string) {
 	f.broadcast(f.tunnelEvent(t))
 }
 
+// setKillSwitch changes the kill switch as the service would report it.
+func (f *fakeService) setKillSwitch(ks api.KillSwitch) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.killSwitch = ks
+	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
+}
+
 func (f *fakeService) setStats(name string, peers []api.PeerStatus) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -132,8 +140,10 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 		cfg := t.cfg
 		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
 		if t.State == api.StateUp {
-			ts.Peers = f.stats[t.Name]
 			ts.Interface.Name = t.ifname
+		}
+		if t.State == api.StateUp && f.stats[t.Name] != nil {
+			ts.Peers = f.stats[t.Name]
 		} else {
 			// As the service does: the configured peers, without statistics.
 			for _, p := range cfg.Peers {
@@ -227,16 +237,20 @@ func (f *fakeService) Rename(_ context.Context, name, newName string) (api.Tunne
 	return f.tunnels[newName].Tunnel, nil
 }
 
-func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+func (f *fakeService) Update(_ context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("update %s", name)
 	if err := f.check(); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	state := f.tunnels[name].State
 	f.addLocked(name, cfg, state)
-	return f.tunnels[name].Tunnel, nil
+	applied := api.AppliedSaved
+	if state == api.StateUp {
+		applied = api.AppliedLive
+	}
+	return api.UpdateResult{Tunnel: f.tunnels[name].Tunnel, Applied: applied}, nil
 }
 
 func (f *fakeService) Delete(_ context.Context, name string) error {
@@ -286,11 +300,24 @@ func (f *fakeService) Down(_ context.Context, name string) (api.Tunnel, error) {
 	return t.Tunnel, nil
 }
 
+func (f *fakeService) SetStart(_ context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("start %s %s", name, mode)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	t.Start = mode
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
 func (f *fakeService) Restore(ctx context.Context) ([]string, error) {
 	f.mu.Lock()
 	var names []string
 	for _, t := range f.tunnels {
-		if t.NeedsKeys && t.Mine {
+		if t.Mine && (t.NeedsKeys || client.StartsAtLogin(t.Tunnel)) {
 			names = append(names, t.Name)
 		}
 	}
@@ -311,7 +338,7 @@ func (f *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, 
 	if err := f.check(); err != nil {
 		return api.KillSwitch{}, err
 	}
-	f.killSwitch = api.KillSwitch{Mode: mode, AllowLAN: allowLAN, Active: mode == api.KillSwitchAlways}
+	f.killSwitch = api.KillSwitch{Mode: mode, AllowLAN: allowLAN, Changeable: true, Active: mode == api.KillSwitchAlways}
 	ks := f.killSwitch
 	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
 	return ks, nil
@@ -328,35 +355,11 @@ func (f *fakeService) FollowLogs(ctx context.Context, fn func(api.LogEntry)) err
 	return nil
 }
 
-// fakeTray records what the app hands to the tray.
-type fakeTray struct {
-	menu *fyne.Menu
-	icon fyne.Resource
-	sets int
-}
-
-func (t *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { t.menu = m; t.sets++ }
-func (t *fakeTray) SetSystemTrayIcon(r fyne.Resource) { t.icon = r }
-
-// item finds a tray menu item by label.
-func (t *fakeTray) item(label string) *fyne.MenuItem {
-	if t.menu == nil {
-		return nil
-	}
-	for _, it := range t.menu.Items {
-		if it.Label == label {
-			return it
-		}
-	}
-	return nil
-}
-
 // harness runs an App against a fake service with every UI update queued
 // for the test goroutine, so widgets are touched from one goroutine only.
 type harness struct {
 	t     *testing.T
 	svc   *fakeService
-	tray  *fakeTray
 	app   *App
 	fy    *notifyingApp
 	queue chan func()
@@ -369,9 +372,8 @@ var epoch = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 func newHarness(t *testing.T, svc *fakeService) *harness {
 	t.Helper()
 	fy := &notifyingApp{App: test.NewTempApp(t)}
-	h := &harness{t: t, svc: svc, tray: &fakeTray{}, queue: make(chan func(), 4096), now: epoch, fy: fy}
+	h := &harness{t: t, svc: svc, queue: make(chan func(), 4096), now: epoch, fy: fy}
 	h.app = New(fy, svc, Options{
-		Tray:       h.tray,
 		Do:         func(f func()) { h.queue <- f },
 		Now:        h.clock,
 		Retry:      20 * time.Millisecond,

@@ -118,7 +118,7 @@ func (r *graphRenderer) gutter() float32 {
 }
 
 func (r *graphRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(r.gutter()+160, 96+r.xNow.MinSize().Height)
+	return fyne.NewSize(r.gutter()+160, 72+r.xNow.MinSize().Height)
 }
 
 func (r *graphRenderer) Layout(size fyne.Size) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,8 +49,8 @@ func (o outcome) String() string {
 	return s
 }
 
-// importDialog lets the user pick a .conf, .zip or QR image.
-func (a *App) importDialog() {
+// ImportDialog lets the user pick a .conf, .zip or QR image.
+func (a *App) ImportDialog() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			a.showError(err)
@@ -88,7 +89,7 @@ func (a *App) importFolderDialog() {
 func (a *App) importFolder(dir fyne.ListableURI) {
 	entries, err := dir.List()
 	if err != nil {
-		a.showError(fmt.Errorf("read the folder %s: %w", dir.Name(), err))
+		a.showError(fmt.Errorf("%s: %w", lang.L("Cannot read the folder {{.Name}}", map[string]string{"Name": dir.Name()}), err))
 		return
 	}
 	var uris []fyne.URI
@@ -98,7 +99,7 @@ func (a *App) importFolder(dir fyne.ListableURI) {
 		}
 	}
 	if len(uris) == 0 {
-		a.showError(fmt.Errorf("the folder %s has no .conf, .zip or image files to import", dir.Name()))
+		a.showError(errors.New(lang.L("The folder {{.Name}} has no .conf, .zip or image files to import.", map[string]string{"Name": dir.Name()})))
 		return
 	}
 	a.importURIs(uris)
@@ -145,7 +146,7 @@ func (a *App) importSources(srcs []source) {
 		for _, s := range srcs {
 			data, err := s.read()
 			if err != nil {
-				results = append(results, importer.Result{Source: s.name, Err: fmt.Errorf("cannot read the file: %w", err)})
+				results = append(results, importer.Result{Source: s.name, Err: fmt.Errorf("%s: %w", lang.L("cannot read the file"), err)})
 				continue
 			}
 			results = append(results, importer.Import(s.name, data)...)
@@ -236,6 +237,8 @@ func hint(code string) string {
 		return lang.L("Remove the other route or change AllowedIPs in the editor.")
 	case api.CodeNoPrivateKey:
 		return lang.L("Import the config again with its PrivateKey.")
+	case api.CodeKillSwitchLocked:
+		return lang.L("Ask an administrator to change it.")
 	}
 	return ""
 }

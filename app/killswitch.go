@@ -31,6 +31,7 @@ type killSwitchView struct {
 	mode     *widget.RadioGroup
 	allowLAN *widget.Check
 	active   *widget.Label
+	locked   *widget.Label // who may change a setting only administrators may
 	errText  *widget.Label
 	updating bool // refresh is setting the widgets, not the user
 }
@@ -45,12 +46,16 @@ func newKillSwitchView(a *App) *killSwitchView {
 	v.mode.Required = true
 	v.allowLAN = widget.NewCheck(lang.L("Allow the local network (printers, file shares: private, link-local and multicast addresses)"), func(bool) { v.changed() })
 	v.active = widget.NewLabel("")
+	v.locked = widget.NewLabel("")
+	v.locked.Wrapping = fyne.TextWrapWord
+	v.locked.Importance = widget.WarningImportance
+	v.locked.Hide()
 	v.errText = widget.NewLabel("")
 	v.errText.Importance = widget.DangerImportance
 	v.errText.Wrapping = fyne.TextWrapWord
 	intro := widget.NewLabel(lang.L("The kill switch blocks every connection that does not go through a tunnel, so nothing leaks when a tunnel drops. Loopback, DHCP and the tunnel's own encrypted traffic are always allowed; DNS goes only to the tunnel's servers."))
 	intro.Wrapping = fyne.TextWrapWord
-	v.content = container.NewVBox(intro, widget.NewCard("", lang.L("Mode"), v.mode), v.allowLAN, v.active, v.errText)
+	v.content = container.NewVBox(intro, v.locked, widget.NewCard("", lang.L("Mode"), v.mode), v.allowLAN, v.active, v.errText)
 	return v
 }
 
@@ -84,7 +89,22 @@ func (v *killSwitchView) refresh() {
 	}
 	v.errText.SetText(ks.Error)
 	v.errText.Hidden = ks.Error == ""
+	v.locked.SetText(lockedText(ks))
+	v.locked.Hidden = v.locked.Text == ""
 	for _, w := range []fyne.Disableable{v.mode, v.allowLAN} {
-		setEnabled(w, v.a.connected)
+		setEnabled(w, v.a.connected && (ks.Changeable || !ks.AdminOnly()))
+	}
+}
+
+// lockedText says who may change a kill switch only administrators may
+// change, or nothing.
+func lockedText(ks api.KillSwitch) string {
+	switch {
+	case !ks.AdminOnly():
+		return ""
+	case !ks.Changeable:
+		return lang.L("Locked: set by an administrator; only an administrator can change it.")
+	default:
+		return lang.L("Locked: you are an administrator; other users cannot change it.")
 	}
 }

@@ -31,7 +31,7 @@ func (a *App) exportTunnel(name string) {
 		a.saveFile(name+".conf", func(ctx context.Context) ([]byte, error) {
 			cfg, err := a.svc.Export(ctx, name)
 			if err != nil {
-				return nil, fmt.Errorf("export %s: %w", name, err)
+				return nil, fmt.Errorf("%s: %w", lang.L("Cannot export {{.Name}}", map[string]string{"Name": name}), err)
 			}
 			return []byte(cfg.String()), nil
 		})
@@ -59,7 +59,7 @@ func (a *App) exportAll() {
 			for _, n := range names {
 				cfg, err := a.svc.Export(ctx, n)
 				if err != nil {
-					return nil, fmt.Errorf("export %s: %w", n, err)
+					return nil, fmt.Errorf("%s: %w", lang.L("Cannot export {{.Name}}", map[string]string{"Name": n}), err)
 				}
 				cfgs[n] = cfg
 			}
@@ -105,7 +105,7 @@ func (a *App) saveFile(suggested string, produce func(context.Context) ([]byte, 
 				return err
 			}
 			if err := writeExport(w, data); err != nil {
-				return fmt.Errorf("write %s: %w", w.URI().Name(), err)
+				return fmt.Errorf("%s: %w", lang.L("Cannot write {{.Name}}", map[string]string{"Name": w.URI().Name()}), err)
 			}
 			return nil
 		}, func(err error) {
@@ -152,7 +152,7 @@ func (a *App) removeTunnel(name string) {
 				return a.svc.Delete(ctx, name)
 			}, func(err error) {
 				if err != nil {
-					a.showError(fmt.Errorf("remove %s: %w", name, err))
+					a.showError(fmt.Errorf("%s: %w", lang.L("Cannot remove {{.Name}}", map[string]string{"Name": name}), err))
 				}
 			})
 		}, a.win).Show()

@@ -13,7 +13,7 @@ import (
 func (a *App) mainMenu() *fyne.MainMenu {
 	return fyne.NewMainMenu(
 		fyne.NewMenu(lang.L("File"),
-			fyne.NewMenuItem(lang.L("Import files…"), a.importDialog),
+			fyne.NewMenuItem(lang.L("Import files…"), a.ImportDialog),
 			fyne.NewMenuItem(lang.L("Import all files of a folder…"), a.importFolderDialog),
 			fyne.NewMenuItem(lang.L("Paste configuration"), a.importClipboard)),
 		fyne.NewMenu(lang.L("Help"), fyne.NewMenuItem(lang.L("About wgtray"), a.about)))

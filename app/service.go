@@ -24,8 +24,9 @@ type Service interface {
 	ImportDerived(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
 	// Rename renames a tunnel that is down and moves its keys with it.
 	Rename(ctx context.Context, name, newName string) (api.Tunnel, error)
-	// Update replaces a tunnel's configuration and its keyring secrets.
-	Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
+	// Update replaces a tunnel's configuration and its keyring secrets; a
+	// running tunnel takes it at once (the answer says how).
+	Update(ctx context.Context, name string, cfg *importer.Config) (api.UpdateResult, error)
 	// Delete removes a tunnel and its keyring entries.
 	Delete(ctx context.Context, name string) error
 	// Export returns a tunnel's full configuration, keys from the keyring.
@@ -33,8 +34,12 @@ type Service interface {
 	// Up starts a tunnel with its keys from the keyring; Down stops it.
 	Up(ctx context.Context, name string) (api.Tunnel, error)
 	Down(ctx context.Context, name string) (api.Tunnel, error)
+	// SetStart sets when a tunnel starts: manual, at login or at boot
+	// (its keys then go to the service, sealed for this machine).
+	SetStart(ctx context.Context, name string, mode api.StartMode) (api.Tunnel, error)
 	// Restore sends the keys again for tunnels the service wants up but
-	// holds no keys for (it restarted) and returns their names.
+	// holds no keys for (it restarted), brings up those that start at
+	// login, and returns their names.
 	Restore(ctx context.Context) ([]string, error)
 	// SetKillSwitch changes the kill-switch settings.
 	SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error)

@@ -78,7 +78,7 @@ func newWindow(a *App) *window {
 		}
 	}
 
-	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.importDialog)
+	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), a.ImportDialog)
 	w.pasteButton = widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), a.importClipboard)
 	w.newButton = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), a.newTunnel)
 	w.exportAllButton = widget.NewButtonWithIcon(lang.L("Export all…"), theme.DocumentSaveIcon(), a.exportAll)
@@ -118,7 +118,7 @@ func (w *window) hidden() { w.logs.stop() }
 
 func (w *window) refresh() {
 	a := w.a
-	wasShown := w.banner.Visible()
+	wasShown, wasText := w.banner.Visible(), w.banner.Text
 	switch {
 	case a.connected:
 		w.banner.Hide()
@@ -130,7 +130,11 @@ func (w *window) refresh() {
 		w.banner.Show()
 	}
 	w.trayNote.Hidden = a.opts.TrayNote == ""
-	if wasShown != w.banner.Visible() {
+	if wasShown != w.banner.Visible() || wasText != w.banner.Text {
+		// A wrapped label learns its height from its width: lay out twice
+		// so that a longer text pushes the tabs down instead of covering
+		// them.
+		w.content.Refresh()
 		w.content.Refresh()
 	}
 
@@ -238,6 +242,7 @@ type detailsView struct {
 	graph              *graph
 
 	edit, export, remove *widget.Button
+	start                *widget.Select
 }
 
 func newDetailsView(a *App) *detailsView {
@@ -291,7 +296,8 @@ func newDetailsView(a *App) *detailsView {
 	d.edit = widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { a.editTunnel(a.selected) })
 	d.export = widget.NewButtonWithIcon(lang.L("Export…"), theme.DocumentSaveIcon(), func() { a.exportTunnel(a.selected) })
 	d.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { a.removeTunnel(a.selected) })
-	actions := container.NewHBox(d.edit, d.export, layout.NewSpacer(), d.remove)
+	d.start = newStartSelect(a)
+	actions := container.NewHBox(d.edit, d.export, d.start, layout.NewSpacer(), d.remove)
 
 	d.content = container.NewBorder(container.NewVBox(header, d.errText), actions, nil, nil, compact)
 	return d
@@ -381,6 +387,8 @@ func (d *detailsView) show(t *tunnel) {
 	for _, b := range []*widget.Button{d.edit, d.export, d.remove} {
 		setEnabled(b, mine)
 	}
+	showStart(d.start, t.Tunnel)
+	setEnabled(d.start, mine)
 
 	d.publicKey.SetText(orDash(iface.PublicKey))
 	setEnabled(d.copyKey, iface.PublicKey != "")

@@ -8,6 +8,7 @@ package assets
 
 import (
 	"bytes"
+	_ "embed"
 	"image"
 	"image/color"
 	"image/png"
@@ -169,3 +170,10 @@ func circle(z *vector.Rasterizer, cx, cy, r float32) {
 	z.CubeTo(cx+k*r, cy-r, cx+r, cy-k*r, cx+r, cy)
 	z.ClosePath()
 }
+
+// IconPNG is icon.png, the application icon at PackageIconSize, as `go
+// generate` wrote it: programs that show it at start take it from here
+// instead of drawing it.
+//
+//go:embed icon.png
+var IconPNG []byte

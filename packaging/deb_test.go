@@ -390,6 +390,7 @@ func checkFiles(t *testing.T) {
 	want := map[string]fs.FileMode{
 		"/usr/bin/wgtrayd":                                  0o755,
 		"/usr/bin/wgtray":                                   0o755,
+		"/usr/bin/wgtray-window":                            0o755,
 		"/usr/lib/systemd/system/wgtrayd.service":           0o644,
 		"/usr/lib/systemd/system/wgtray-killswitch.service": 0o644,
 		"/usr/share/applications/wgtray.desktop":            0o644,
@@ -479,7 +480,7 @@ func checkUnits(t *testing.T) {
 		"StateDirectory":          "wgtray",
 		"StateDirectoryMode":      "0700",
 		"ProtectSystem":           "strict",
-		"DeviceAllow":             "/dev/net/tun rw",
+		"DeviceAllow":             "/dev/net/tun rw /dev/tpmrm0 rw",
 		"RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
 	} {
 		if got := strings.Join(unit[key], " "); got != want {
@@ -536,7 +537,7 @@ func checkDesktopEntries(t *testing.T) {
 func checkVersions(t *testing.T) {
 	t.Helper()
 	want := "wgtray " + stampVersion + " (" + stampCommit + ")"
-	for _, args := range [][]string{{"/usr/bin/wgtrayd", "--version"}, {"/usr/bin/wgtray", "--version"}} {
+	for _, args := range [][]string{{"/usr/bin/wgtrayd", "--version"}, {"/usr/bin/wgtray", "--version"}, {"/usr/bin/wgtray-window", "--version"}} {
 		out, err := exec.Command(args[0], args[1:]...).Output()
 		if got := strings.TrimSpace(string(out)); err != nil || got != want {
 			t.Errorf("%s: %q (%v), want %q", strings.Join(args, " "), got, err, want)

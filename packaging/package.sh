@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 : "${BIN:=bin}" "${DIST:=dist}" "${VERSION:=dev}" "${GO:=go}"
 
-for b in wgtrayd wgtray; do
+for b in wgtrayd wgtray wgtray-window; do
 	if [ ! -x "$BIN/$b" ]; then
 		echo "package: $BIN/$b is missing; run \`make build\` first" >&2
 		exit 1

@@ -2,12 +2,15 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"sync"
 	"time"
 
 	"github.com/wgtray/wgtray/platform/firewall"
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 )
 
@@ -42,6 +45,8 @@ type killSwitch struct {
 	announce bool   // publish the state after the next apply, even if unchanged
 	applied  *firewall.FirewallPolicy
 	active   bool
+	// applying is whether the policy being applied now blocks.
+	applying bool
 	err      string
 	closed   bool
 	kick     chan struct{} // the goroutine has work; buffered 1
@@ -56,33 +61,69 @@ func newKillSwitch(log *slog.Logger, st *store, fw enforcer, events *broker, s s
 	return k
 }
 
-func (k *killSwitch) state() api.KillSwitch {
+// state is the kill switch as caller sees it.
+func (k *killSwitch) state(caller ipc.Peer) api.KillSwitch {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.stateLocked()
+	return ksFor(caller, k.stateLocked())
 }
 
+// stateLocked is the state as the event stream carries it, for anyone.
 func (k *killSwitch) stateLocked() api.KillSwitch {
-	return api.KillSwitch{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Active: k.active, Error: k.err}
+	return api.KillSwitch{
+		Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN,
+		Locked: k.settings.KillSwitchLocked, SetByAdmin: k.settings.KillSwitchByAdmin,
+		Active: k.active, Error: k.err,
+	}
+}
+
+// ksFor tells caller whether they may change the kill switch.
+func ksFor(caller ipc.Peer, ks api.KillSwitch) api.KillSwitch {
+	ks.Changeable = caller.Admin || !ks.AdminOnly()
+	return ks
 }
 
 // set stores new settings and returns the state once they are in force
-// (or ctx ended).
-func (k *killSwitch) set(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+// (or ctx ended). An operator may not change what an administrator locked
+// or a lockdown an administrator set, nor lock the setting.
+func (k *killSwitch) set(ctx context.Context, caller ipc.Peer, req api.SetKillSwitch) (api.KillSwitch, error) {
 	k.setMu.Lock()
 	defer k.setMu.Unlock()
-	s := settings{KillSwitch: mode, AllowLAN: allowLAN}
+	k.mu.Lock()
+	cur := k.settings
+	now := k.stateLocked()
+	k.mu.Unlock()
+	s := settings{KillSwitch: req.Mode, AllowLAN: req.AllowLAN, KillSwitchLocked: cur.KillSwitchLocked, KillSwitchByAdmin: caller.Admin}
+	if req.Locked != nil {
+		s.KillSwitchLocked = *req.Locked
+	}
+	if !caller.Admin {
+		if s.KillSwitch == cur.KillSwitch && s.AllowLAN == cur.AllowLAN && s.KillSwitchLocked == cur.KillSwitchLocked {
+			return ksFor(caller, now), nil // nothing changes
+		}
+		switch {
+		case now.Locked:
+			return ksFor(caller, now), errorf(http.StatusForbidden, api.CodeKillSwitchLocked,
+				"the kill-switch setting is locked by an administrator; only an administrator can change it")
+		case now.AdminOnly():
+			return ksFor(caller, now), errorf(http.StatusForbidden, api.CodeKillSwitchLocked,
+				"the lockdown (kill switch always) was set by an administrator; only an administrator can lift or change it")
+		case s.KillSwitchLocked:
+			return ksFor(caller, now), errorf(http.StatusForbidden, api.CodeKillSwitchLocked,
+				"only an administrator can lock the kill-switch setting")
+		}
+	}
 	if err := k.store.saveSettings(s); err != nil {
-		return k.state(), err
+		return ksFor(caller, now), fmt.Errorf("save the kill-switch settings: %w", err)
 	}
 	k.mu.Lock()
 	k.settings = s
 	k.announce = true
 	gen := k.submitLocked()
 	k.mu.Unlock()
-	k.log.Info("kill switch set", "mode", string(mode), "allow_lan", allowLAN)
+	k.log.Info("kill switch set", "mode", string(s.KillSwitch), "allow_lan", s.AllowLAN, "locked", s.KillSwitchLocked, "by_admin", caller.Admin, "uid", caller.UID)
 	k.wait(ctx, gen)
-	return k.state(), nil
+	return k.state(caller), nil
 }
 
 // reconcile hands over the tunnels' view (the manager's, taken under its
@@ -125,6 +166,22 @@ func (k *killSwitch) wait(ctx context.Context, gen uint64) {
 	}
 }
 
+// waitForTraffic is wait for a starting tunnel's first packet, with the
+// generation that lets it through. When no rules are in force, none are
+// being applied and the newest policy blocks nothing, no rule can refuse
+// that packet: it returns at once instead of waiting for a transaction
+// that changes nothing for it (the first handshake goes out that much
+// sooner).
+func (k *killSwitch) waitForTraffic(ctx context.Context, gen uint64) {
+	k.mu.Lock()
+	p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+	free := k.want == gen && !k.active && !k.applying && !p.Blocking()
+	k.mu.Unlock()
+	if !free {
+		k.wait(ctx, gen)
+	}
+}
+
 // waitFor is wait bounded by d.
 func (k *killSwitch) waitFor(gen uint64, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -153,6 +210,7 @@ func (k *killSwitch) run() {
 		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
 		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
 		before := k.stateLocked()
+		k.applying = !same && p.Blocking()
 		k.mu.Unlock()
 
 		var err, aerr error
@@ -176,6 +234,7 @@ func (k *killSwitch) run() {
 		if aerr == nil {
 			k.active = active
 		}
+		k.applying = false
 		k.done = gen
 		close(k.progress)
 		k.progress = make(chan struct{})

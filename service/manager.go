@@ -16,6 +16,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -35,6 +36,9 @@ type running interface {
 	FwMark() uint32
 	DefaultRoute() bool
 	Stats() (liveStats, error)
+	// SetPeers changes the peers in place to those of cfg (see
+	// tunnel.Tunnel.SetPeers).
+	SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error
 }
 
 // liveStats is what a running tunnel reports.
@@ -85,6 +89,10 @@ type manager struct {
 	engine engine
 	events *broker
 	ks     *killSwitch
+	// sealed keeps the keys of tunnels that start at boot; nil, with
+	// sealErr saying why, where the machine has no secret store.
+	sealed  seal.Store
+	sealErr error
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -173,6 +181,7 @@ func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v.Owner = &api.Owner{UID: t.rec.OwnerUID, Name: t.rec.OwnerName}
 	v.PublicKey = t.rec.PublicKey
 	v.Config = t.rec.Config
+	v.Start, v.SealedBy = t.rec.startMode(), t.rec.SealedBy
 	return v
 }
 
@@ -372,7 +381,11 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 	r.Name = newName
 	m.mu.Unlock()
 
-	err = m.store.renameTunnel(name, r)
+	finish, err := m.moveSealed(r.Start == api.StartBoot, name, newName)
+	if err == nil {
+		err = m.store.renameTunnel(name, r)
+		finish(err == nil)
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -449,37 +462,55 @@ func (m *manager) lockCurrent(name string, t *managed) error {
 	return nil
 }
 
-func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest) (api.Tunnel, error) {
+// update replaces a tunnel's configuration. A running tunnel takes the
+// edit at once (see applyLocked); keys, when not nil, are the new config's
+// keys and are wiped here.
+func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, keys *importer.Secrets) (api.UpdateResult, error) {
+	if keys != nil {
+		defer wipeSecrets(keys)
+	}
 	cfg, pub, err := parseConfig(name, req.Config, req.PublicKey)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	t, err := m.lookup(caller, name)
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	name = t.rec.Name
 	if err := m.lockCurrent(name, t); err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	defer t.op.Unlock()
+	stale := false
+	defer func() {
+		if stale {
+			if err := m.removeSealed(name); err != nil {
+				m.log.Error("cannot remove sealed keys that no longer match", "tunnel", name, "error", err.Error())
+			}
+		}
+	}()
 	m.mu.Lock()
 	r := t.rec
+	// With another key pair the sealed keys are stale: the owner's client
+	// seals the new ones (client.Update does), or boot says none are there.
+	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
+	if newKey {
+		r.SealedBy = ""
+	}
 	r.PublicKey, r.Config = pub.String(), cfg.String()
 	err = m.quotaLocked(r.OwnerUID, len(r.Config), name)
 	m.mu.Unlock()
 	if err != nil {
-		return api.Tunnel{}, err
+		return api.UpdateResult{}, err
 	}
 	if err := m.store.saveTunnel(r); err != nil {
-		return api.Tunnel{}, fmt.Errorf("store tunnel %s: %w", name, err)
+		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	t.rec, t.cfg = r, cfg
+	t.rec, t.cfg, stale = r, cfg, newKey
 	m.log.Info("tunnel updated", "tunnel", name)
-	m.publish(t)
-	return t.view(caller), nil
+	return m.applyLocked(caller, t, keys)
 }
 
 func (m *manager) remove(caller ipc.Peer, name string) error {
@@ -493,6 +524,9 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 	}
 	defer t.op.Unlock()
 	m.stop(t, false)
+	if err := m.removeSealed(name); err != nil {
+		return fmt.Errorf("remove tunnel %s: %w", name, err)
+	}
 	if err := m.store.removeTunnel(name); err != nil {
 		return fmt.Errorf("remove tunnel %s: %w", name, err)
 	}
@@ -545,25 +579,26 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		wipeConfig(full)
 		return api.Tunnel{}, err
 	}
+	return m.startLocked(caller, t, full)
+}
+
+// startLocked brings t up with full, the config with its keys, and keeps
+// them while it runs. Enter with t.op and m.mu held; it returns with m.mu
+// released.
+func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config) (api.Tunnel, error) {
+	name := t.rec.Name
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
 	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
-	m.ring.addSecret(full.Interface.PrivateKey)
-	for _, p := range full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.addSecret(p.PresharedKey)
-		}
-	}
+	m.holdKeysLocked(full)
 	t.rec.WantUp = true
-	rec := t.rec
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
 	m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 
-	if err := m.store.saveTunnel(rec); err != nil {
-		m.log.Error("cannot remember that the tunnel should be up", "tunnel", name, "error", err.Error())
-	}
+	// Nothing on the way to the first handshake waits for the disk: the
+	// record is saved once the start is over, under t.op all the same.
 	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
@@ -572,7 +607,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		t.endpoints = slices.Clone(endpoints)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		m.ks.wait(ctx, gen)
+		m.ks.waitForTraffic(ctx, gen)
 	})
 
 	m.mu.Lock()
@@ -588,8 +623,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		// Another interface has the name: the tunnel cannot come up until
 		// the user acts, and the kill switch must not let that interface's
 		// traffic through in its name.
-		nameTaken := errors.Is(err, tunnel.ErrNameTaken)
-		if nameTaken {
+		if errors.Is(err, tunnel.ErrNameTaken) {
 			t.rec.WantUp = false
 		}
 		rec := t.rec
@@ -597,11 +631,7 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		m.publish(t)
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
-		if nameTaken {
-			if err := m.store.saveTunnel(rec); err != nil {
-				m.log.Error("cannot remember that the tunnel should be down", "tunnel", name, "error", err.Error())
-			}
-		}
+		m.saveWantUp(rec)
 		m.ks.waitFor(gen, applyWait)
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
@@ -615,10 +645,20 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 	}
 	m.publish(t)
 	gen := m.ks.reconcile(m.policyLocked())
-	view := t.view(caller)
+	view, rec := t.view(caller), t.rec
 	m.mu.Unlock()
+	m.saveWantUp(rec)
 	m.ks.waitFor(gen, applyWait)
 	return view, nil
+}
+
+// saveWantUp stores the record of a tunnel that was brought up (or failed
+// to), so that the next start of the service knows whether to restore it.
+// Hold t.op.
+func (m *manager) saveWantUp(rec record) {
+	if err := m.store.saveTunnel(rec); err != nil {
+		m.log.Error("cannot remember whether the tunnel should be up", "tunnel", rec.Name, "want_up", rec.WantUp, "error", err.Error())
+	}
 }
 
 func (m *manager) down(caller ipc.Peer, name string) (api.Tunnel, error) {
@@ -700,13 +740,7 @@ func (m *manager) forgetKeysLocked(t *managed) {
 	if t.full == nil {
 		return
 	}
-	m.ring.removeSecret(t.full.Interface.PrivateKey)
-	for _, p := range t.full.Peers {
-		if !p.PresharedKey.IsZero() {
-			m.ring.removeSecret(p.PresharedKey)
-		}
-	}
-	wipeConfig(t.full)
+	m.dropKeysLocked(t.full)
 	t.full, t.upCfg, t.upPub, t.endpoints = nil, nil, "", nil
 }
 
@@ -783,6 +817,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
+			it.view.Start = t.rec.startMode()
 			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub
@@ -794,7 +829,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	if name != "" && len(items) == 0 {
 		return api.Status{}, notFound(name)
 	}
-	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state()}
+	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state(caller)}
 	for _, it := range items {
 		if it.cfg != nil {
 			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run)

@@ -17,6 +17,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 	"github.com/wgtray/wgtray/tunnel"
@@ -77,6 +78,13 @@ func (r *fakeRunning) Close() error {
 	r.engine.mu.Lock()
 	defer r.engine.mu.Unlock()
 	delete(r.engine.started, r.name)
+	return nil
+}
+func (r *fakeRunning) SetPeers(_ context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error {
+	beforeTraffic(nil)
+	r.engine.mu.Lock()
+	defer r.engine.mu.Unlock()
+	r.engine.started[r.name] = cfg
 	return nil
 }
 func (r *fakeRunning) Interface() string  { return r.name }
@@ -168,6 +176,7 @@ func newHarness(t testing.TB, dir string) *harness {
 	events := newBroker()
 	ks := newKillSwitch(log, st, h.fw, events, set)
 	h.mgr = newManager(log, h.ring, st, h.engine, events, ks)
+	h.mgr.sealed, h.mgr.sealErr = seal.New(filepath.Join(dir, "state", "sealed"))
 	if err := h.mgr.load(); err != nil {
 		t.Fatal(err)
 	}
@@ -710,25 +719,37 @@ func TestTunnelNamesThatDifferOnlyInCaseAreOneName(t *testing.T) {
 	}
 }
 
-// An edit takes effect at the next up: until then status shows the config
-// the running tunnel has, with its statistics.
-func TestStatusOfARunningTunnelShowsTheConfigItRunsWith(t *testing.T) {
+// An edit reaches a running tunnel at once: a new config by a reconnect,
+// a peer setting in place; status shows what runs.
+func TestEditOfARunningTunnelTakesEffectAtOnce(t *testing.T) {
 	h, c, ctx := startWithTunnel(t, "home")
+	if res, err := c.Update(ctx, "home", newConfig(t, "10.8.0.0/24")); err != nil || res.Applied != api.AppliedSaved {
+		t.Fatalf("edit of a tunnel that is down: %v, %v; want saved", res.Applied, err)
+	}
 	if _, err := c.Up(ctx, "home"); err != nil {
 		t.Fatal(err)
 	}
-	h.engine.mu.Lock()
-	running := h.engine.started["home"].Peers[0].PublicKey.String()
-	h.engine.mu.Unlock()
-	if _, err := c.Update(ctx, "home", newConfig(t, "10.8.0.0/24")); err != nil {
-		t.Fatal(err)
+	cfg := newConfig(t, "10.7.0.0/24")
+	res, err := c.Update(ctx, "home", cfg)
+	if err != nil || res.Applied != api.AppliedReconnected || res.State != api.StateUp {
+		t.Fatalf("edit of every setting: %+v, %v; want up and reconnected", res, err)
 	}
 	st, err := c.Status(ctx, "home")
 	if err != nil || len(st.Tunnels) != 1 || len(st.Tunnels[0].Peers) != 1 {
 		t.Fatalf("status: %+v, %v", st, err)
 	}
-	if p := st.Tunnels[0].Peers[0]; p.PublicKey != running || p.AllowedIPs[0] != netip.MustParsePrefix("10.9.0.0/24") {
-		t.Errorf("status of the running tunnel shows peer %s %v, want the running peer %s with 10.9.0.0/24", p.PublicKey, p.AllowedIPs, running)
+	if p := st.Tunnels[0].Peers[0]; p.PublicKey != cfg.Peers[0].PublicKey.String() {
+		t.Errorf("status of the running tunnel shows peer %s, want the edited one", p.PublicKey)
+	}
+	cfg.Peers[0].PersistentKeepalive = 20
+	if res, err := c.Update(ctx, "home", cfg); err != nil || res.Applied != api.AppliedLive {
+		t.Fatalf("edit of the keepalive: %v, %v; want live", res.Applied, err)
+	}
+	h.engine.mu.Lock()
+	got := h.engine.started["home"].Peers[0].PersistentKeepalive
+	h.engine.mu.Unlock()
+	if got != 20 {
+		t.Errorf("the device has keepalive %d, want 20", got)
 	}
 }
 

@@ -60,6 +60,7 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteUp:            s.upTunnel,
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
+		api.RouteSettings:      s.setSettings,
 		api.RouteStatus:        s.status,
 		api.RouteEvents:        s.eventStream,
 		api.RouteLogs:          s.logs,
@@ -175,11 +176,18 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 
 func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpdateRequest
-	if err := readJSON(r, &req); err != nil {
+	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
+		secrets = &sec
+	}
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	t, err := s.mgr.update(p, r.PathValue("name"), req)
+	t, err := s.mgr.update(p, r.PathValue("name"), req, secrets)
 	reply(w, http.StatusOK, t, err)
 }
 
@@ -203,7 +211,36 @@ func (s *server) renameTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 
 func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpRequest
+	secrets, err := takeSecrets(&req, readJSON(r, &req))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.SettingsRequest
 	err := readJSON(r, &req)
+	var secrets *importer.Secrets
+	if req.Keys != nil {
+		var sec importer.Secrets
+		sec, err = takeSecrets(req.Keys, err)
+		secrets = &sec
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.setSettings(p, r.PathValue("name"), req, secrets)
+	reply(w, http.StatusOK, t, err)
+}
+
+// takeSecrets moves the keys out of a decoded request, wiping it; with
+// err (from decoding) or a bad peer key it wipes them too and returns the
+// error.
+func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
 	clear(req.PrivateKey[:])
 	for pub, psk := range req.PresharedKeys {
@@ -220,11 +257,9 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	}
 	if err != nil {
 		wipeSecrets(&secrets)
-		writeError(w, err)
-		return
+		return importer.Secrets{}, err
 	}
-	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
-	reply(w, http.StatusOK, t, err)
+	return secrets, nil
 }
 
 func (s *server) downTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
@@ -246,12 +281,12 @@ func (s *server) tunnelStatus(w http.ResponseWriter, r *http.Request, p ipc.Peer
 	writeJSON(w, http.StatusOK, st.Tunnels[0])
 }
 
-func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, _ ipc.Peer) {
-	writeJSON(w, http.StatusOK, s.ks.state())
+func (s *server) getKillSwitch(w http.ResponseWriter, _ *http.Request, p ipc.Peer) {
+	writeJSON(w, http.StatusOK, s.ks.state(p))
 }
 
-func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ ipc.Peer) {
-	var req api.KillSwitch
+func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.SetKillSwitch
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, err)
 		return
@@ -260,7 +295,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, _ ipc.Pee
 		writeError(w, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown kill-switch mode %q: use off, auto or always", req.Mode))
 		return
 	}
-	k, err := s.ks.set(r.Context(), req.Mode, req.AllowLAN)
+	k, err := s.ks.set(r.Context(), p, req)
 	reply(w, http.StatusOK, k, err)
 }
 
@@ -304,7 +339,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 			return
 		}
 	}
-	ks := s.ks.state()
+	ks := s.ks.state(p)
 	if !send(api.Event{Type: api.EventKillSwitch, Time: now, KillSwitch: &ks}) || !send(api.Event{Type: api.EventReady, Time: now}) {
 		return
 	}
@@ -319,6 +354,10 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 			if e.Tunnel != nil && e.Type == api.EventTunnel {
 				v := viewFor(p, *e.Tunnel)
 				e.Tunnel = &v
+			}
+			if e.KillSwitch != nil {
+				ks := ksFor(p, *e.KillSwitch)
+				e.KillSwitch = &ks
 			}
 			if !send(e) {
 				return

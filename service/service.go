@@ -16,6 +16,7 @@ import (
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/platform/paths"
+	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
 	"github.com/wgtray/wgtray/version"
@@ -63,9 +64,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ks := newKillSwitch(log, st, firewall.NewFirewall(log), events, set)
 	mgr := newManager(log, ring, st, newTunnelEngine(log, recovery), events, ks)
+	mgr.sealed, mgr.sealErr = seal.New(filepath.Join(opts.StateDir, "sealed"))
+	if mgr.sealErr != nil {
+		log.Warn("tunnels cannot start at boot", "error", mgr.sealErr.Error())
+	}
 	if err := mgr.load(); err != nil {
 		return err
 	}
+	mgr.sweepSealed()
 	mgr.reconcileKillSwitch()
 
 	l, err := ipc.ListenIPC(opts.Socket)
@@ -78,6 +84,11 @@ func Run(ctx context.Context, opts Options) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)
+	booted := make(chan struct{})
+	go func() {
+		defer close(booted)
+		mgr.startAtBoot()
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -92,6 +103,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("closing the API", "error", serr.Error())
 	}
 	mgr.shutdown()
+	<-booted
 	ks.close()
 	log.Info("wgtrayd stopped")
 	return err

@@ -37,12 +37,22 @@ type record struct {
 	// WantUp remembers that the tunnel should be up, so a restarted
 	// service asks for its keys again.
 	WantUp bool `json:"want_up"`
+	// Start says when the tunnel comes up by itself (empty: manual).
+	Start api.StartMode `json:"start,omitempty"`
+	// SealedBy names the secret store that seals the keys of a tunnel
+	// that starts at boot; the sealed copy itself is not in this file.
+	SealedBy string `json:"sealed_by,omitempty"`
 }
 
 // settings are the service-wide settings.
 type settings struct {
 	KillSwitch api.KillSwitchMode `json:"killswitch"`
 	AllowLAN   bool               `json:"allow_lan"`
+	// KillSwitchLocked: only an administrator may change the kill switch.
+	KillSwitchLocked bool `json:"killswitch_locked,omitempty"`
+	// KillSwitchByAdmin: an administrator set the mode last (a lockdown
+	// only an administrator lifts).
+	KillSwitchByAdmin bool `json:"killswitch_by_admin,omitempty"`
 }
 
 func openStore(dir string) (*store, error) {
@@ -103,6 +113,9 @@ func readRecord(path string) (record, error) {
 	}
 	if _, err := importer.ParseRedacted(r.Name+".conf", []byte(r.Config)); err != nil {
 		return r, fmt.Errorf("config: %w", err)
+	}
+	if r.Start != "" && !r.Start.Valid() {
+		return r, fmt.Errorf("unknown start mode %q", r.Start)
 	}
 	return r, nil
 }
@@ -169,4 +182,12 @@ func (s *store) saveSettings(st settings) error {
 		return err
 	}
 	return s.write(s.settingsPath(), b, 0o600)
+}
+
+// startMode is when the tunnel starts, manual when the file does not say.
+func (r record) startMode() api.StartMode {
+	if r.Start == "" {
+		return api.StartManual
+	}
+	return r.Start
 }

@@ -26,7 +26,8 @@ const (
 	textFailedBare = "%s: failed"
 	textFresh      = "%s: connected, handshake %s ago"
 	textStale      = "%s: connected, no handshake for %s"
-	textNoShake    = "%s: connected, no handshake yet"
+	textWaiting    = "%s: connected, waiting for the first handshake"
+	textNoShake    = "%s: connected, no handshake for %s"
 	textStopping   = "%s: disconnecting…"
 	textBlocking   = "Blocking all traffic (kill switch: always)"
 	textKSError    = "Kill switch: %s"
@@ -44,9 +45,11 @@ type Summary struct {
 }
 
 // Summarize says what the tray shows for the service's status at now.
-// connected is false while the service cannot be reached. The icon is the
+// connected is false while the service cannot be reached; upSince holds
+// when each tunnel was seen coming up, so that one without a handshake
+// yet counts as connecting until StaleAfter has passed. The icon is the
 // worst of: failed, stale, up, connecting, lockdown, idle.
-func Summarize(st api.Status, connected bool, now time.Time) Summary {
+func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now time.Time) Summary {
 	if !connected {
 		return Summary{Icon: assets.Error, Tooltip: textNoService}
 	}
@@ -69,19 +72,25 @@ func Summarize(st api.Status, connected bool, now time.Time) Summary {
 			lines = append(lines, fmt.Sprintf(textStopping, t.Name))
 		case api.StateUp:
 			last := latestHandshake(t.Peers)
+			since, seen := upSince[t.Name]
 			switch {
+			case last.IsZero() && seen && now.Sub(since) < StaleAfter:
+				connecting = true
+				lines = append(lines, fmt.Sprintf(textWaiting, t.Name))
+				recheck = sooner(recheck, StaleAfter-now.Sub(since))
+			case last.IsZero() && seen:
+				stale = true
+				lines = append(lines, fmt.Sprintf(textNoShake, t.Name, ago(now.Sub(since))))
 			case last.IsZero():
 				stale = true
-				lines = append(lines, fmt.Sprintf(textNoShake, t.Name))
+				lines = append(lines, fmt.Sprintf(textNoShake, t.Name, ago(StaleAfter)))
 			case now.Sub(last) >= StaleAfter:
 				stale = true
 				lines = append(lines, fmt.Sprintf(textStale, t.Name, ago(now.Sub(last))))
 			default:
 				up = true
 				lines = append(lines, fmt.Sprintf(textFresh, t.Name, ago(now.Sub(last))))
-				if d := StaleAfter - now.Sub(last); recheck == 0 || d < recheck {
-					recheck = d
-				}
+				recheck = sooner(recheck, StaleAfter-now.Sub(last))
 			}
 		}
 	}
@@ -113,6 +122,14 @@ func Summarize(st api.Status, connected bool, now time.Time) Summary {
 		s.Icon = assets.Idle
 	}
 	return s
+}
+
+// sooner is the earlier of two delays, zero meaning none.
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || b < a {
+		return b
+	}
+	return a
 }
 
 func latestHandshake(peers []api.PeerStatus) time.Time {

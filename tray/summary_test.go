@@ -30,8 +30,10 @@ func TestSummaryIconAndTooltipTellTheOverallState(t *testing.T) {
 			assets.Up, "office: connected, handshake 12 s ago", StaleAfter - 12*time.Second},
 		{"stale handshake", api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp, Peers: shake(4 * time.Minute)}}}, true,
 			assets.Stale, "office: connected, no handshake for 4 min", 0},
-		{"never a handshake", api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp}}}, true,
-			assets.Stale, "office: connected, no handshake yet", 0},
+		{"never a handshake", api.Status{Tunnels: []api.TunnelStatus{{Name: "home", State: api.StateUp}}}, true,
+			assets.Stale, "home: connected, no handshake for 4 min", 0},
+		{"just up, waiting for the handshake", api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp}}}, true,
+			assets.Connecting, "office: connected, waiting for the first handshake", StaleAfter - 5*time.Second},
 		{"failed wins over up", api.Status{Tunnels: []api.TunnelStatus{
 			{Name: "home", State: api.StateUp, Peers: shake(time.Second)},
 			{Name: "office", State: api.StateFailed, Error: "no route to endpoint"}}}, true,
@@ -43,7 +45,8 @@ func TestSummaryIconAndTooltipTellTheOverallState(t *testing.T) {
 			assets.Error, "Kill switch: nftables: permission denied", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Summarize(tc.status, tc.connected, now)
+			upSince := map[string]time.Time{"office": now.Add(-5 * time.Second), "home": now.Add(-4 * time.Minute)}
+			got := Summarize(tc.status, tc.connected, upSince, now)
 			if got.Icon != tc.icon || got.Tooltip != tc.tooltip || got.Recheck != tc.recheck {
 				t.Fatalf("got icon %d, %q, recheck %v; want icon %d, %q, recheck %v", got.Icon, got.Tooltip, got.Recheck, tc.icon, tc.tooltip, tc.recheck)
 			}

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"time"
 
@@ -66,7 +67,7 @@ func peersWithHostnames(peers []importer.Peer) []importer.Peer {
 // reresolve keeps the endpoints of peers given by host name current: it
 // resolves them again when the network changed, and for a peer without a
 // handshake in reresolveAfter.
-func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip.AddrPort) {
+func (t *Tunnel) reresolve() {
 	defer t.workers.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -81,12 +82,15 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 	tick := time.NewTicker(reresolveCheck)
 	defer tick.Stop()
 	lastResolved := map[importer.Key]time.Time{}
-	for _, p := range peers {
-		lastResolved[p.PublicKey] = time.Now()
-	}
 	var settle <-chan time.Time
 	for {
 		var due []importer.Peer
+		peers, current := t.hostPeers()
+		for _, p := range peers {
+			if _, ok := lastResolved[p.PublicKey]; !ok {
+				lastResolved[p.PublicKey] = time.Now()
+			}
+		}
 		select {
 		case <-t.stop:
 			if changes != nil {
@@ -129,7 +133,7 @@ func (t *Tunnel) reresolve(peers []importer.Peer, current map[importer.Key]netip
 				continue
 			}
 			t.log.Info("endpoint moved", "peer", p.PublicKey.String(), "host", p.Endpoint.Host, "from", current[p.PublicKey], "to", ep)
-			current[p.PublicKey] = ep
+			t.resolvedTo(p.PublicKey, ep)
 		}
 	}
 }
@@ -152,4 +156,31 @@ func (t *Tunnel) silentPeers(peers []importer.Peer, lastResolved map[importer.Ke
 		}
 	}
 	return due
+}
+
+// setHostPeers is the peers whose endpoints are host names, with where they
+// resolved to, for reresolve; it starts that worker for the first such peer.
+// Close must not have begun.
+func (t *Tunnel) setHostPeers(peers []importer.Peer, endpoints map[importer.Key]netip.AddrPort) {
+	t.resolveMu.Lock()
+	defer t.resolveMu.Unlock()
+	t.hosts = peersWithHostnames(peers)
+	t.resolved = maps.Clone(endpoints)
+	if len(t.hosts) > 0 && !t.reresolving {
+		t.reresolving = true
+		t.workers.Add(1)
+		go t.reresolve()
+	}
+}
+
+func (t *Tunnel) hostPeers() ([]importer.Peer, map[importer.Key]netip.AddrPort) {
+	t.resolveMu.Lock()
+	defer t.resolveMu.Unlock()
+	return t.hosts, maps.Clone(t.resolved)
+}
+
+func (t *Tunnel) resolvedTo(peer importer.Key, ep netip.AddrPort) {
+	t.resolveMu.Lock()
+	defer t.resolveMu.Unlock()
+	t.resolved[peer] = ep
 }

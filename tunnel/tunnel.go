@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -43,6 +45,10 @@ type Options struct {
 	// (0 if none) and the peers' endpoints as resolved, so that a kill
 	// switch can let the first handshake through.
 	BeforeTraffic func(iface string, mark uint32, endpoints []netip.AddrPort)
+	// Rosenpass, when set, makes some peers' preshared keys post-quantum:
+	// those peers get a random preshared key until the first exchange, and
+	// the endpoints BeforeTraffic gets include their Rosenpass endpoints.
+	Rosenpass *RosenpassConfig
 }
 
 // Errors Start returns (wrapped, with a sentence for the user) for failures
@@ -72,6 +78,19 @@ type Tunnel struct {
 	uapi     net.Listener
 	network  netconf.Network
 	dns      netconf.DNS
+	pq       *postQuantum // nil without Rosenpass
+
+	// peersMu serializes SetPeers and Close, and guards routes.
+	peersMu sync.Mutex
+	closed  bool
+	routes  []netip.Prefix // every peer's AllowedIPs
+
+	// resolveMu guards what reresolve works on: the peers whose endpoints
+	// are host names and where they resolved to.
+	resolveMu   sync.Mutex
+	hosts       []importer.Peer
+	resolved    map[importer.Key]netip.AddrPort
+	reresolving bool
 
 	stop      chan struct{}
 	workers   sync.WaitGroup
@@ -101,6 +120,18 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	var pqAddrs []netip.AddrPort
+	if rc := opts.Rosenpass; rc != nil {
+		if err := checkRosenpass(rc, cfg); err != nil {
+			return nil, fmt.Errorf("bring up %s: %w", name, err)
+		}
+		if pqAddrs, err = resolveRosenpass(ctx, rc, cfg, endpoints); err != nil {
+			return nil, fmt.Errorf("bring up %s: Rosenpass endpoint: %w", name, err)
+		}
+		cfg = cfg.Clone()
+		defer wipeKeys(cfg)
+		randomPresharedKeys(cfg, rc)
 	}
 
 	t := &Tunnel{name: name, log: log, stateDir: opts.StateDir, stop: make(chan struct{})}
@@ -138,30 +169,35 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.dev = device.NewDevice(tdev, conn.NewDefaultBind(), deviceLogger(log))
 	undo = append(undo, func() error { t.dev.Close(); return nil })
 
-	uapiFile, err := openUAPI(t.ifname)
-	if err != nil {
-		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
-	}
-	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(t.ifname) })
-	if err := linkUAPI(name, t.ifname); err != nil {
-		return nil, fmt.Errorf("bring up %s: %w", name, err)
-	}
-	undo = append(undo, func() error { return unlinkUAPI(name) })
-
 	// The UAPI text holds the private key: it never goes to a log, the
 	// device's own error for it does not quote it, and it is cleared once
 	// the device has it.
-	uapi := cfg.UAPI(endpoints)
+	//
+	// The device is up from the TUN's creation on (wireguard-go sees a
+	// TUN with a virtio header as up), and a peer with a persistent
+	// keepalive would start its handshake as soon as it is configured:
+	// before the kill switch knows the tunnel's socket, which refuses that
+	// packet, retried only 5 s later. So the keepalives come in sendable.
+	quiet := *cfg
+	quiet.Peers = slices.Clone(cfg.Peers)
+	for i := range quiet.Peers {
+		quiet.Peers[i].PersistentKeepalive = 0
+	}
+	uapi := quiet.UAPI(endpoints)
+	clear(quiet.Peers)
 	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
 	clear(uapi)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: configure WireGuard: %w", name, err)
 	}
+	// The UDP socket opens while the network is set up; sendable waits
+	// for it. Nothing is sent yet: no peer has a keepalive, and the
+	// interface is down.
+	upDone := make(chan error, 1)
+	go func() { upDone <- t.dev.Up() }()
 
-	routes := []netip.Prefix{}
-	for _, p := range cfg.Peers {
-		routes = append(routes, p.AllowedIPs...)
-	}
+	routes := routesOf(cfg)
+	t.routes = routes
 	var endpointAddrs []netip.Addr
 	var peerEndpoints []netip.AddrPort
 	for _, p := range cfg.Peers {
@@ -173,11 +209,29 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 			peerEndpoints = append(peerEndpoints, netip.AddrPortFrom(a, p.Endpoint.Port))
 		}
 	}
+	for _, a := range pqAddrs {
+		if !slices.Contains(endpointAddrs, a.Addr()) {
+			endpointAddrs = append(endpointAddrs, a.Addr())
+		}
+		peerEndpoints = append(peerEndpoints, a)
+	}
 	var mark uint32
-	beforeTraffic := func() {
+	var upErr, keepaliveErr error
+	sent := false
+	// sendable lets the kill switch know the tunnel's socket, then brings
+	// the device up and starts the handshakes: the first initiation goes
+	// out while the rest of the network is set up.
+	sendable := func() {
+		if sent {
+			return
+		}
+		sent = true
 		if opts.BeforeTraffic != nil {
 			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
-			opts.BeforeTraffic = nil
+		}
+		if upErr = <-upDone; upErr == nil {
+			keepaliveErr = t.keepalives(cfg.Peers)
+			t.handshake(cfg.Peers)
 		}
 	}
 	t.network, err = netconf.ApplyNetwork(netconf.NetworkConfig{
@@ -192,25 +246,21 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		Endpoints:        endpointAddrs,
 		CurrentEndpoints: t.endpoints,
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
-		OnLinkUp: func() {
-			// The device comes up with the link anyway; coming up here
-			// lets the first handshake go out at once.
-			beforeTraffic()
-			if t.dev.Up() == nil {
-				t.handshake(cfg.Peers)
-			}
-		},
-		BindToInterface: pinBind(t.dev),
-		StateDir:        opts.StateDir,
+		OnSendable:       sendable,
+		BindToInterface:  pinBind(t.dev),
+		StateDir:         opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	undo = append(undo, t.network.Close)
 
-	beforeTraffic()
-	if err := t.dev.Up(); err != nil {
-		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
+	sendable()
+	if upErr != nil {
+		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, upErr)
+	}
+	if keepaliveErr != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, keepaliveErr)
 	}
 
 	if len(cfg.Interface.DNS) > 0 || len(cfg.Interface.DNSSearch) > 0 {
@@ -227,6 +277,25 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		undo = append(undo, t.dns.Close)
 	}
 
+	if rc := opts.Rosenpass; rc != nil {
+		if t.pq, err = startPostQuantum(log, t.dev, rc, cfg, pqAddrs, socketOptions{mark: mark}); err != nil {
+			return nil, fmt.Errorf("bring up %s: %w", name, err)
+		}
+		undo = append(undo, func() error { t.pq.close(); return nil })
+	}
+
+	// The UAPI socket comes last, off the first handshake's way. Its
+	// directory is shared by every network namespace, so only here does a
+	// WireGuard interface of the same name elsewhere show.
+	uapiFile, err := openUAPI(t.ifname)
+	if err != nil {
+		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
+	}
+	undo = append(undo, func() error { uapiFile.Close(); return removeUAPI(t.ifname) })
+	if err := linkUAPI(name, t.ifname); err != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	undo = append(undo, func() error { return unlinkUAPI(name) })
 	t.uapi, err = listenUAPI(t.ifname, uapiFile)
 	if errors.Is(err, os.ErrNotExist) {
 		// `wg show` unlinks a socket that refuses its connection, and a
@@ -244,12 +313,92 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	t.workers.Add(1)
 	go t.serveUAPI()
 
-	if hosts := peersWithHostnames(cfg.Peers); len(hosts) > 0 {
-		t.workers.Add(1)
-		go t.reresolve(hosts, endpoints)
-	}
+	t.setHostPeers(cfg.Peers, endpoints)
 	log.Info("tunnel up", "interface", t.ifname, "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())
 	return t, nil
+}
+
+// ErrClosed: the tunnel was closed.
+var ErrClosed = errors.New("the tunnel is down")
+
+// ErrNeedsRestart: SetPeers cannot make the change on the running tunnel
+// (its routes cannot change in place on this OS, or a default route comes
+// or goes); bring the tunnel up again with the config. Nothing was changed.
+var ErrNeedsRestart = errors.New("the change needs the tunnel brought up again")
+
+// routesOf are the prefixes a config routes into the tunnel: every
+// AllowedIPs, as the network is given them.
+func routesOf(cfg *importer.Config) []netip.Prefix {
+	routes := []netip.Prefix{}
+	for _, p := range cfg.Peers {
+		routes = append(routes, p.AllowedIPs...)
+	}
+	return routes
+}
+
+// SetPeers changes the peers of the running tunnel to those of cfg through
+// the device's UAPI, without touching the interface: peers that are gone are
+// removed, new ones added, and the others updated in place (preshared key,
+// endpoint, keepalive, allowed IPs), keeping their sessions. It resolves
+// host names first and calls beforeTraffic with the peers' endpoints before
+// the device may send to a new one. The routes follow the allowed IPs
+// where the OS allows (Linux), else SetPeers fails with ErrNeedsRestart
+// before it changes anything. The interface settings of cfg are not
+// applied: a caller brings the tunnel up again for those.
+func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraffic func([]netip.AddrPort)) error {
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
+	if t.closed {
+		return fmt.Errorf("change the peers of %s: %w", t.name, ErrClosed)
+	}
+	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var eps []netip.AddrPort
+	for i := range cfg.Peers {
+		if ep, ok := cfg.Peers[i].ResolvedEndpoint(endpoints); ok {
+			eps = append(eps, ep)
+		}
+	}
+	routes := routesOf(cfg)
+	routesChange := !slices.Equal(routes, t.routes)
+	setter, canRoute := t.network.(netconf.RouteSetter)
+	if routesChange && !canRoute {
+		return fmt.Errorf("change the peers of %s: %w", t.name, ErrNeedsRestart)
+	}
+	if beforeTraffic != nil {
+		beforeTraffic(eps)
+	}
+	if routesChange {
+		if err := setter.SetRoutes(routes); err != nil {
+			if errors.Is(err, netconf.ErrRoutesNeedRestart) {
+				err = ErrNeedsRestart
+			}
+			return fmt.Errorf("change the routes of %s: %w", t.name, err)
+		}
+		t.routes = routes
+	}
+	st, err := t.Stats()
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	var remove []importer.Key
+	for _, p := range st.Peers {
+		if !slices.ContainsFunc(cfg.Peers, func(q importer.Peer) bool { return q.PublicKey == p.PublicKey }) {
+			remove = append(remove, p.PublicKey)
+		}
+	}
+	uapi := cfg.PeersUAPI(endpoints, remove)
+	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	clear(uapi)
+	if err != nil {
+		return fmt.Errorf("change the peers of %s: %w", t.name, err)
+	}
+	t.setHostPeers(cfg.Peers, endpoints)
+	t.handshake(cfg.Peers)
+	t.log.Info("peers changed", "peers", len(cfg.Peers), "removed", len(remove))
+	return nil
 }
 
 // handshake starts a handshake with every peer that has an endpoint, so the
@@ -263,6 +412,24 @@ func (t *Tunnel) handshake(peers []importer.Peer) {
 			peer.SendKeepalive()
 		}
 	}
+}
+
+// keepalives turns the peers' persistent keepalives on; the device sends
+// the first one (a handshake initiation) at once.
+func (t *Tunnel) keepalives(peers []importer.Peer) error {
+	var b strings.Builder
+	for _, p := range peers {
+		if p.PersistentKeepalive != 0 {
+			fmt.Fprintf(&b, "public_key=%s\nupdate_only=true\npersistent_keepalive_interval=%d\n", p.PublicKey.Hex(), p.PersistentKeepalive)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := t.dev.IpcSet(b.String()); err != nil {
+		return fmt.Errorf("set the persistent keepalives: %w", err)
+	}
+	return nil
 }
 
 func (t *Tunnel) serveUAPI() {
@@ -296,6 +463,15 @@ func (t *Tunnel) endpoints() []netip.Addr {
 	return addrs
 }
 
+// Rosenpass is the post-quantum state of each peer that runs Rosenpass,
+// none without it.
+func (t *Tunnel) Rosenpass() []RosenpassStats {
+	if t.pq == nil {
+		return nil
+	}
+	return t.pq.stats()
+}
+
 // Interface is the name of the tunnel's network interface: the tunnel's
 // name, except on macOS, where it is the utunN the kernel picked.
 func (t *Tunnel) Interface() string { return t.ifname }
@@ -313,10 +489,16 @@ func (t *Tunnel) DefaultRoute() bool { return t.network.DefaultRoute() }
 // returns the first call's result.
 func (t *Tunnel) Close() error {
 	t.closeOnce.Do(func() {
+		t.peersMu.Lock()
+		t.closed = true
+		t.peersMu.Unlock()
 		close(t.stop)
 		var errs []error
 		if t.dns != nil {
 			errs = append(errs, t.dns.Close())
+		}
+		if t.pq != nil {
+			t.pq.close()
 		}
 		errs = append(errs, t.network.Close())
 		// The UAPI listener's Close wakes its own inotify watcher over a

@@ -123,6 +123,8 @@ type payload struct {
 	// Cycles is the number of up/down cycles for the leak test and the
 	// handshake benchmark.
 	Cycles int
+	// Rosenpass turns Rosenpass on for the peer (rosenpass_linux_test.go).
+	Rosenpass *rosenpassFiles
 }
 
 // report is what the child sends once the tunnel is up.
@@ -190,6 +192,8 @@ func runChild(t testing.TB) {
 		runCycles(t, p)
 	case "handshakes":
 		runHandshakes(t, p)
+	case "rosenpass":
+		runRosenpass(t, p)
 	case "recover":
 		if err := tunnel.Recover(p.StateDir, slog.Default()); err != nil {
 			t.Error(err)

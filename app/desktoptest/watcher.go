@@ -97,6 +97,8 @@ type MenuItem struct {
 	Enabled bool
 	Checked bool
 	Visible bool
+	// Children is the submenu, empty for a plain entry.
+	Children []MenuItem
 }
 
 // Menu reads the top level of an item's menu.
@@ -114,15 +116,28 @@ func (w *Watcher) Menu(item string) ([]MenuItem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GetLayout: %w", err)
 	}
+	return menuItems(root.Children)
+}
+
+// menuItems reads the entries of one level of a dbusmenu layout.
+func menuItems(children []dbus.Variant) ([]MenuItem, error) {
 	var out []MenuItem
-	for _, child := range root.Children {
+	for _, child := range children {
 		fields, ok := child.Value().([]any)
-		if !ok || len(fields) < 2 {
+		if !ok || len(fields) < 3 {
 			return nil, fmt.Errorf("unexpected menu entry %v", child)
 		}
 		id, _ := fields[0].(int32)
 		props, _ := fields[1].(map[string]dbus.Variant)
+		sub, _ := fields[2].([]dbus.Variant)
 		mi := MenuItem{ID: id, Enabled: true, Visible: true}
+		if v, ok := props["type"]; ok && v.Value() == "separator" {
+			continue
+		}
+		var err error
+		if mi.Children, err = menuItems(sub); err != nil {
+			return nil, err
+		}
 		if v, ok := props["label"]; ok {
 			mi.Label, _ = v.Value().(string)
 		}
@@ -146,6 +161,46 @@ func (w *Watcher) Menu(item string) ([]MenuItem, error) {
 func (w *Watcher) Click(item string, id int32) error {
 	obj := w.conn.Object(item, menuPath)
 	return obj.Call(menuIface+".Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
+}
+
+// Opened sends the "opened" event a panel sends for the item's menu when
+// it shows it, before the user picks an entry.
+func (w *Watcher) Opened(item string) error {
+	obj := w.conn.Object(item, menuPath)
+	return obj.Call(menuIface+".Event", 0, int32(0), "opened", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
+}
+
+// Tooltip reads the item's tooltip text and its title.
+func (w *Watcher) Tooltip(item string) (tooltip, title string, err error) {
+	obj := w.conn.Object(item, notifierPath)
+	v, err := obj.GetProperty("org.kde.StatusNotifierItem.ToolTip")
+	if err != nil {
+		return "", "", err
+	}
+	var tip struct {
+		Icon    string
+		Pixmaps []struct {
+			W, H int32
+			Data []byte
+		}
+		Title, Text string
+	}
+	if err := v.Store(&tip); err != nil {
+		return "", "", err
+	}
+	t, err := obj.GetProperty("org.kde.StatusNotifierItem.Title")
+	if err != nil {
+		return "", "", err
+	}
+	title, _ = t.Value().(string)
+	return tip.Title, title, nil
+}
+
+// Items lists the bus names of the items registered so far.
+func (w *Watcher) Items() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.items)
 }
 
 // Icon reads the item's current icon pixmaps (ARGB32, big-endian), largest

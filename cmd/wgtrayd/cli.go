@@ -27,18 +27,11 @@ var keyStoreFlag = "keyring"
 
 // newClient connects to the service with the key store the user chose.
 func newClient(stderr io.Writer) (*client.Client, error) {
-	switch keyStoreFlag {
-	case "keyring", "":
-		return client.New("", client.Keyring()), nil
-	case "file":
-		dir, err := client.DefaultKeyDir()
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(stderr, client.FileKeyStoreWarning+"\n", dir)
-		return client.New("", client.FileKeyStore(dir)), nil
+	keys, err := client.OpenKeyStore(keyStoreFlag, stderr)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("--key-store is keyring or file, not %q", keyStoreFlag)
+	return client.New("", keys), nil
 }
 
 // requestTimeout bounds one command's talk with the service.
@@ -85,6 +78,8 @@ var hints = map[string]string{
 	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
 	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
 	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",
+	api.CodeKillSwitchLocked:     "ask an administrator to change it (`sudo wgtrayd killswitch ...`)",
+	api.CodeNoMachineStore:       "start=login needs no keys at rest: your tray agent brings the tunnel up when you log in",
 }
 
 // hint is "; " and the hint for err's code, or nothing.
@@ -136,7 +131,7 @@ var listCmd = simple("list", "list [--json]", func(fs *flag.FlagSet) { fs.Bool("
 			return printJSON(stdout, map[string]any{"tunnels": ts})
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSTATE\tOWNER\tNOTE")
+		fmt.Fprintln(tw, "NAME\tSTATE\tSTART\tOWNER\tNOTE")
 		for _, t := range ts {
 			owner := "(another user)"
 			if t.Owner != nil {
@@ -145,7 +140,11 @@ var listCmd = simple("list", "list [--json]", func(fs *flag.FlagSet) { fs.Bool("
 					owner = "uid " + t.Owner.UID
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.State, owner, t.Error)
+			start := string(t.Start)
+			if start == "" {
+				start = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.State, start, owner, t.Error)
 		}
 		return tw.Flush()
 	})
@@ -201,6 +200,46 @@ var removeCmd = simple("remove", "remove NAME", nil,
 		fmt.Fprintf(stdout, "removed %s and its keys\n", name)
 		return nil
 	})
+
+// setCmd changes a tunnel's settings, given as KEY=VALUE.
+var setCmd = simple("set", "set NAME start=manual|login|boot", nil,
+	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
+		if fs.NArg() < 2 {
+			return usageError("give a tunnel name and at least one setting")
+		}
+		name := fs.Arg(0)
+		var start api.StartMode
+		for _, arg := range fs.Args()[1:] {
+			key, value, _ := strings.Cut(arg, "=")
+			switch key {
+			case "start":
+				m, err := api.ParseStartMode(value)
+				if err != nil {
+					return usageError(err.Error())
+				}
+				start = m
+			default:
+				return usageError(fmt.Sprintf("unknown setting %q: the settings are start=manual|login|boot", arg))
+			}
+		}
+		t, err := c.SetStart(ctx, name, start)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s starts: %s\n", t.Name, startMeaning(t))
+		return nil
+	})
+
+// startMeaning says in words when tunnel t comes up by itself.
+func startMeaning(t api.Tunnel) string {
+	switch t.Start {
+	case api.StartLogin:
+		return "login: your tray agent brings it up when you log in, with the keys from your keyring"
+	case api.StartBoot:
+		return fmt.Sprintf("boot: %s (%s)", api.BootMeaning, t.SealedBy)
+	}
+	return "manual: only when someone brings it up"
+}
 
 var renameCmd = simple("rename", "rename NAME NEWNAME", nil,
 	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
@@ -259,6 +298,9 @@ var statusCmd = simple("status", "status [NAME] [--json]", func(fs *flag.FlagSet
 func printStatus(w io.Writer, st api.Status, now time.Time) {
 	for _, t := range st.Tunnels {
 		fmt.Fprintf(w, "tunnel: %s\n  state: %s\n", t.Name, t.State)
+		if t.Start != "" {
+			fmt.Fprintf(w, "  start: %s\n", t.Start)
+		}
 		if t.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", t.Error)
 		}

@@ -19,6 +19,7 @@ func TestCLIAddsItsHintByCode(t *testing.T) {
 		api.CodeAddressConflict:      "Address",
 		api.CodeRouteConflict:        "AllowedIPs",
 		api.CodeNoPrivateKey:         "wgtrayd import",
+		api.CodeKillSwitchLocked:     "sudo wgtrayd killswitch",
 	} {
 		err := fmt.Errorf("up: %w", &client.Error{Code: code, Message: "m"})
 		if h := hint(err); !strings.Contains(h, want) {

@@ -15,26 +15,29 @@ import (
 )
 
 // runKillSwitch is `wgtrayd killswitch`: without arguments it prints the
-// setting and whether it blocks now; a mode and/or --allow-lan change it
-// (what is omitted keeps its value); --boot restores the last rules
-// without the service, --lift removes them without it.
-var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-lan=true|false] [--json] | killswitch --boot | killswitch --lift",
+// setting, whether it blocks now and who may change it; a mode, --allow-lan
+// and --locked change it (what is omitted keeps its value); --boot
+// restores the last rules without the service, --lift removes them
+// without it.
+var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-lan=true|false] [--locked=true|false] [--json] | killswitch --boot | killswitch --lift",
 	func(fs *flag.FlagSet) {
 		fs.Var(new(optionalBool), "allow-lan", "keep the local network (private, link-local, multicast) reachable while blocking")
+		fs.Var(new(optionalBool), "locked", "only administrators may change the setting (administrators only)")
 		fs.Bool("boot", false, "put the last kill-switch rules back without the service (the early boot unit runs this as root)")
 		fs.Bool("lift", false, "remove the kill-switch rules without the service, keeping the setting (package removal runs this as root)")
 		fs.Bool("json", false, "print JSON")
 	},
 	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error {
 		allowLAN := fs.Lookup("allow-lan").Value.(*optionalBool)
+		locked := fs.Lookup("locked").Value.(*optionalBool)
 		if fs.Lookup("boot").Value.String() == "true" {
-			if fs.NArg() != 0 || allowLAN.set {
+			if fs.NArg() != 0 || allowLAN.set || locked.set {
 				return usageError("--boot takes no other arguments")
 			}
 			return restoreKillSwitch(stdout)
 		}
 		if fs.Lookup("lift").Value.String() == "true" {
-			if fs.NArg() != 0 || allowLAN.set {
+			if fs.NArg() != 0 || allowLAN.set || locked.set {
 				return usageError("--lift takes no other arguments")
 			}
 			if err := firewall.NewFirewall(slog.New(slog.NewTextHandler(os.Stderr, nil))).Lift(); err != nil {
@@ -58,14 +61,19 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 		if err != nil {
 			return err
 		}
-		if mode != "" || allowLAN.set {
+		if mode != "" || allowLAN.set || locked.set {
 			if mode != "" {
 				ks.Mode = mode
 			}
 			if allowLAN.set {
 				ks.AllowLAN = allowLAN.value
 			}
-			if ks, err = c.SetKillSwitch(ctx, ks.Mode, ks.AllowLAN); err != nil {
+			if locked.set {
+				ks, err = c.SetKillSwitchLocked(ctx, ks.Mode, ks.AllowLAN, locked.value)
+			} else {
+				ks, err = c.SetKillSwitch(ctx, ks.Mode, ks.AllowLAN)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -74,7 +82,7 @@ var runKillSwitch = simple("killswitch", "killswitch [off|auto|always] [--allow-
 				return err
 			}
 		} else {
-			fmt.Fprintf(stdout, "kill switch: %s\nallow LAN:   %s\nblocking:    %s\n", ks.Mode, yesNo(ks.AllowLAN), yesNo(ks.Active))
+			fmt.Fprintf(stdout, "kill switch: %s\nallow LAN:   %s\nblocking:    %s\nchanged by:  %s\n", ks.Mode, yesNo(ks.AllowLAN), yesNo(ks.Active), whoChanges(ks))
 		}
 		if ks.Error != "" {
 			return fmt.Errorf("%s", ks.Error)
@@ -96,6 +104,18 @@ func restoreKillSwitch(stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "kill switch: blocking (%s, allow LAN: %s) until the service takes over\n", p.Mode, yesNo(p.AllowLAN))
 	return nil
+}
+
+// whoChanges says who may change the kill switch, and why.
+func whoChanges(ks api.KillSwitch) string {
+	switch {
+	case ks.Locked:
+		return "locked: set by an administrator; only an administrator can change it"
+	case ks.AdminOnly():
+		return "lockdown set by an administrator; only an administrator can change it"
+	default:
+		return "any operator or administrator"
+	}
 }
 
 func yesNo(b bool) string {

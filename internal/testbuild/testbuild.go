@@ -1,5 +1,5 @@
 // Package testbuild builds the product's binaries for tests with the flags
-// `make build` uses (-trimpath; cgo for the GUI only), so that the tests and
+// `make build` uses (-trimpath; cgo for the window only), so that the tests and
 // the Makefile share one build cache: a cold `make test` compiles the GUI
 // toolkit once for the binaries instead of once per test that runs them.
 package testbuild
@@ -12,17 +12,20 @@ import (
 	"testing"
 )
 
-// The main packages, as `go build` takes them.
+// The main packages, as `go build` takes them: the tray agent (wgtray),
+// the window it starts (wgtray-window) and the service with the command
+// line (wgtrayd).
 const (
-	GUI    = "github.com/wgtray/wgtray"
+	Agent  = "github.com/wgtray/wgtray"
+	Window = "github.com/wgtray/wgtray/cmd/wgtray-window"
 	Daemon = "github.com/wgtray/wgtray/cmd/wgtrayd"
 )
 
-// Command is `go build` of pkg (GUI or Daemon) into the file out, with the
-// go command on PATH.
+// Command is `go build` of pkg (Agent, Window or Daemon) into the file
+// out, with the go command on PATH. Only the window links cgo (OpenGL).
 func Command(pkg, out string) *exec.Cmd {
 	cgo := "0"
-	if pkg == GUI {
+	if pkg == Window {
 		cgo = "1"
 	}
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
@@ -31,11 +34,12 @@ func Command(pkg, out string) *exec.Cmd {
 }
 
 // Deps lists the packages that pkg links when built for goos, pkg itself
-// included: with cgo for the GUI (listing needs no C compiler for goos),
-// without for the rest, as Command builds them.
+// included: with cgo for the window and the agent (listing needs no C
+// compiler for goos; the agent's systray needs cgo on macOS), without for
+// the service.
 func Deps(pkg, goos string) ([]string, error) {
 	cgo := "0"
-	if pkg == GUI {
+	if pkg == Window || pkg == Agent {
 		cgo = "1"
 	}
 	cmd := exec.Command("go", "list", "-deps", pkg)

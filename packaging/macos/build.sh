@@ -15,21 +15,24 @@ out=dist/macos
 rm -rf "$out"
 mkdir -p "$out"
 
-# Both binaries for Apple silicon and Intel, joined into universal ones; the
-# GUI needs cgo (Xcode's clang), the service does not.
+# The binaries for Apple silicon and Intel, joined into universal ones; the
+# tray agent (systray) and the window (Fyne) need cgo (Xcode's clang), the
+# service does not.
 for arch in arm64 amd64; do
 	GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/wgtrayd-$arch" ./cmd/wgtrayd
 	GOOS=darwin GOARCH=$arch CGO_ENABLED=1 go build -trimpath -ldflags "$ldflags" -o "$out/wgtray-$arch" .
+	GOOS=darwin GOARCH=$arch CGO_ENABLED=1 go build -trimpath -ldflags "$ldflags" -o "$out/wgtray-window-$arch" ./cmd/wgtray-window
 done
-for b in wgtrayd wgtray; do
+for b in wgtrayd wgtray wgtray-window; do
 	lipo -create -output "$out/$b" "$out/$b-arm64" "$out/$b-amd64"
 	rm "$out/$b-arm64" "$out/$b-amd64"
 done
 
-# fyne wraps the GUI into wgtray.app with the name, id, icon and version
-# from FyneApp.toml.
+# fyne wraps the agent into wgtray.app with the name, id, icon and version
+# from FyneApp.toml; the window goes beside it, where the agent looks.
 fyne package -os darwin --release --executable "$out/wgtray"
 rm "$out/wgtray"
+mv "$out/wgtray-window" wgtray.app/Contents/MacOS/wgtray-window
 mv wgtray.app "$out/wgtray.app"
 
 cp packaging/macos/install.sh packaging/macos/uninstall.sh \

@@ -39,7 +39,7 @@ New-Item -ItemType Directory -Force -Path $state | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "setting the permissions of $state failed (exit $LASTEXITCODE)" }
 
 New-Item -ItemType Directory -Force -Path $Destination | Out-Null
-foreach ($file in 'wgtray.exe', 'wgtrayd.exe', 'wintun.dll', 'LICENSE-wintun.txt', 'README.md', 'uninstall.ps1') {
+foreach ($file in 'wgtray.exe', 'wgtray-window.exe', 'wgtrayd.exe', 'wintun.dll', 'LICENSE-wintun.txt', 'README.md', 'uninstall.ps1') {
     Copy-Item -Force -Path (Join-Path $source $file) -Destination $Destination
 }
 

@@ -38,7 +38,7 @@ const (
 const zipRoot = "wgtray/"
 
 func main() {
-	bin := flag.String("bin", "bin", "directory with wgtray.exe and wgtrayd.exe")
+	bin := flag.String("bin", "bin", "directory with wgtray.exe, wgtray-window.exe and wgtrayd.exe")
 	out := flag.String("o", "dist", "directory that receives the zip (and caches the Wintun download)")
 	version := flag.String("version", "dev", "version in the zip's name")
 	arch := flag.String("arch", "amd64", "Windows architecture of the binaries: amd64 or arm64")
@@ -120,7 +120,7 @@ func build(path, bin, arch string, wintun []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, exe := range []string{"wgtray.exe", "wgtrayd.exe"} {
+	for _, exe := range []string{"wgtray.exe", "wgtray-window.exe", "wgtrayd.exe"} {
 		b, err := os.ReadFile(filepath.Join(bin, exe))
 		if err != nil {
 			return fmt.Errorf("%w (build it first: make cross)", err)

@@ -53,7 +53,7 @@ func TestVerifyRefusesAnythingButThePinnedWintun(t *testing.T) {
 
 func TestPackageHoldsBinariesWintunAndScripts(t *testing.T) {
 	bin := t.TempDir()
-	for _, exe := range []string{"wgtray.exe", "wgtrayd.exe"} {
+	for _, exe := range []string{"wgtray.exe", "wgtray-window.exe", "wgtrayd.exe"} {
 		if err := os.WriteFile(filepath.Join(bin, exe), []byte(exe), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestPackageHoldsBinariesWintunAndScripts(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	want := []string{"LICENSE-wintun.txt", "README.md", "install.ps1", "uninstall.ps1", "wgtray.exe", "wgtrayd.exe", "wintun.dll"}
+	want := []string{"LICENSE-wintun.txt", "README.md", "install.ps1", "uninstall.ps1", "wgtray-window.exe", "wgtray.exe", "wgtrayd.exe", "wintun.dll"}
 	for i := range want {
 		want[i] = zipRoot + want[i]
 	}

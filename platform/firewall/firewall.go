@@ -6,6 +6,7 @@
 package firewall
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/wgtray/wgtray/internal/atomicfile"
 
@@ -63,6 +65,9 @@ type FirewallTunnel struct {
 type Firewall struct {
 	saved string // where Apply keeps the policy; "" keeps none
 	sys   firewallSys
+
+	mu        sync.Mutex
+	lastSaved []byte // what Apply wrote to saved last
 }
 
 // NewFirewall returns the kill switch of the current network namespace,
@@ -86,7 +91,27 @@ func (f *Firewall) Apply(p FirewallPolicy) error {
 	if f.saved == "" {
 		return nil
 	}
-	return savePolicy(f.saved, p)
+	if !p.Blocking() {
+		// Restore does nothing with a policy that blocks nothing, whatever
+		// its tunnels: only the settings are kept, so that tunnels coming
+		// and going while nothing blocks cost no write and no fsync.
+		p = FirewallPolicy{Mode: p.Mode, AllowLAN: p.AllowLAN}
+	}
+	data, err := json.MarshalIndent(p, "", "\t")
+	if err != nil {
+		return fmt.Errorf("kill switch: encode policy: %w", err)
+	}
+	data = append(data, '\n')
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if bytes.Equal(data, f.lastSaved) {
+		return nil
+	}
+	if err := savePolicy(f.saved, data); err != nil {
+		return err
+	}
+	f.lastSaved = data
+	return nil
 }
 
 // Active reports whether kill-switch rules are in force now.
@@ -118,15 +143,11 @@ func (f *Firewall) Restore() (FirewallPolicy, error) {
 	return p, f.sys.apply(p)
 }
 
-func savePolicy(path string, p FirewallPolicy) error {
-	data, err := json.MarshalIndent(p, "", "\t")
-	if err != nil {
-		return fmt.Errorf("kill switch: encode policy: %w", err)
-	}
+func savePolicy(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
 	}
-	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("kill switch: save policy: %w", err)
 	}
 	return nil

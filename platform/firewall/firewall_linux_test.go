@@ -391,6 +391,54 @@ func TestBootRestoresTheLastAppliedPolicy(t *testing.T) {
 	}
 }
 
+// TestApplyWritesAPolicyThatBlocksNothingOnlyWhenItsSettingsChange: while
+// nothing blocks, tunnels coming up and going down (every up of every
+// tunnel) cost no write and no fsync on the way to the first handshake;
+// a change of the settings or a policy that blocks is written, and boot
+// restores it.
+func TestApplyWritesAPolicyThatBlocksNothingOnlyWhenItsSettingsChange(t *testing.T) {
+	testnet.RequireRoot(t)
+	ns := testnet.NewNamespace(t)
+	fw := namespaceFirewall(t, ns)
+	fw.saved = filepath.Join(t.TempDir(), "firewall.json")
+	split := FirewallTunnel{Interface: "wgtsplit0", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.64.0.0/16")}}
+	full := FirewallTunnel{Interface: "wgtfull0", DefaultRoute: true, FwMark: 0x77, Endpoints: []netip.AddrPort{netip.MustParseAddrPort("198.51.100.1:51820")}}
+	steps := []struct {
+		policy FirewallPolicy
+		write  bool
+	}{
+		{FirewallPolicy{Mode: api.KillSwitchOff}, true},
+		{FirewallPolicy{Mode: api.KillSwitchOff, Tunnels: []FirewallTunnel{split}}, false},
+		{FirewallPolicy{Mode: api.KillSwitchOff, Tunnels: []FirewallTunnel{split, full}}, false},
+		{FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{split}}, true},
+		{FirewallPolicy{Mode: api.KillSwitchAuto}, false},
+		{FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{full}}, true},
+		{FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{full}}, false},
+		{FirewallPolicy{Mode: api.KillSwitchAuto, Tunnels: []FirewallTunnel{split}}, true},
+		{FirewallPolicy{Mode: api.KillSwitchOff, AllowLAN: true}, true},
+	}
+	var before os.FileInfo
+	for i, step := range steps {
+		if err := fw.Apply(step.policy); err != nil {
+			t.Fatal(err)
+		}
+		after, err := os.Stat(fw.saved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every write replaces the file (a new inode).
+		if wrote := before == nil || !os.SameFile(before, after); wrote != step.write {
+			t.Errorf("step %d, %+v: wrote %v, want %v", i, step.policy, wrote, step.write)
+		}
+		before = after
+		restorer := &Firewall{saved: fw.saved, sys: fw.sys}
+		got, err := restorer.Restore()
+		if err != nil || got.Mode != step.policy.Mode || got.AllowLAN != step.policy.AllowLAN || got.Blocking() != step.policy.Blocking() {
+			t.Errorf("step %d: boot restores %+v, %v; want the settings and blocking of %+v", i, got, err, step.policy)
+		}
+	}
+}
+
 // TestKillSwitchCutsForwardedConnectionsOpenedBeforeIt: a container's
 // connection through this machine that was open before blocking began
 // carries nothing more, while a new one is refused too.

@@ -48,12 +48,14 @@ type NetworkConfig struct {
 	// 6) to the interface with that index, whatever the routes say;
 	// blackhole drops what it sends while there is no interface to pin it
 	// to. A full tunnel on Windows calls it once the device is up (after
-	// OnLinkUp) and again whenever the default route moves.
+	// OnSendable) and again whenever the default route moves.
 	BindToInterface func(family int, index uint32, blackhole bool) error
-	// OnLinkUp, if set, is called once the interface is up, before its
-	// addresses and routes: the tunnel starts its handshakes there, so they
-	// overlap the rest of the set-up.
-	OnLinkUp func()
+	// OnSendable, if set, is called as soon as the tunnel's socket may
+	// send: it has the mark it keeps (SetBindMark) and no route of the
+	// tunnel exists yet, before the MTU, the link, the addresses and the
+	// routes. The tunnel lets the kill switch know and starts its
+	// handshakes there, so that they overlap the rest of the set-up.
+	OnSendable func()
 	// StateDir holds the records that let RecoverNetwork undo what a
 	// crashed process left behind.
 	StateDir string
@@ -81,6 +83,18 @@ type Network interface {
 	// Close removes every address, route and rule that was added.
 	Close() error
 }
+
+// RouteSetter is a Network whose routes can change while the tunnel runs
+// (Linux). Elsewhere a change of routes brings the tunnel down and up again.
+type RouteSetter interface {
+	// SetRoutes routes exactly routes into the tunnel from now on; it
+	// fails with ErrRoutesNeedRestart when that needs the tunnel made
+	// again (a default route added or removed).
+	SetRoutes(routes []netip.Prefix) error
+}
+
+// ErrRoutesNeedRestart: the routes cannot change while the tunnel runs.
+var ErrRoutesNeedRestart = errors.New("the routes change only when the tunnel comes up again")
 
 // DNS is a tunnel's applied DNS configuration. Close restores the previous
 // configuration.

@@ -76,6 +76,9 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	if err := checkAddresses(cfg.Interface, cfg.Addresses); err != nil {
 		return nil, err
 	}
+	if cfg.OnSendable != nil {
+		cfg.OnSendable()
+	}
 	table, err := routingTable()
 	if err != nil {
 		return nil, err
@@ -87,9 +90,6 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	up, addrs := macInterfaceCommands(cfg.Interface, mtu, cfg.Addresses)
 	if err := run(up); err != nil {
 		return nil, fmt.Errorf("bring %s up with MTU %d: %w", cfg.Interface, mtu, err)
-	}
-	if cfg.OnLinkUp != nil {
-		cfg.OnLinkUp()
 	}
 	for _, c := range addrs {
 		if err := run(c); err != nil {

@@ -30,6 +30,11 @@ type linuxNetwork struct {
 	routes       []*netlink.Route
 	rules        []*netlink.Rule
 	stateDir     string
+	// What SetRoutes needs to route as ApplyNetwork did.
+	routesOff   bool
+	table       int
+	policyTable int // 0 without policy routing
+	families    []int
 }
 
 // ApplyNetwork gives the interface its addresses and MTU, brings it up and
@@ -54,6 +59,8 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	families := defaultRouteFamilies(cfg.Routes)
 	policy := !cfg.RoutesOff && cfg.Table == 0 && len(families) > 0
 	var policyTable int
+	n.routesOff, n.table, n.families = cfg.RoutesOff, int(cfg.Table), families
+	defer func() { n.policyTable = policyTable }()
 	if policy {
 		if policyTable, err = freeTable(cfg.FwMark); err != nil {
 			return nil, err
@@ -68,18 +75,22 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	if err := n.checkAddresses(cfg.Addresses); err != nil {
 		return nil, err
 	}
+	if cfg.OnSendable != nil {
+		cfg.OnSendable()
+	}
 	mtu := cfg.MTU
 	if mtu == 0 {
 		mtu = pathMTU(cfg.Endpoints) - wireguardOverhead
 	}
-	if err := netlink.LinkSetMTU(link, mtu); err != nil {
-		return nil, fmt.Errorf("set MTU %d on %s: %w", mtu, n.name, err)
+	// The TUN was made with an MTU already; setting the same one again
+	// costs a netlink round trip under the kernel's routing lock.
+	if link.Attrs().MTU != mtu {
+		if err := netlink.LinkSetMTU(link, mtu); err != nil {
+			return nil, fmt.Errorf("set MTU %d on %s: %w", mtu, n.name, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("bring %s up: %w", n.name, err)
-	}
-	if cfg.OnLinkUp != nil {
-		cfg.OnLinkUp()
 	}
 	if err := n.addAddresses(cfg.Addresses); err != nil {
 		return nil, err
@@ -102,6 +113,69 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 		}
 	}
 	return n, nil
+}
+
+// SetRoutes changes the routes into the running tunnel to routes: those no
+// longer wanted go, new ones are added, the rest stay. A change of which
+// families have a default route needs the policy rules made again:
+// ErrRoutesNeedRestart.
+func (n *linuxNetwork) SetRoutes(routes []netip.Prefix) error {
+	if n.routesOff {
+		return nil
+	}
+	if !slices.Equal(defaultRouteFamilies(routes), n.families) {
+		return ErrRoutesNeedRestart
+	}
+	type dest struct {
+		prefix netip.Prefix
+		table  int
+	}
+	want := map[dest]bool{}
+	for _, p := range routes {
+		table := n.table
+		if n.policyTable != 0 && p.Bits() == 0 {
+			table = n.policyTable
+		}
+		want[dest{p.Masked(), table}] = true
+	}
+	kept := n.routes[:0:0]
+	var errs []error
+	for _, r := range n.routes {
+		p, ok := netipPrefix(r.Dst)
+		if ok && want[dest{p, r.Table}] {
+			kept = append(kept, r)
+			continue
+		}
+		if err := netlink.RouteDel(r); err != nil && !gone(err) {
+			errs = append(errs, fmt.Errorf("remove route %s from %s: %w", r.Dst, n.name, err))
+			kept = append(kept, r)
+		}
+	}
+	n.routes = kept
+	for d := range want {
+		if slices.ContainsFunc(n.routes, func(r *netlink.Route) bool {
+			p, ok := netipPrefix(r.Dst)
+			return ok && p == d.prefix && r.Table == d.table
+		}) {
+			continue
+		}
+		if err := n.addRoute(d.prefix, d.table); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func netipPrefix(n *net.IPNet) (netip.Prefix, bool) {
+	if n == nil {
+		return netip.Prefix{}, false
+	}
+	addr, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(addr.Unmap(), ones).Masked(), true
 }
 
 func (n *linuxNetwork) FwMark() uint32     { return n.mark }

@@ -74,15 +74,15 @@ func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
 	if err := n.checkAddresses(cfg.Addresses); err != nil {
 		return nil, err
 	}
+	if cfg.OnSendable != nil {
+		cfg.OnSendable()
+	}
 	mtu := cfg.MTU
 	if mtu == 0 {
 		mtu = n.pathMTU() - wireguardOverhead
 	}
 	if err := n.configureInterface(mtu); err != nil {
 		return nil, err
-	}
-	if cfg.OnLinkUp != nil {
-		cfg.OnLinkUp()
 	}
 	if len(plan.Families) > 0 {
 		// Pinned before the default route exists, so that not one

@@ -10,17 +10,18 @@
 //	GET    /v1/tunnels                  []Tunnel
 //	POST   /v1/tunnels                  CreateRequest → 201 Tunnel
 //	GET    /v1/tunnels/{name}           Tunnel
-//	PUT    /v1/tunnels/{name}           UpdateRequest → Tunnel
+//	PUT    /v1/tunnels/{name}           UpdateRequest → UpdateResult
 //	DELETE /v1/tunnels/{name}           204 (brings it down first)
 //	POST   /v1/tunnels/{name}/rename    RenameRequest → Tunnel (only while down)
 //	POST   /v1/tunnels/{name}/up        UpRequest → Tunnel
 //	POST   /v1/tunnels/{name}/down      Tunnel
 //	GET    /v1/tunnels/{name}/status    TunnelStatus
+//	PUT    /v1/tunnels/{name}/settings  SettingsRequest → Tunnel
 //	GET    /v1/status[?name=NAME]       Status
 //	GET    /v1/events                   Event a line, until the client leaves
 //	GET    /v1/logs[?follow=true]       LogEntry a line
 //	GET    /v1/killswitch               KillSwitch
-//	PUT    /v1/killswitch               KillSwitch (mode, allow_lan) → KillSwitch
+//	PUT    /v1/killswitch               SetKillSwitch → KillSwitch
 //
 // Bodies are application/json. Every error is ErrorBody with a status and
 // a Code* code. Callers are identified by the OS: root is admin, members
@@ -62,6 +63,7 @@ var (
 	RouteUp            = Route{"POST", "/v1/tunnels/{name}/up"}
 	RouteDown          = Route{"POST", "/v1/tunnels/{name}/down"}
 	RouteTunnelStatus  = Route{"GET", "/v1/tunnels/{name}/status"}
+	RouteSettings      = Route{"PUT", "/v1/tunnels/{name}/settings"}
 	RouteStatus        = Route{"GET", "/v1/status"}
 	RouteEvents        = Route{"GET", "/v1/events"}
 	RouteLogs          = Route{"GET", "/v1/logs"}
@@ -73,7 +75,7 @@ var (
 // their paths is answered 405.
 var Routes = []Route{
 	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteRename, RouteUp, RouteDown,
-	RouteTunnelStatus, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
+	RouteTunnelStatus, RouteSettings, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
 }
 
 // Pattern is the route as http.ServeMux takes it.
@@ -118,6 +120,57 @@ type Tunnel struct {
 	PublicKey string `json:"public_key,omitempty"`
 	// Config is the wg-quick text without PrivateKey and PresharedKey.
 	Config string `json:"config,omitempty"`
+	// Start says when the tunnel comes up by itself; empty for another
+	// operator's tunnel.
+	Start StartMode `json:"start,omitempty"`
+	// SealedBy names the machine's secret store that holds the keys of a
+	// tunnel that starts at boot ("systemd-creds with the host key");
+	// empty when the service holds no keys at rest.
+	SealedBy string `json:"sealed_by,omitempty"`
+}
+
+// StartMode says when a tunnel comes up without anyone asking.
+type StartMode string
+
+// The start modes.
+const (
+	// StartManual: only when someone brings it up.
+	StartManual StartMode = "manual"
+	// StartLogin: the owner's tray agent brings it up when they log in,
+	// with the keys from their keyring, and again after the service
+	// restarts.
+	StartLogin StartMode = "login"
+	// StartBoot: the service brings it up when it starts, before anyone
+	// logs in. The keys are given to this machine: the service keeps them
+	// sealed by the machine's secret store.
+	StartBoot StartMode = "boot"
+)
+
+// BootMeaning is what StartBoot means for the user's keys, as the CLI and
+// the window say it.
+const BootMeaning = "the tunnel's keys are given to this machine: the service keeps them sealed by the machine's secret store and brings the tunnel up at boot, before anyone logs in"
+
+// Valid reports whether m is one of the three modes.
+func (m StartMode) Valid() bool {
+	return m == StartManual || m == StartLogin || m == StartBoot
+}
+
+// ParseStartMode reads a start mode as the user types it.
+func ParseStartMode(s string) (StartMode, error) {
+	if m := StartMode(s); m.Valid() {
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown start mode %q: use manual, login or boot", s)
+}
+
+// SettingsRequest is the body of PUT /v1/tunnels/{name}/settings: the
+// settings to change; an empty field stays as it is. Only the tunnel's
+// owner or an admin may change them.
+type SettingsRequest struct {
+	Start StartMode `json:"start,omitempty"`
+	// Keys go with Start boot, for the service to seal. Without them the
+	// service seals the keys of the running tunnel, if it is up.
+	Keys *UpRequest `json:"keys,omitempty"`
 }
 
 // Owner identifies the user a tunnel belongs to.
@@ -144,10 +197,39 @@ type RenameRequest struct {
 	Name string `json:"name"`
 }
 
-// UpdateRequest replaces a tunnel's configuration.
+// UpdateRequest replaces a tunnel's configuration. Keys are the keys of
+// the new configuration, for a tunnel that is up: the service applies the
+// edit with them at once (and holds them as for Up) and wipes them
+// otherwise. Without them a running tunnel keeps the keys it has.
 type UpdateRequest struct {
-	Config    string `json:"config"`
-	PublicKey string `json:"public_key"`
+	Config    string     `json:"config"`
+	PublicKey string     `json:"public_key"`
+	Keys      *UpRequest `json:"keys,omitempty"`
+}
+
+// Applied says how an edit reached the tunnel.
+type Applied string
+
+const (
+	// AppliedSaved: the tunnel is not up; it starts with the edit.
+	AppliedSaved Applied = "saved"
+	// AppliedUnchanged: the tunnel is up and nothing it runs with changed
+	// (scripts, which are never run, or the same text).
+	AppliedUnchanged Applied = "unchanged"
+	// AppliedLive: peer settings changed on the running device through
+	// its UAPI, without a reconnect (the interface stays).
+	AppliedLive Applied = "live"
+	// AppliedReconnected: interface settings (addresses, DNS, MTU, listen
+	// port, private key, FwMark, Table) or the routes changed, so the
+	// tunnel was brought down and up again with the edit.
+	AppliedReconnected Applied = "reconnected"
+)
+
+// UpdateResult is the answer of PUT /v1/tunnels/{name}: the tunnel and how
+// the edit reached it.
+type UpdateResult struct {
+	Tunnel
+	Applied Applied `json:"applied"`
 }
 
 // UpRequest is the body of POST /v1/tunnels/{name}/up: the keys the service
@@ -198,6 +280,7 @@ type Status struct {
 type TunnelStatus struct {
 	Name      string           `json:"name"`
 	State     State            `json:"state"`
+	Start     StartMode        `json:"start,omitempty"`
 	Error     string           `json:"error"`
 	NeedsKeys bool             `json:"needs_keys"`
 	Interface *InterfaceStatus `json:"interface"`
@@ -254,14 +337,38 @@ func ParseKillSwitchMode(s string) (KillSwitchMode, error) {
 	return "", fmt.Errorf("unknown kill-switch mode %q: use off, auto or always", s)
 }
 
-// KillSwitch is the body of GET and PUT /v1/killswitch. Active and Error
-// are read-only: whether blocking rules are in place now, and why applying
-// them failed.
+// KillSwitch is the answer of GET and PUT /v1/killswitch. Active and
+// Error say whether blocking rules are in place now, and why applying them
+// failed.
+//
+// Who may change it: an administrator always; an operator unless
+// AdminOnly (an administrator locked the setting, or set the lockdown
+// mode always, which then only an administrator lifts). Changeable says
+// whether the caller may.
 type KillSwitch struct {
 	Mode     KillSwitchMode `json:"mode"`
 	AllowLAN bool           `json:"allow_lan"`
-	Active   bool           `json:"active"`
-	Error    string         `json:"error,omitempty"`
+	// Locked: an administrator locked the setting; only an administrator
+	// may change it.
+	Locked bool `json:"locked"`
+	// SetByAdmin: an administrator set the mode last.
+	SetByAdmin bool   `json:"set_by_admin"`
+	Changeable bool   `json:"changeable"`
+	Active     bool   `json:"active"`
+	Error      string `json:"error,omitempty"`
+}
+
+// AdminOnly reports whether only an administrator may change the setting.
+func (k KillSwitch) AdminOnly() bool {
+	return k.Locked || (k.Mode == KillSwitchAlways && k.SetByAdmin)
+}
+
+// SetKillSwitch is the body of PUT /v1/killswitch. Locked is for
+// administrators only; omitted, it stays as it is.
+type SetKillSwitch struct {
+	Mode     KillSwitchMode `json:"mode"`
+	AllowLAN bool           `json:"allow_lan"`
+	Locked   *bool          `json:"locked,omitempty"`
 }
 
 // EventType says what an Event reports.
@@ -277,6 +384,9 @@ const (
 	EventKillSwitch EventType = "killswitch"
 	// EventReady ends the initial snapshot.
 	EventReady EventType = "ready"
+	// EventApplied says an edit reached the running tunnel Tunnel, as
+	// Applied says (live or reconnected).
+	EventApplied EventType = "applied"
 )
 
 // Event is one line of GET /v1/events.
@@ -285,6 +395,7 @@ type Event struct {
 	Time       time.Time   `json:"time"`
 	Tunnel     *Tunnel     `json:"tunnel,omitempty"`
 	KillSwitch *KillSwitch `json:"killswitch,omitempty"`
+	Applied    Applied     `json:"applied,omitempty"`
 }
 
 // LogEntry is one line of GET /v1/logs. Secrets are redacted before an entry
@@ -329,11 +440,17 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
+	// CodeKillSwitchLocked: an operator tried to change a kill-switch
+	// setting that only an administrator may change (KillSwitch.AdminOnly).
+	CodeKillSwitchLocked = "killswitch_locked"
 	// Why a tunnel did not come up, where the user can do something about it.
 	CodeEndpointUnresolvable = "endpoint_unresolvable" // a peer's Endpoint host name does not resolve
 	CodeNoTUN                = "no_tun"                // the OS offers no TUN device
 	CodeAddressConflict      = "address_conflict"      // an address is on another interface already
 	CodeRouteConflict        = "route_conflict"        // a route goes through another interface already
 	CodeNoPrivateKey         = "no_private_key"        // the config has no private key
-	CodeInternal             = "internal"
+	// The machine has no secret store to seal the keys of a tunnel that
+	// starts at boot, or it failed.
+	CodeNoMachineStore = "no_machine_store"
+	CodeInternal       = "internal"
 )

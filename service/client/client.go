@@ -199,19 +199,61 @@ func (c *Client) Rename(ctx context.Context, name, newName string) (api.Tunnel, 
 }
 
 // Update replaces the configuration of tunnel name with cfg and its keys in
-// the keyring. A running tunnel keeps its old configuration until it is
-// brought down and up again.
-func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
+// the keyring. The keys go to the service too: a running tunnel takes the
+// edit at once, peer settings in place and interface settings by a quick
+// reconnect; the answer's Applied says which.
+func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) (api.UpdateResult, error) {
 	redacted, secrets := cfg.Redact()
-	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+	encoded := encodeSecrets(secrets)
+	keys, err := decodeUpRequest(encoded)
+	if err != nil {
+		return api.UpdateResult{}, fmt.Errorf("update %s: %w", name, err)
+	}
+	defer wipeUpRequest(&keys)
+	req := api.UpdateRequest{Config: redacted.String(), PublicKey: cfg.Interface.PrivateKey.Public().String(), Keys: &keys}
+	var res api.UpdateResult
+	if err := c.do(ctx, api.RouteUpdate, name, nil, req, &res); err != nil {
+		return res, err
+	}
+	if err := c.keys.Set(name, encoded); err != nil {
+		return res, fmt.Errorf("update keys of %s: %w", name, err)
+	}
+	if res.Start == api.StartBoot {
+		// The service's sealed copy must follow the keys.
+		t, err := c.SetStart(ctx, name, api.StartBoot)
+		if err == nil {
+			res.Tunnel = t
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// SetStart sets when tunnel name comes up by itself: api.StartManual,
+// StartLogin (Restore brings it up when the tray agent connects) or
+// StartBoot (api.BootMeaning). For boot it sends the keys from the key
+// store for the service to seal; with none there (another user's tunnel,
+// set by an admin) the service seals the keys the running tunnel has.
+func (c *Client) SetStart(ctx context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
+	req := api.SettingsRequest{Start: mode}
+	var keysErr error
+	if mode == api.StartBoot {
+		var data string
+		if data, keysErr = c.keys.Get(name); keysErr == nil {
+			up, err := decodeUpRequest(data)
+			if err != nil {
+				return api.Tunnel{}, fmt.Errorf("start %s at boot: %w", name, err)
+			}
+			defer wipeUpRequest(&up)
+			req.Keys = &up
+		}
+	}
 	var t api.Tunnel
-	if err := c.do(ctx, api.RouteUpdate, name, nil, req, &t); err != nil {
-		return t, err
+	err := c.do(ctx, api.RouteSettings, name, nil, req, &t)
+	if err != nil && keysErr != nil && IsCode(err, api.CodeBadRequest) {
+		err = fmt.Errorf("%w (your key store: %v)", err, keysErr)
 	}
-	if err := c.keys.Set(name, encodeSecrets(secrets)); err != nil {
-		return t, fmt.Errorf("update keys of %s: %w", name, err)
-	}
-	return t, nil
+	return t, err
 }
 
 // Delete removes the tunnel from the service (bringing it down first) and
@@ -294,10 +336,13 @@ func (c *Client) Export(ctx context.Context, name string) (*importer.Config, err
 	return redacted.WithSecrets(secrets)
 }
 
-// Restore sends the keys again for every tunnel of the caller that the
-// service wants up but holds no keys for (after a restart of the service).
-// It returns the names it brought up; a tunnel that fails does not stop the
-// others, its error is joined into the result.
+// Restore brings up what should be up in the caller's session: every
+// tunnel of the caller that the service wants up but holds no keys for
+// (after a restart of the service), and every one set to start at login
+// that is not up. The tray agent calls it each time it connects: when the
+// user logs in, and when the service has restarted. It returns the names
+// it brought up; a tunnel that fails does not stop the others, its error
+// is joined into the result.
 func (c *Client) Restore(ctx context.Context) ([]string, error) {
 	ts, err := c.List(ctx)
 	if err != nil {
@@ -308,7 +353,7 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 		errs     []error
 	)
 	for _, t := range ts {
-		if !t.Mine || !t.NeedsKeys {
+		if !t.Mine || !(t.NeedsKeys || StartsAtLogin(t)) {
 			continue
 		}
 		if _, err := c.Up(ctx, t.Name); err != nil {
@@ -320,6 +365,12 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 	return restored, errors.Join(errs...)
 }
 
+// StartsAtLogin reports whether t is set to start at login and is not up
+// or on its way.
+func StartsAtLogin(t api.Tunnel) bool {
+	return t.Start == api.StartLogin && (t.State == api.StateDown || t.State == api.StateFailed)
+}
+
 // KillSwitch returns the kill-switch settings and whether rules are active.
 func (c *Client) KillSwitch(ctx context.Context) (api.KillSwitch, error) {
 	var k api.KillSwitch
@@ -327,10 +378,22 @@ func (c *Client) KillSwitch(ctx context.Context) (api.KillSwitch, error) {
 	return k, err
 }
 
-// SetKillSwitch changes mode and allow_lan and returns the new state.
+// SetKillSwitch changes mode and allow_lan and returns the new state; an
+// operator gets an error with code api.CodeKillSwitchLocked where only an
+// administrator may change it.
 func (c *Client) SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error) {
+	return c.setKillSwitch(ctx, api.SetKillSwitch{Mode: mode, AllowLAN: allowLAN})
+}
+
+// SetKillSwitchLocked is SetKillSwitch that also locks the setting against
+// operators, or unlocks it: for administrators only.
+func (c *Client) SetKillSwitchLocked(ctx context.Context, mode api.KillSwitchMode, allowLAN, locked bool) (api.KillSwitch, error) {
+	return c.setKillSwitch(ctx, api.SetKillSwitch{Mode: mode, AllowLAN: allowLAN, Locked: &locked})
+}
+
+func (c *Client) setKillSwitch(ctx context.Context, req api.SetKillSwitch) (api.KillSwitch, error) {
 	var k api.KillSwitch
-	err := c.do(ctx, api.RouteSetKillSwitch, "", nil, api.KillSwitch{Mode: mode, AllowLAN: allowLAN}, &k)
+	err := c.do(ctx, api.RouteSetKillSwitch, "", nil, req, &k)
 	return k, err
 }
 

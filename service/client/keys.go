@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -120,6 +121,24 @@ func DefaultKeyDir() (string, error) {
 // FileKeyStoreWarning is what the command line prints when the file store
 // is used.
 const FileKeyStoreWarning = "warning: --key-store=file keeps private keys unencrypted in %s (readable by you and root only); prefer a keyring where one is available"
+
+// OpenKeyStore is the key store a --key-store option names: "keyring" (or
+// empty) for the OS keyring, "file" for FileKeyStore in DefaultKeyDir,
+// after writing FileKeyStoreWarning to warn.
+func OpenKeyStore(kind string, warn io.Writer) (KeyStore, error) {
+	switch kind {
+	case "keyring", "":
+		return Keyring(), nil
+	case "file":
+		dir, err := DefaultKeyDir()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(warn, FileKeyStoreWarning+"\n", dir)
+		return FileKeyStore(dir), nil
+	}
+	return nil, fmt.Errorf("--key-store is keyring or file, not %q", kind)
+}
 
 type fileStore struct{ dir string }
 

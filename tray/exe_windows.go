@@ -1,0 +1,3 @@
+package tray
+
+const exeSuffix = ".exe"
