@@ -75,7 +75,7 @@ test: deps lint cross-daemon build test-windows
 # test binaries of every package with Windows code that Wine can serve, then
 # the Windows service and command line end to end (cmd/wgtrayd's TestWine*).
 WINE_DIR      := $(CURDIR)/$(BIN)/wine
-WINE_PACKAGES := ./importer/... ./service/... ./platform/... ./tunnel/... ./cmd/... ./internal/atomicfile/
+WINE_PACKAGES := ./importer/... ./service/... ./platform/... ./tunnel/... ./cmd/wgtrayd/ ./internal/atomicfile/
 wine-prefix: deps
 	internal/winetest/prefix $(WINE_DIR)
 
