@@ -632,6 +632,15 @@ func parseDNS(iface *Interface, s string) string {
 	return ""
 }
 
+// ParseEndpoint reads an endpoint as the Endpoint key takes it.
+func ParseEndpoint(v string) (Endpoint, error) {
+	ep, msg := parseEndpoint(v)
+	if msg != "" {
+		return Endpoint{}, errors.New(msg)
+	}
+	return ep, nil
+}
+
 // parseEndpoint reads HOST:PORT, [IPV6]:PORT or NAME:PORT.
 func parseEndpoint(v string) (Endpoint, string) {
 	var host, port string

@@ -9,6 +9,9 @@ import (
 type Secrets struct {
 	PrivateKey    Key
 	PresharedKeys map[Key]Key // by the peer's public key
+	// RosenpassSecretKey is the tunnel's Rosenpass secret key, which
+	// travels with the WireGuard keys for up when Rosenpass is on.
+	RosenpassSecretKey []byte
 }
 
 // Redact splits c into a copy without private and preshared keys, which may

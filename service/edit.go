@@ -125,6 +125,8 @@ func (m *manager) reconnectLocked(caller ipc.Peer, t *managed, full *importer.Co
 	}
 	run := t.run
 	t.run, t.state = nil, api.StateStarting
+	rosenpassSecret := slices.Clone(t.rosenpassSecret)
+	defer clear(rosenpassSecret)
 	if t.full != full {
 		m.forgetKeysLocked(t)
 	} else {
@@ -140,7 +142,7 @@ func (m *manager) reconnectLocked(caller ipc.Peer, t *managed, full *importer.Co
 		m.log.Error("the old interface did not go down cleanly", "tunnel", name, "error", err.Error())
 	}
 	m.mu.Lock()
-	view, err := m.startLocked(caller, t, full)
+	view, err := m.startLocked(caller, t, full, rosenpassSecret)
 	if err != nil {
 		return api.UpdateResult{}, err
 	}

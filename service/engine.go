@@ -14,9 +14,9 @@ type tunnelEngine struct {
 	opts tunnel.Options
 }
 
-func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error) {
+func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error) {
 	opts := e.opts
-	opts.BeforeTraffic = beforeTraffic
+	opts.BeforeTraffic, opts.Rosenpass = beforeTraffic, rc
 	t, err := tunnel.Start(ctx, name, cfg, opts)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (r runningTunnel) Stats() (liveStats, error) {
 	if err != nil {
 		return liveStats{}, err
 	}
-	ls := liveStats{PublicKey: s.PublicKey, ListenPort: s.ListenPort, Peers: make([]livePeer, 0, len(s.Peers))}
+	ls := liveStats{PublicKey: s.PublicKey, ListenPort: s.ListenPort, Peers: make([]livePeer, 0, len(s.Peers)), Rosenpass: r.Rosenpass()}
 	for _, p := range s.Peers {
 		ls.Peers = append(ls.Peers, livePeer{
 			PublicKey:       p.PublicKey,

@@ -26,7 +26,8 @@ import (
 type engine interface {
 	// Start brings a tunnel up; it calls beforeTraffic (interface, socket
 	// mark, resolved endpoints) before the tunnel's first packet.
-	Start(ctx context.Context, name string, cfg *importer.Config, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
+	// rc, when set, runs Rosenpass for some peers.
+	Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
 }
 
 // running is one tunnel that is up.
@@ -46,6 +47,7 @@ type liveStats struct {
 	PublicKey  importer.Key
 	ListenPort uint16
 	Peers      []livePeer
+	Rosenpass  []tunnel.RosenpassStats
 }
 
 type livePeer struct {
@@ -102,7 +104,7 @@ type manager struct {
 }
 
 type managed struct {
-	op sync.Mutex // held for a whole transition and the store writes
+	op opLock // held for a whole transition and the store writes
 
 	// guarded by manager.mu; rec is written only by the holder of op.
 	rec record
@@ -115,6 +117,9 @@ type managed struct {
 	needsKeys bool
 	run       running
 	full      *importer.Config // with secrets, only while starting or up
+	// rosenpassSecret is the tunnel's Rosenpass secret key while full is
+	// set, nil without Rosenpass.
+	rosenpassSecret []byte
 	// upCfg and upPub are the redacted config and public key the tunnel
 	// started with (an edit takes effect at the next up), while full is set.
 	upCfg *importer.Config
@@ -452,7 +457,15 @@ func (m *manager) lookup(caller ipc.Peer, name string) (*managed, error) {
 // lockCurrent takes t.op and re-checks that t was not removed meanwhile;
 // on error t.op is not held.
 func (m *manager) lockCurrent(name string, t *managed) error {
-	t.op.Lock()
+	return m.lockCurrentWithin(context.Background(), name, t)
+}
+
+// lockCurrentWithin is lockCurrent that gives up waiting for another
+// operation on t when ctx ends.
+func (m *manager) lockCurrentWithin(ctx context.Context, name string, t *managed) error {
+	if ctx.Err() != nil || !t.op.lockWithin(ctx) {
+		return errorf(http.StatusConflict, api.CodeBusy, "%s is still busy with another operation; try again once it is done", name)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.tunnels[nameKey(name)] != t {
@@ -492,8 +505,8 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	}()
 	m.mu.Lock()
 	r := t.rec
-	// With another key pair the sealed keys are stale: the owner's client
-	// seals the new ones (client.Update does), or boot says none are there.
+	// With another key pair the sealed keys are stale: the keys sent with
+	// the edit are sealed instead, or boot says none are there.
 	newKey := r.Start == api.StartBoot && r.PublicKey != pub.String()
 	if newKey {
 		r.SealedBy = ""
@@ -503,6 +516,14 @@ func (m *manager) update(caller ipc.Peer, name string, req api.UpdateRequest, ke
 	m.mu.Unlock()
 	if err != nil {
 		return api.UpdateResult{}, err
+	}
+	if r.Start == api.StartBoot && keys != nil && m.sealed != nil {
+		// The new keys replace the sealed ones (a new preshared key too).
+		if by, err := m.sealSecrets(name, cfg, r.PublicKey, *keys); err != nil {
+			m.log.Warn("the edited tunnel's keys are not sealed; set start=boot again", "tunnel", name, "error", err.Error())
+		} else {
+			r.SealedBy, newKey = by, false
+		}
 	}
 	if err := m.store.saveTunnel(r); err != nil {
 		return api.UpdateResult{}, fmt.Errorf("store tunnel %s: %w", name, err)
@@ -532,10 +553,17 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 	}
 	m.mu.Lock()
 	delete(m.tunnels, nameKey(name))
+	recs := make([]record, 0, len(m.tunnels))
+	for _, o := range m.tunnels {
+		recs = append(recs, o.rec)
+	}
 	m.log.Info("tunnel removed", "tunnel", name)
 	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
 	gen := m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
+	if err := m.store.removeUnusedKeys(recs); err != nil {
+		m.log.Warn("cannot remove Rosenpass public keys no tunnel uses", "error", err.Error())
+	}
 	m.ks.waitFor(gen, applyWait)
 	return nil
 }
@@ -543,13 +571,20 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
 func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+	return m.upWithin(context.Background(), caller, name, secrets)
+}
+
+// upWithin is up that waits for another operation on the tunnel only until
+// queue ends; the start itself is bounded by startTimeout and the kill
+// switch by applyWait, so an up answers within the sum.
+func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err
 	}
 	name = t.rec.Name
-	if err := m.lockCurrent(name, t); err != nil {
+	if err := m.lockCurrentWithin(queue, name, t); err != nil {
 		return api.Tunnel{}, err
 	}
 	defer t.op.Unlock()
@@ -579,18 +614,27 @@ func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (ap
 		wipeConfig(full)
 		return api.Tunnel{}, err
 	}
-	return m.startLocked(caller, t, full)
+	return m.startLocked(caller, t, full, secrets.RosenpassSecretKey)
 }
 
-// startLocked brings t up with full, the config with its keys, and keeps
-// them while it runs. Enter with t.op and m.mu held; it returns with m.mu
+// startLocked brings t up with full, the config with its keys, and
+// rosenpassSecret (nil without Rosenpass), and keeps them while it runs. Enter with t.op and m.mu held; it returns with m.mu
 // released.
-func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config) (api.Tunnel, error) {
+func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config, rosenpassSecret []byte) (api.Tunnel, error) {
 	name := t.rec.Name
 	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
 	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
+	t.rosenpassSecret = slices.Clone(rosenpassSecret)
 	m.holdKeysLocked(full)
 	t.rec.WantUp = true
+	rc, err := m.rosenpassConfig(name, t.rec.Rosenpass, rosenpassSecret)
+	if err != nil {
+		m.forgetKeysLocked(t)
+		t.state, t.reason = api.StateFailed, err.Error()
+		m.publish(t)
+		m.mu.Unlock()
+		return api.Tunnel{}, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
@@ -599,7 +643,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 
 	// Nothing on the way to the first handshake waits for the disk: the
 	// record is saved once the start is over, under t.op all the same.
-	run, err := m.engine.Start(ctx, name, full, func(iface string, mark uint32, endpoints []netip.AddrPort) {
+	run, err := m.engine.Start(ctx, name, full, rc, func(iface string, mark uint32, endpoints []netip.AddrPort) {
 		// The tunnel's first packet waits until the kill switch lets it
 		// through.
 		m.mu.Lock()
@@ -615,6 +659,9 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 	canceled := errors.Is(ctx.Err(), context.Canceled)
 	cancel()
 	if err != nil {
+		if rc != nil {
+			clear(rc.SecretKey)
+		}
 		m.forgetKeysLocked(t)
 		t.state, t.reason = api.StateFailed, err.Error()
 		if canceled {
@@ -737,6 +784,8 @@ func (m *manager) stop(t *managed, persist bool) {
 
 // forgetKeysLocked wipes the keys the manager held for t.
 func (m *manager) forgetKeysLocked(t *managed) {
+	clear(t.rosenpassSecret)
+	t.rosenpassSecret = nil
 	if t.full == nil {
 		return
 	}
@@ -806,6 +855,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		cfg  *importer.Config
 		pub  string
 		run  running
+		rp   *rosenpassRecord
 	}
 	var items []item
 	m.mu.Lock()
@@ -818,7 +868,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
 			it.view.Start = t.rec.startMode()
-			it.cfg, it.pub, it.run = t.cfg, t.rec.PublicKey, t.run
+			it.cfg, it.pub, it.run, it.rp = t.cfg, t.rec.PublicKey, t.run, t.rec.Rosenpass
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub
 			}
@@ -832,7 +882,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state(caller)}
 	for _, it := range items {
 		if it.cfg != nil {
-			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run)
+			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run, it.rp)
 		}
 		st.Tunnels = append(st.Tunnels, it.view)
 	}
@@ -841,7 +891,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 }
 
 // liveView merges the config with the statistics of a running tunnel.
-func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStatus, []api.PeerStatus) {
+func liveView(cfg *importer.Config, pub string, run running, rp *rosenpassRecord) (*api.InterfaceStatus, []api.PeerStatus) {
 	iface := &api.InterfaceStatus{
 		PublicKey:  pub,
 		ListenPort: cfg.Interface.ListenPort,
@@ -856,6 +906,7 @@ func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStat
 			Endpoint:            p.Endpoint.String(),
 			AllowedIPs:          nonNil(p.AllowedIPs),
 			PersistentKeepalive: p.PersistentKeepalive,
+			Rosenpass:           rosenpassView(rp, cfg, p.PublicKey, nil),
 		})
 	}
 	if run == nil {
@@ -865,6 +916,9 @@ func liveView(cfg *importer.Config, pub string, run running) (*api.InterfaceStat
 	s, err := run.Stats()
 	if err != nil {
 		return iface, peers
+	}
+	for i, p := range cfg.Peers {
+		peers[i].Rosenpass = rosenpassView(rp, cfg, p.PublicKey, s.Rosenpass)
 	}
 	iface.ListenPort = s.ListenPort
 	for _, lp := range s.Peers {
@@ -979,8 +1033,41 @@ func (m *manager) refreshEndpoints() {
 	m.reconcileKillSwitch()
 }
 
+// opLock is a mutex whose waiters can give up.
+type opLock struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (l *opLock) init() { l.once.Do(func() { l.ch = make(chan struct{}, 1) }) }
+
+func (l *opLock) Lock() {
+	l.init()
+	l.ch <- struct{}{}
+}
+
+// lockWithin locks unless ctx ends first, and reports whether it did.
+func (l *opLock) lockWithin(ctx context.Context) bool {
+	l.init()
+	select {
+	case l.ch <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (l *opLock) Unlock() {
+	select {
+	case <-l.ch:
+	default:
+		panic("service: unlock of an operation lock that is not held")
+	}
+}
+
 func wipeSecrets(s *importer.Secrets) {
 	clear(s.PrivateKey[:])
+	clear(s.RosenpassSecretKey)
 	for pub, psk := range s.PresharedKeys {
 		clear(psk[:])
 		s.PresharedKeys[pub] = psk

@@ -33,15 +33,25 @@ type fakeEngine struct {
 	// block makes Start wait for its context, as for an endpoint that does
 	// not resolve.
 	block bool
+	// slow, when set, holds Start until it is closed, as a slow start
+	// would.
+	slow chan struct{}
 }
 
-func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ func(string, uint32, []netip.AddrPort)) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort)) (running, error) {
 	e.mu.Lock()
-	block := e.block
+	block, slow := e.block, e.slow
 	e.mu.Unlock()
 	if block {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if slow != nil {
+		select {
+		case <-slow:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -663,7 +673,9 @@ func TestNameTakenByAnotherInterfaceIsNotMeantUpNorLetThroughByTheKillSwitch(t *
 	}
 }
 
-func TestEditingAnUpTunnelTakesEffectAtTheNextUp(t *testing.T) {
+// The kill switch follows what the tunnel runs: after an edit of its DNS,
+// which reconnects it, the new servers.
+func TestKillSwitchFollowsAnEditOfARunningTunnel(t *testing.T) {
 	h, c, ctx := startWithTunnel(t, "a")
 	if _, err := c.Up(ctx, "a"); err != nil {
 		t.Fatal(err)
@@ -673,14 +685,15 @@ func TestEditingAnUpTunnelTakesEffectAtTheNextUp(t *testing.T) {
 	h.mgr.mu.Lock()
 	edited.Interface.PrivateKey = h.mgr.tunnels["a"].full.Interface.PrivateKey
 	h.mgr.mu.Unlock()
-	if _, err := c.Update(ctx, "a", edited); err != nil {
-		t.Fatal(err)
+	res, err := c.Update(ctx, "a", edited)
+	if err != nil || res.Applied != api.AppliedReconnected {
+		t.Fatalf("edit of the DNS: %v, %v; want reconnected", res.Applied, err)
 	}
 	h.mgr.mu.Lock()
 	policy := h.mgr.policyLocked()
 	h.mgr.mu.Unlock()
-	if len(policy) != 1 || len(policy[0].DNS) != 1 || policy[0].DNS[0] != netip.MustParseAddr("10.9.0.1") {
-		t.Errorf("the kill switch follows the edit before the tunnel runs it: %+v", policy)
+	if len(policy) != 1 || len(policy[0].DNS) != 1 || policy[0].DNS[0] != netip.MustParseAddr("10.66.0.1") {
+		t.Errorf("the kill switch does not follow the DNS the tunnel runs with: %+v", policy)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // List, status and the kill switch's state answer at once while a firewall
@@ -142,5 +143,65 @@ func TestKillSwitchConvergesToTheLastStateUnderConcurrentUpsAndDowns(t *testing.
 	}
 	if got := h.fw.last(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("the firewall ends with\n%+v\nwant the policy of the last state (%v up)\n%+v", got, up, want)
+	}
+}
+
+// An up that waits behind another start of its tunnel answers once the
+// tunnel is up, even past the deadline of ordinary requests (the client
+// used to get EOF while the tunnel came up); one that would wait longer
+// than its queue bound is told the tunnel is busy, in time.
+func TestUpQueuedBehindAnotherStartAnswersPastTheRequestDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		queue    time.Duration
+		wantBusy bool
+	}{
+		{"waits its turn", 10 * time.Second, false},
+		{"waits too long", 300 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, c, ctx := startWithTunnel(t, "a")
+			h.srv.requestTimeout = 300 * time.Millisecond
+			h.srv.upQueueWait = tc.queue
+			slow := make(chan struct{})
+			h.engine.mu.Lock()
+			h.engine.slow = slow
+			h.engine.mu.Unlock()
+			type answer struct {
+				tun api.Tunnel
+				err error
+			}
+			first, queued := make(chan answer, 1), make(chan answer, 1)
+			go func() { tun, err := c.Up(ctx, "a"); first <- answer{tun, err} }()
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if tun, err := c.Get(ctx, "a"); err == nil && tun.State == api.StateStarting {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the first up never started")
+				}
+			}
+			start := time.Now()
+			go func() { tun, err := c.Up(ctx, "a"); queued <- answer{tun, err} }()
+			if tc.wantBusy {
+				a := <-queued
+				if !client.IsCode(a.err, api.CodeBusy) {
+					t.Errorf("an up queued past its bound answered %+v, %v; want busy", a.tun, a.err)
+				}
+				if d := time.Since(start); d > 5*time.Second {
+					t.Errorf("the busy answer took %v", d)
+				}
+			}
+			time.Sleep(time.Second) // the start takes longer than an ordinary request may
+			close(slow)
+			for _, ch := range []chan answer{first, queued} {
+				if tc.wantBusy && ch == queued {
+					continue
+				}
+				if a := <-ch; a.err != nil || a.tun.State != api.StateUp {
+					t.Errorf("an up that outlived the request deadline answered %+v, %v; want up", a.tun, a.err)
+				}
+			}
+		})
 	}
 }

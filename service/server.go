@@ -27,10 +27,15 @@ const (
 	maxHeaderBytes    = 16 << 10
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
-	requestTimeout    = 60 * time.Second // a whole non-streaming answer, up included
-	idleTimeout       = 60 * time.Second
-	maxConnections    = 128
-	maxStreams        = 48 // event and log followers, part of maxConnections
+	requestTimeout    = 60 * time.Second // a whole non-streaming answer but up's
+	// upQueueWait bounds how long an up waits for another operation on
+	// its tunnel: with the start and the kill switch, up answers within
+	// api.UpTimeout.
+	upQueueWait    = api.UpTimeout - startTimeout - applyWait - upMargin
+	upMargin       = 10 * time.Second
+	idleTimeout    = 60 * time.Second
+	maxConnections = 128
+	maxStreams     = 48 // event and log followers, part of maxConnections
 )
 
 // server is the HTTP+JSON API on the local socket.
@@ -42,12 +47,16 @@ type server struct {
 	events  *broker
 	streams atomic.Int32
 	http    *http.Server
+	// requestTimeout and upQueueWait are the constants of the same name;
+	// tests shorten them.
+	requestTimeout time.Duration
+	upQueueWait    time.Duration
 }
 
 type peerKey struct{}
 
 func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, events *broker) *server {
-	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events}
+	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events, requestTimeout: requestTimeout, upQueueWait: upQueueWait}
 	mux := http.NewServeMux()
 	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, ipc.Peer){
 		api.RouteVersion:       s.version,
@@ -61,6 +70,8 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteDown:          s.downTunnel,
 		api.RouteTunnelStatus:  s.tunnelStatus,
 		api.RouteSettings:      s.setSettings,
+		api.RouteRosenpassKey:  s.getRosenpassKey,
+		api.RouteRosenpass:     s.setRosenpass,
 		api.RouteStatus:        s.status,
 		api.RouteEvents:        s.eventStream,
 		api.RouteLogs:          s.logs,
@@ -133,13 +144,24 @@ func (s *server) authorize(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if !streaming(r) {
-			ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+			// An up may wait for another start of its tunnel: its answer
+			// gets the time that takes, or the client would get EOF while
+			// the tunnel comes up.
+			timeout := s.requestTimeout
+			if upRequest(r) {
+				timeout = s.upQueueWait + startTimeout + applyWait + upMargin
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
 			defer cancel()
 			r = r.WithContext(ctx)
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(requestTimeout))
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func upRequest(r *http.Request) bool {
+	return r.Method == api.RouteUp.Method && strings.HasPrefix(r.URL.Path, "/"+api.Version+"/tunnels/") && strings.HasSuffix(r.URL.Path, "/up")
 }
 
 func streaming(r *http.Request) bool {
@@ -216,7 +238,9 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.mgr.up(p, r.PathValue("name"), secrets)
+	queue, cancel := context.WithTimeout(r.Context(), s.upQueueWait)
+	defer cancel()
+	t, err := s.mgr.upWithin(queue, p, r.PathValue("name"), secrets)
 	reply(w, http.StatusOK, t, err)
 }
 
@@ -237,12 +261,28 @@ func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 	reply(w, http.StatusOK, t, err)
 }
 
+func (s *server) getRosenpassKey(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	k, err := s.mgr.rosenpassKey(p, r.PathValue("name"))
+	reply(w, http.StatusOK, api.RosenpassKey{PublicKey: k}, err)
+}
+
+func (s *server) setRosenpass(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.RosenpassRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := s.mgr.setRosenpass(p, r.PathValue("name"), req)
+	reply(w, http.StatusOK, t, err)
+}
+
 // takeSecrets moves the keys out of a decoded request, wiping it; with
 // err (from decoding) or a bad peer key it wipes them too and returns the
 // error.
 func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
-	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey)}
+	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey), RosenpassSecretKey: req.RosenpassSecretKey}
 	clear(req.PrivateKey[:])
+	req.RosenpassSecretKey = nil
 	for pub, psk := range req.PresharedKeys {
 		k, perr := importer.ParseKey(pub)
 		if perr != nil && err == nil {
@@ -304,7 +344,7 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, p ipc.Pee
 func (s *server) openStream(w http.ResponseWriter) bool {
 	if s.streams.Add(1) > maxStreams {
 		s.streams.Add(-1)
-		writeError(w, errorf(http.StatusServiceUnavailable, "busy", "too many event and log streams are open; close some clients and try again"))
+		writeError(w, errorf(http.StatusServiceUnavailable, api.CodeBusy, "too many event and log streams are open; close some clients and try again"))
 		return false
 	}
 	// The stream outlives the read timeout, which is for requests.

@@ -91,6 +91,12 @@ func (m *manager) sealKeys(t *managed, sent *importer.Secrets) (string, error) {
 		return "", errorf(http.StatusBadRequest, api.CodeBadRequest,
 			"to start %s at boot the service needs its keys: set it from its owner's account, whose keyring holds them, or bring it up first", name)
 	}
+	return m.sealSecrets(name, cfg, pub, secrets)
+}
+
+// sealSecrets checks that secrets are the keys of cfg with public key pub
+// and seals them under name. Hold the tunnel's op, not m.mu.
+func (m *manager) sealSecrets(name string, cfg *importer.Config, pub string, secrets importer.Secrets) (string, error) {
 	if secrets.PrivateKey.Public().String() != pub {
 		return "", errorf(http.StatusBadRequest, api.CodeKeyMismatch,
 			"the private key sent for %s does not belong to its public key %s; import the tunnel again to store the right keys", name, pub)

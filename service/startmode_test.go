@@ -171,3 +171,30 @@ func TestRenamingABootTunnelMovesItsSealedKeysAndASweepRemovesStrayOnes(t *testi
 		t.Errorf("after the sweep: ghost there %t, Work there %t; want only Work", sealedCopy(t, h, "ghost"), sealedCopy(t, h, "Work"))
 	}
 }
+
+func TestEditingABootTunnelSealsTheNewKeys(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	if h.mgr.sealed == nil {
+		t.Skipf("no machine store here: %v", h.mgr.sealErr)
+	}
+	owner := ipc.Peer{UID: "1000", Operator: true}
+	bootTunnel(t, h, owner, "office")
+	for _, withKeys := range []bool{true, false} {
+		edited := newConfig(t, "10.9.0.0/24")
+		var keys *importer.Secrets
+		if withKeys {
+			keys = secretsOf(edited)
+		}
+		res, err := h.mgr.update(owner, "office", api.UpdateRequest{Config: edited.String(), PublicKey: edited.Interface.PrivateKey.Public().String()}, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := h.mgr.openSealed("office")
+		switch {
+		case withKeys && (err != nil || s.PrivateKey != edited.Interface.PrivateKey || res.SealedBy == ""):
+			t.Errorf("an edit with new keys: sealed %v, sealed by %q; want the new keys sealed", err, res.SealedBy)
+		case !withKeys && (err == nil || res.SealedBy != ""):
+			t.Errorf("an edit with another key pair and no keys left stale sealed keys (sealed by %q)", res.SealedBy)
+		}
+	}
+}

@@ -42,6 +42,8 @@ type record struct {
 	// SealedBy names the secret store that seals the keys of a tunnel
 	// that starts at boot; the sealed copy itself is not in this file.
 	SealedBy string `json:"sealed_by,omitempty"`
+	// Rosenpass is nil until Rosenpass is turned on for a peer.
+	Rosenpass *rosenpassRecord `json:"rosenpass,omitempty"`
 }
 
 // settings are the service-wide settings.

@@ -75,6 +75,7 @@ const (
 	menuOpen       = "Open wgtray…"
 	menuImport     = "Import tunnel(s) from file…"
 	menuQuit       = "Quit"
+	textStayUp     = "Still connected: %s. Start wgtray again to see or change them."
 )
 
 // Options tune an Agent; zero values are what the desktop uses.
@@ -501,8 +502,25 @@ func (a *Agent) menuItems() []Item {
 		Item{Label: menuOpen, Do: func() { a.win.Open("show") }},
 		Item{Label: menuImport, Do: func() { a.win.Open("import") }},
 		Item{Separator: true},
-		Item{Label: menuQuit, Do: a.opts.Quit})
+		Item{Label: menuQuit, Do: a.quit})
 	return items
+}
+
+// quit ends the agent; when tunnels are up, a notification says that
+// they stay up, as quitting the macOS app warns.
+func (a *Agent) quit() {
+	a.mu.Lock()
+	var up []string
+	for _, name := range a.names() {
+		if s := a.tunnels[name].State; s == api.StateUp || s == api.StateStarting {
+			up = append(up, name)
+		}
+	}
+	a.mu.Unlock()
+	if len(up) > 0 {
+		a.notify.Notify("wgtray quit", fmt.Sprintf(textStayUp, strings.Join(up, ", ")))
+	}
+	a.opts.Quit()
 }
 
 // tunnelLabel is a tunnel's name, and its state in words when not up.

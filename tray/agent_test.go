@@ -305,6 +305,9 @@ Quit
 	case <-time.After(5 * time.Second):
 		t.Fatal("Quit did not quit")
 	}
+	if got, want := h.notes.all(), "wgtray quit: Still connected: lab, office. Start wgtray again to see or change them."; !slices.Contains(got, want) {
+		t.Errorf("Quit with tunnels up told %q, want %q", got, want)
+	}
 }
 
 // A lockdown an administrator set shows as locked, with who can change it,
@@ -412,7 +415,10 @@ func TestTunnelsSetToStartAtLoginComeUpWhenTheAgentConnects(t *testing.T) {
 			svc := newFakeService()
 			svc.tunnels["office"] = tc.tunnel
 			h := newHarness(t, svc)
-			h.waitFor("the menu", func() bool { _, ok := h.host.item("Quit"); return ok && !strings.Contains(h.host.text(), menuNoService) })
+			h.waitFor("the menu", func() bool {
+				_, ok := h.host.item("Quit")
+				return ok && !strings.Contains(h.host.text(), menuNoService)
+			})
 			if tc.restore {
 				h.waitFor("the tunnel brought up", h.called("restore"))
 				return

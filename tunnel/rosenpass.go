@@ -123,6 +123,7 @@ type postQuantum struct {
 type pqPeer struct {
 	stats RosenpassStats
 	stale *time.Timer
+	key   importer.Key // the key in force while exchanged, zero otherwise
 }
 
 // checkRosenpass validates a Rosenpass configuration against the tunnel's.
@@ -290,6 +291,7 @@ func (pq *postQuantum) HandshakeCompleted(id rosenpass.PeerID, key rosenpass.Key
 		return
 	}
 	first := p.stats.State != RosenpassExchanged
+	p.key = importer.Key(key)
 	p.stats.State, p.stats.LastExchange = RosenpassExchanged, time.Now()
 	p.stats.Exchanges++
 	if p.stale != nil {
@@ -321,6 +323,7 @@ func (pq *postQuantum) expire(id rosenpass.PeerID) {
 		pq.log.Error("cannot replace a stale post-quantum key", "peer", p.stats.Peer.String(), "error", err.Error())
 		return
 	}
+	clear(p.key[:])
 	p.stats.State = RosenpassStale
 	pq.log.Warn(p.stats.Reason(), "peer", p.stats.Peer.String())
 }
@@ -336,6 +339,30 @@ func (pq *postQuantum) setPresharedKey(peer, k importer.Key) error {
 	text = append(text, '\n')
 	defer clear(text)
 	return pq.dev.IpcSetOperation(bytes.NewReader(text))
+}
+
+// withPresharedKeys calls set with a copy of cfg in which every Rosenpass
+// peer has the preshared key in force (a random one before the first
+// exchange or when stale), not the configuration's: a change of peers must
+// not put back a key Rosenpass replaced. No new key lands meanwhile.
+func (pq *postQuantum) withPresharedKeys(cfg *importer.Config, set func(*importer.Config) error) error {
+	pq.mu.Lock()
+	defer pq.mu.Unlock()
+	c := cfg.Clone()
+	defer wipeKeys(c)
+	for i := range c.Peers {
+		for _, p := range pq.peers {
+			if p.stats.Peer != c.Peers[i].PublicKey {
+				continue
+			}
+			if p.stats.State == RosenpassExchanged {
+				c.Peers[i].PresharedKey = p.key
+			} else {
+				rand.Read(c.Peers[i].PresharedKey[:])
+			}
+		}
+	}
+	return set(c)
 }
 
 // stats is every Rosenpass peer's state, in no particular order.
@@ -360,6 +387,7 @@ func (pq *postQuantum) close() {
 		if p.stale != nil {
 			p.stale.Stop()
 		}
+		clear(p.key[:])
 	}
 	pq.mu.Unlock()
 	if pq.server != nil {

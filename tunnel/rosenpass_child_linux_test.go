@@ -3,6 +3,7 @@ package tunnel_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,19 @@ type rosenpassReport struct {
 	Err       string
 	Handshake bool
 	Rosenpass []tunnel.RosenpassStats
+	// SetPeersKept: a change of peers (SetPeers with the configuration,
+	// whose preshared key is zero) left the post-quantum key in force.
+	SetPeersKept bool
+}
+
+// presharedKey is the preshared key of the tunnel's only peer, read with
+// the stock wg through our UAPI socket.
+func presharedKey(t testing.TB, iface string) string {
+	out, err := exec.Command("wg", "show", iface, "preshared-keys").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func runRosenpass(t testing.TB, p payload) {
@@ -72,6 +86,21 @@ func runRosenpass(t testing.TB, p payload) {
 	}
 	report(func(r rosenpassReport) bool { return r.Handshake && r.Rosenpass[0].Exchanges > 0 })
 	if rf.Exchanges > 1 {
+		kept := false
+		for range 3 { // an exchange in between changes the key rightly: try again
+			before, n := presharedKey(t, p.Name), tun.Rosenpass()[0].Exchanges
+			if err := tun.SetPeers(context.Background(), p.Config, nil); err != nil {
+				t.Fatal(err)
+			}
+			after := presharedKey(t, p.Name)
+			if tun.Rosenpass()[0].Exchanges == n {
+				kept = before == after
+				break
+			}
+		}
+		if err := testnet.Send(rosenpassReport{SetPeersKept: kept}); err != nil {
+			t.Fatal(err)
+		}
 		report(func(r rosenpassReport) bool { return r.Rosenpass[0].Exchanges >= rf.Exchanges })
 	}
 	testnet.WaitForStop()

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +30,7 @@ var rosenpassCmd = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "go-rosenpass")
-	cmd := testbuild.Command("cunicu.li/go-rosenpass/cmd", out)
+	cmd := testbuild.Command(testbuild.RosenpassCmd, out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", &buildError{err: err, out: string(msg)}
 	}
@@ -110,17 +109,6 @@ func (rl *rosenpassLab) up(t *testing.T, cfg *importer.Config) (*testnet.Child, 
 	return child, r
 }
 
-// presharedKey reads the preshared key of a peer of interface iface in ns
-// through UAPI (the stock wg).
-func presharedKey(t *testing.T, ns *testnet.Namespace, iface string) string {
-	t.Helper()
-	f := strings.Fields(ns.Run(t, "wg", "show", iface, "preshared-keys"))
-	if len(f) != 2 {
-		t.Fatalf("wg show %s preshared-keys: %q", iface, f)
-	}
-	return f[1]
-}
-
 var zeroKey = base64.StdEncoding.EncodeToString(make([]byte, 32))
 
 func TestRosenpassKeyBecomesPresharedKeyOnBothEndsAndIsRenewed(t *testing.T) {
@@ -146,6 +134,10 @@ func TestRosenpassKeyBecomesPresharedKeyOnBothEndsAndIsRenewed(t *testing.T) {
 	rl.client.Run(t, "ping", "-c2", "-i0.2", "-W3", beyond)
 
 	child.Receive(t, &r)
+	if !r.SetPeersKept {
+		t.Error("changing the peers replaced the post-quantum preshared key")
+	}
+	child.Receive(t, &r)
 	if r.Rosenpass[0].Exchanges < 2 {
 		t.Fatalf("no second exchange within %s: %+v", rl.files.Wait, r.Rosenpass)
 	}
@@ -159,7 +151,7 @@ func waitSamePSK(t *testing.T, rl *rosenpassLab, not string) string {
 	t.Helper()
 	var c, s string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		c, s = presharedKey(t, rl.client, rl.name), presharedKey(t, rl.server, rl.peer.Interface)
+		c, s = rl.client.PresharedKey(t, rl.name), rl.server.PresharedKey(t, rl.peer.Interface)
 		if c == s && c != not {
 			return c
 		}
@@ -184,7 +176,7 @@ func TestRosenpassWithoutServerKeepsTunnelClosedAndSaysWhy(t *testing.T) {
 	if len(r.Rosenpass) != 1 || r.Rosenpass[0].State != tunnel.RosenpassWaiting || r.Rosenpass[0].Reason() != want {
 		t.Errorf("Rosenpass state %+v; want waiting, saying %q", r.Rosenpass, want)
 	}
-	if psk := presharedKey(t, rl.client, rl.name); psk == zeroKey {
+	if psk := rl.client.PresharedKey(t, rl.name); psk == zeroKey {
 		t.Error("the peer's preshared key is zero while Rosenpass waits; want a random one")
 	}
 	if rl.client.Pings(addr(serverTunnel)) {

@@ -389,9 +389,16 @@ func (t *Tunnel) SetPeers(ctx context.Context, cfg *importer.Config, beforeTraff
 			remove = append(remove, p.PublicKey)
 		}
 	}
-	uapi := cfg.PeersUAPI(endpoints, remove)
-	err = t.dev.IpcSetOperation(bytes.NewReader(uapi))
-	clear(uapi)
+	setPeers := func(cfg *importer.Config) error {
+		uapi := cfg.PeersUAPI(endpoints, remove)
+		defer clear(uapi)
+		return t.dev.IpcSetOperation(bytes.NewReader(uapi))
+	}
+	if t.pq != nil {
+		err = t.pq.withPresharedKeys(cfg, setPeers)
+	} else {
+		err = setPeers(cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("change the peers of %s: %w", t.name, err)
 	}

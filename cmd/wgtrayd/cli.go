@@ -35,7 +35,7 @@ func newClient(stderr io.Writer) (*client.Client, error) {
 }
 
 // requestTimeout bounds one command's talk with the service.
-const requestTimeout = 90 * time.Second
+const requestTimeout = api.UpTimeout + 20*time.Second
 
 // simple wraps a command that takes a flag set and needs a client.
 func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) int {
@@ -325,6 +325,21 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 			}
 			if t.State == api.StateUp {
 				fmt.Fprintf(w, "    transfer: %s received, %s sent\n", bytesHuman(p.RxBytes), bytesHuman(p.TxBytes))
+			}
+			if r := p.Rosenpass; r != nil {
+				fmt.Fprintf(w, "    rosenpass: on, %s", r.Endpoint)
+				if r.State != "" {
+					fmt.Fprintf(w, ", %s", r.State)
+				}
+				if r.LastExchange != nil {
+					fmt.Fprintf(w, ", last exchange %s ago", now.Sub(*r.LastExchange).Round(time.Second))
+				}
+				fmt.Fprintln(w)
+				if r.Reason != "" {
+					fmt.Fprintf(w, "    %s\n", r.Reason)
+				}
+			} else if t.Interface != nil {
+				fmt.Fprintf(w, "    rosenpass: off\n")
 			}
 		}
 		fmt.Fprintln(w)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -183,6 +184,11 @@ func runEditor(file string) error {
 	args := strings.Fields(editor)
 	cmd := exec.Command(args[0], append(args[1:], file)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	// Ctrl-C is the editor's: wgtrayd stays to remove the file with the
+	// keys, as git does while its editor runs.
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("the editor %q failed: %w", editor, err)
 	}

@@ -19,10 +19,14 @@ const (
 	Agent  = "github.com/wgtray/wgtray"
 	Window = "github.com/wgtray/wgtray/cmd/wgtray-window"
 	Daemon = "github.com/wgtray/wgtray/cmd/wgtrayd"
+	// RosenpassCmd is go-rosenpass's own command (a go.mod tool), the
+	// server side's Rosenpass in the end-to-end tests.
+	RosenpassCmd = "cunicu.li/go-rosenpass/cmd"
 )
 
-// Command is `go build` of pkg (Agent, Window or Daemon) into the file
-// out, with the go command on PATH. Only the window links cgo (OpenGL).
+// Command is `go build` of pkg (Agent, Window, Daemon or RosenpassCmd)
+// into the file out, with the go command on PATH. Only the window links
+// cgo (OpenGL).
 func Command(pkg, out string) *exec.Cmd {
 	cgo := "0"
 	if pkg == Window {

@@ -97,3 +97,14 @@ func (p *Peer) AddPeer(t testing.TB, pub importer.Key, allowedIPs []string) {
 func (p *Peer) Endpoint(addr string) importer.Endpoint {
 	return importer.Endpoint{Host: netip.MustParseAddr(addr).String(), Port: p.ListenPort}
 }
+
+// PresharedKey is the preshared key (base64) of the only peer of the
+// WireGuard interface iface in ns, read through UAPI with the stock wg.
+func (ns *Namespace) PresharedKey(t testing.TB, iface string) string {
+	t.Helper()
+	f := strings.Fields(ns.Run(t, "wg", "show", iface, "preshared-keys"))
+	if len(f) != 2 {
+		t.Fatalf("wg show %s preshared-keys: %q", iface, f)
+	}
+	return f[1]
+}

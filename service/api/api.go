@@ -17,6 +17,8 @@
 //	POST   /v1/tunnels/{name}/down      Tunnel
 //	GET    /v1/tunnels/{name}/status    TunnelStatus
 //	PUT    /v1/tunnels/{name}/settings  SettingsRequest → Tunnel
+//	GET    /v1/tunnels/{name}/rosenpass RosenpassKey (the tunnel's public key)
+//	PUT    /v1/tunnels/{name}/rosenpass RosenpassRequest → Tunnel
 //	GET    /v1/status[?name=NAME]       Status
 //	GET    /v1/events                   Event a line, until the client leaves
 //	GET    /v1/logs[?follow=true]       LogEntry a line
@@ -64,6 +66,8 @@ var (
 	RouteDown          = Route{"POST", "/v1/tunnels/{name}/down"}
 	RouteTunnelStatus  = Route{"GET", "/v1/tunnels/{name}/status"}
 	RouteSettings      = Route{"PUT", "/v1/tunnels/{name}/settings"}
+	RouteRosenpassKey  = Route{"GET", "/v1/tunnels/{name}/rosenpass"}
+	RouteRosenpass     = Route{"PUT", "/v1/tunnels/{name}/rosenpass"}
 	RouteStatus        = Route{"GET", "/v1/status"}
 	RouteEvents        = Route{"GET", "/v1/events"}
 	RouteLogs          = Route{"GET", "/v1/logs"}
@@ -75,7 +79,7 @@ var (
 // their paths is answered 405.
 var Routes = []Route{
 	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteRename, RouteUp, RouteDown,
-	RouteTunnelStatus, RouteSettings, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
+	RouteTunnelStatus, RouteSettings, RouteRosenpassKey, RouteRosenpass, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
 }
 
 // Pattern is the route as http.ServeMux takes it.
@@ -237,6 +241,39 @@ type UpdateResult struct {
 type UpRequest struct {
 	PrivateKey    Secret            `json:"private_key"`
 	PresharedKeys map[string]Secret `json:"preshared_keys,omitempty"` // by peer public key, base64
+	// RosenpassSecretKey is the tunnel's Rosenpass secret key (13,608
+	// bytes), sent when Rosenpass is on for a peer.
+	RosenpassSecretKey []byte `json:"rosenpass_secret_key,omitempty"`
+}
+
+// RosenpassRequest is the body of PUT /v1/tunnels/{name}/rosenpass: it
+// turns Rosenpass on for the peer Peer (with the peer's public key and,
+// optionally, its Rosenpass endpoint HOST:PORT), or off with Off. PublicKey,
+// when set, is the tunnel's own new Rosenpass public key (its secret half
+// stays in the owner's keyring); with no Peer only that is stored. It
+// takes effect at the next up.
+type RosenpassRequest struct {
+	PublicKey     []byte `json:"public_key,omitempty"`
+	Peer          string `json:"peer,omitempty"`
+	PeerPublicKey []byte `json:"peer_public_key,omitempty"`
+	Endpoint      string `json:"endpoint,omitempty"`
+	Off           bool   `json:"off,omitempty"`
+}
+
+// RosenpassKey is the answer of GET /v1/tunnels/{name}/rosenpass: the
+// tunnel's Rosenpass public key (524,160 bytes), empty before it has one.
+type RosenpassKey struct {
+	PublicKey []byte `json:"public_key"`
+}
+
+// RosenpassStatus is a peer's post-quantum key exchange. State is
+// "waiting", "exchanged" or "stale" while the tunnel runs, "" while it is
+// down; Reason says in words why traffic waits.
+type RosenpassStatus struct {
+	Endpoint     string     `json:"endpoint"`
+	State        string     `json:"state,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	LastExchange *time.Time `json:"last_exchange,omitempty"`
 }
 
 // Secret is a key in transit. It decodes from base64 straight into its
@@ -306,6 +343,8 @@ type PeerStatus struct {
 	TxBytes             uint64         `json:"tx_bytes"`
 	AllowedIPs          []netip.Prefix `json:"allowed_ips"`
 	PersistentKeepalive uint16         `json:"persistent_keepalive"`
+	// Rosenpass is nil when Rosenpass is off for the peer.
+	Rosenpass *RosenpassStatus `json:"rosenpass,omitempty"`
 }
 
 // KillSwitchMode says when the kill switch blocks traffic that does not go
@@ -415,6 +454,12 @@ type VersionInfo struct {
 	API     string `json:"api"`
 }
 
+// UpTimeout is the longest the service takes to answer an up: it waits up
+// to 30 s for another operation on the tunnel (then answers CodeBusy), up
+// to 45 s for the start, and up to 15 s for the kill switch's rules. A
+// client waits at least this long for the answer.
+const UpTimeout = 100 * time.Second
+
 // ErrorBody is every error answer: {"error":{"code":...,"message":...}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
@@ -440,6 +485,7 @@ const (
 	CodeQuota            = "quota" // the caller keeps as many tunnels, or config bytes, as one user may
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeTunnelFailed     = "tunnel_failed"
+	CodeBusy             = "busy" // another operation on the tunnel, or too many connections or streams: try again
 	// CodeKillSwitchLocked: an operator tried to change a kill-switch
 	// setting that only an administrator may change (KillSwitch.AdminOnly).
 	CodeKillSwitchLocked = "killswitch_locked"

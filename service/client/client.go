@@ -24,9 +24,9 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// requestTimeout bounds one call; bringing a tunnel up (resolving its
-// endpoints) may take the service up to 45 s.
-const requestTimeout = 75 * time.Second
+// requestTimeout bounds one call; the service answers an up, its longest,
+// within api.UpTimeout.
+const requestTimeout = api.UpTimeout + 10*time.Second
 
 // Client talks to one wgtrayd over its socket. It is safe for concurrent
 // use.
@@ -218,14 +218,6 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 	if err := c.keys.Set(name, encoded); err != nil {
 		return res, fmt.Errorf("update keys of %s: %w", name, err)
 	}
-	if res.Start == api.StartBoot {
-		// The service's sealed copy must follow the keys.
-		t, err := c.SetStart(ctx, name, api.StartBoot)
-		if err == nil {
-			res.Tunnel = t
-		}
-		return res, err
-	}
 	return res, nil
 }
 
@@ -265,6 +257,9 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 	if err := c.keys.Delete(name); err != nil && !errors.Is(err, ErrNoKeys) {
 		return fmt.Errorf("the tunnel is removed but its keys are not: %w", err)
 	}
+	if err := c.deleteRosenpassSecret(name); err != nil {
+		return fmt.Errorf("the tunnel is removed but its Rosenpass secret key is not: %w", err)
+	}
 	return nil
 }
 
@@ -287,6 +282,9 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	defer wipeUpRequest(&req)
+	if req.RosenpassSecretKey, err = c.rosenpassSecret(name); err != nil {
+		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+	}
 	var t api.Tunnel
 	err = c.do(ctx, api.RouteUp, name, nil, req, &t)
 	return t, err

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/zalando/go-keyring"
 
@@ -142,26 +144,43 @@ func OpenKeyStore(kind string, warn io.Writer) (KeyStore, error) {
 
 type fileStore struct{ dir string }
 
-func (f fileStore) path(tunnel string) string { return filepath.Join(f.dir, tunnel+".json") }
+// path is the file of an item: a tunnel's name, or a part of its Rosenpass
+// secret key (NAME/rosenpass/N, in NAME.rosenpass-N.json).
+func (f fileStore) path(item string) (string, error) {
+	tunnel, part, _ := strings.Cut(item, "/")
+	if err := importer.ValidateName(tunnel); err != nil {
+		return "", err
+	}
+	if part != "" {
+		n, ok := strings.CutPrefix(part, "rosenpass/")
+		if _, err := strconv.Atoi(n); !ok || err != nil {
+			return "", fmt.Errorf("no key-store item %q", item)
+		}
+		tunnel += ".rosenpass-" + n
+	}
+	return filepath.Join(f.dir, tunnel+".json"), nil
+}
 
 func (f fileStore) Set(tunnel, secret string) error {
-	if err := importer.ValidateName(tunnel); err != nil {
+	path, err := f.path(tunnel)
+	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return fmt.Errorf("create key directory: %w", err)
 	}
-	if err := atomicfile.Write(f.path(tunnel), []byte(secret), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(secret), 0o600); err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
 	return nil
 }
 
 func (f fileStore) Get(tunnel string) (string, error) {
-	if err := importer.ValidateName(tunnel); err != nil {
+	path, err := f.path(tunnel)
+	if err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(f.path(tunnel))
+	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("%w in %s: import the tunnel again with --key-store=file", ErrNoKeys, f.dir)
 	}
@@ -172,10 +191,11 @@ func (f fileStore) Get(tunnel string) (string, error) {
 }
 
 func (f fileStore) Delete(tunnel string) error {
-	if err := importer.ValidateName(tunnel); err != nil {
+	path, err := f.path(tunnel)
+	if err != nil {
 		return err
 	}
-	err := os.Remove(f.path(tunnel))
+	err = os.Remove(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return ErrNoKeys
 	}
@@ -241,6 +261,7 @@ func decodeUpRequest(data string) (api.UpRequest, error) {
 
 func wipeUpRequest(r *api.UpRequest) {
 	clear(r.PrivateKey[:])
+	clear(r.RosenpassSecretKey)
 	for pub, psk := range r.PresharedKeys {
 		clear(psk[:])
 		r.PresharedKeys[pub] = psk
