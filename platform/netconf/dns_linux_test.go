@@ -1,15 +1,12 @@
 package netconf
 
 import (
-	"bufio"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -77,32 +74,10 @@ func (f *fakeResolved) RevertLink(index int32) *dbus.Error {
 	return nil
 }
 
-// startBus runs a private dbus-daemon and returns its address.
-func startBus(t *testing.T) string {
-	t.Helper()
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v", err)
-	}
-	return strings.TrimSpace(line)
-}
-
 func TestDNSGoesToSystemdResolvedPerLinkWhenItRuns(t *testing.T) {
 	const resolv = "nameserver 192.0.2.1\n"
 	if testnet.Role() == "resolved" {
-		addr := startBus(t)
+		addr := testnet.StartBus(t)
 		conn, err := dbus.Connect(addr)
 		if err != nil {
 			t.Fatal(err)
