@@ -147,6 +147,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		}
 	}()
 
+	keepUDPOffloadOn()
 	if err := markRunning(opts.StateDir, name); err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
