@@ -62,6 +62,68 @@ func textsToTranslate(t *testing.T) map[string]bool {
 			return true
 		})
 	}
+	for text := range trayTexts(t) {
+		texts[text] = true
+	}
+	return texts
+}
+
+// trayTexts are the texts the tray agent translates with tr: literals,
+// and the constants it names.
+func trayTexts(t *testing.T) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob("../tray/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	var args []ast.Expr
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if i < len(n.Values) {
+						if lit, ok := n.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							consts[id.Name], _ = strconv.Unquote(lit.Value)
+						}
+					}
+				}
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "tr" && len(n.Args) > 0 {
+					args = append(args, n.Args[0])
+				}
+			}
+			return true
+		})
+	}
+	texts := map[string]bool{}
+	for _, a := range args {
+		switch a := a.(type) {
+		case *ast.BasicLit:
+			s, _ := strconv.Unquote(a.Value)
+			texts[s] = true
+		case *ast.Ident:
+			if s, ok := consts[a.Name]; ok {
+				texts[s] = true
+			} else {
+				t.Errorf("%s: tr(%s) with no constant text: a translator cannot find it", fset.Position(a.Pos()), a.Name)
+			}
+		default:
+			t.Errorf("%s: tr with a text that is no literal or constant", fset.Position(a.Pos()))
+		}
+	}
+	if len(texts) < 20 {
+		t.Fatalf("found only %d texts of the tray", len(texts))
+	}
 	return texts
 }
 
