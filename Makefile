@@ -84,7 +84,7 @@ bench: deps
 	for args in "-bench . -benchmem ./importer/..." \
 		"-bench BenchmarkTunnel -benchtime 1x -timeout 20m ./tunnel/" \
 		"-bench BenchmarkUpToHandshake -benchtime 1x -timeout 10m ./service/" \
-		"-bench BenchmarkStatus -timeout 10m ./service/" \
+		"-bench BenchmarkStatus -benchtime 500x -timeout 10m ./service/" \
 		"-bench BenchmarkDesktopApp -benchtime 1x -timeout 10m ."; do \
 		echo "go test -run '^\$$' $$args"; \
 		{ $(GO) test -run '^$$' $$args 2>&1; echo $$? > $(BENCH_LOG).status; } | tee -a $(BENCH_LOG); \

@@ -54,6 +54,7 @@ type App struct {
 	tunnels   map[string]*tunnel
 	names     []string
 	selected  string
+	chosen    bool // selected by the user or an import, not picked by refresh
 	connected bool
 	ready     bool // the event stream has sent its snapshot
 	// unlisted are the tunnels known before a reconnect that the new
@@ -291,6 +292,11 @@ func (a *App) applyEvent(ev api.Event) {
 			delete(a.tunnels, name)
 		}
 		a.unlisted = nil
+		if !a.chosen {
+			// Picked while the snapshot was still arriving: pick again
+			// now that every tunnel and its state is known.
+			a.selected = ""
+		}
 		a.ready = true
 		a.restore()
 		a.fetchStatus()
@@ -392,12 +398,28 @@ func (a *App) refresh() {
 	}
 	slices.Sort(a.names)
 	if _, ok := a.tunnels[a.selected]; !ok {
-		a.selected = ""
-		if len(a.names) > 0 {
-			a.selected = a.names[0]
-		}
+		a.selected = a.firstActive()
 	}
 	a.ui.refresh()
+}
+
+// selectTunnel selects name for the user.
+func (a *App) selectTunnel(name string) {
+	a.selected, a.chosen = name, true
+}
+
+// firstActive is the tunnel to select when none is: the first that is up
+// or coming up, else the first.
+func (a *App) firstActive() string {
+	for _, n := range a.names {
+		if s := a.tunnels[n].State; s == api.StateUp || s == api.StateStarting {
+			return n
+		}
+	}
+	if len(a.names) > 0 {
+		return a.names[0]
+	}
+	return ""
 }
 
 // toggle turns a tunnel on or off.

@@ -228,6 +228,7 @@ func TestKillSwitchSettingsChangeModeAndLAN(t *testing.T) {
 		t.Fatalf("mode %q", v.mode.Selected)
 	}
 	v.mode.SetSelected(killSwitchModes()[2].label)
+	test.Tap(h.overlayButtons()["Block"])
 	h.waitFor("lockdown", h.called("killswitch always lan=false"))
 	h.waitFor("the active state", func() bool { return strings.HasPrefix(v.active.Text, "Blocking now") })
 	test.Tap(v.allowLAN)

@@ -243,7 +243,7 @@ func (e *editor) saveTunnel() {
 			setEnabled(e.save, true)
 			return
 		}
-		e.a.selected = name
+		e.a.selectTunnel(name)
 		e.a.refresh()
 		e.win.Close()
 		if msg := appliedMessage(applied); msg != "" {

@@ -477,11 +477,7 @@ func (h *harness) called(call string) func() bool {
 // texts collects every label and button text under o, in tree order.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	walkVisible(o, func(o fyne.CanvasObject) {
 		switch w := o.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
@@ -490,20 +486,28 @@ func texts(o fyne.CanvasObject) []string {
 		case *widget.RichText:
 			out = append(out, w.String())
 		}
-		if c, ok := o.(*fyne.Container); ok {
-			for _, child := range c.Objects {
-				walk(child)
-			}
-			return
+	})
+	return out
+}
+
+// walkVisible calls visit for o and every visible object under it, in
+// tree order.
+func walkVisible(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	if c, ok := o.(*fyne.Container); ok {
+		for _, child := range c.Objects {
+			walkVisible(child, visit)
 		}
-		if w, ok := o.(fyne.Widget); ok {
-			for _, child := range test.WidgetRenderer(w).Objects() {
-				walk(child)
-			}
+		return
+	}
+	if w, ok := o.(fyne.Widget); ok {
+		for _, child := range test.WidgetRenderer(w).Objects() {
+			walkVisible(child, visit)
 		}
 	}
-	walk(o)
-	return out
 }
 
 // overlayTexts is texts of the topmost dialog.

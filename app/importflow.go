@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/importer"
@@ -65,7 +66,16 @@ func (a *App) ImportDialog() {
 		}}})
 	}, a.win)
 	d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
+	a.showFileDialog(d)
+}
+
+// showFileDialog shows a file dialog nearly as large as the window: at
+// its own minimum size the names of the files wrap inside their icons
+// ("Downloa" over "ds").
+func (a *App) showFileDialog(d *dialog.FileDialog) {
 	d.Show()
+	s := a.win.Canvas().Size()
+	d.Resize(fyne.NewSize(s.Width-2*theme.Padding()*4, s.Height-2*theme.Padding()*4))
 }
 
 // importExtensions are the files the import dialogs offer.
@@ -75,7 +85,7 @@ var importExtensions = []string{".conf", ".zip", ".png", ".jpg", ".jpeg", ".gif"
 // dialog would offer: several files at once, which Fyne's file dialog
 // cannot pick.
 func (a *App) importFolderDialog() {
-	dialog.ShowFolderOpen(func(dir fyne.ListableURI, err error) {
+	a.showFileDialog(dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
 		if err != nil {
 			a.showError(err)
 			return
@@ -83,7 +93,7 @@ func (a *App) importFolderDialog() {
 		if dir != nil {
 			a.importFolder(dir)
 		}
-	}, a.win)
+	}, a.win))
 }
 
 func (a *App) importFolder(dir fyne.ListableURI) {
@@ -189,7 +199,7 @@ func (a *App) showImportSummary(outcomes []outcome) {
 	for i, o := range outcomes {
 		if o.err == nil {
 			if ok == 0 {
-				a.selected = o.name
+				a.selectTunnel(o.name)
 			}
 			ok++
 		}

@@ -69,6 +69,13 @@ func (v *killSwitchView) changed() {
 			mode = m.mode
 		}
 	}
+	if mode == api.KillSwitchAlways && v.a.killSwitch.Mode != api.KillSwitchAlways {
+		allowLAN := v.allowLAN.Checked
+		v.a.confirmDestructive(lang.L("Always block traffic?"),
+			lang.L("Lockdown blocks every connection outside a tunnel from now on, even with no tunnel up and after a restart, until you turn the kill switch off here. Without an active tunnel this computer is offline."),
+			lang.L("Block"), func() { v.a.setKillSwitch(mode, allowLAN) }, v.refresh)
+		return
+	}
 	v.a.setKillSwitch(mode, v.allowLAN.Checked)
 }
 

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/importer"
 
@@ -40,12 +42,7 @@ func (a *App) exportTunnel(name string) {
 
 // exportAll saves every tunnel of this user in one .zip after a warning.
 func (a *App) exportAll() {
-	var names []string
-	for _, n := range a.names {
-		if a.tunnels[n].Mine {
-			names = append(names, n)
-		}
-	}
+	names := a.exportable()
 	if len(names) == 0 {
 		dialog.NewInformation(lang.L("Export all"), lang.L("There are no tunnels of yours to export."), a.win).Show()
 		return
@@ -66,6 +63,17 @@ func (a *App) exportAll() {
 			return zipConfigs(names, cfgs, a.opts.Now())
 		})
 	}, a.win).Show()
+}
+
+// exportable are the tunnels of this user, the ones Export all saves.
+func (a *App) exportable() []string {
+	var names []string
+	for _, n := range a.names {
+		if a.tunnels[n].Mine {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // zipConfigs writes NAME.conf for every tunnel into a .zip archive.
@@ -118,7 +126,7 @@ func (a *App) saveFile(suggested string, produce func(context.Context) ([]byte, 
 		})
 	}, a.win)
 	d.SetFileName(suggested)
-	d.Show()
+	a.showFileDialog(d)
 }
 
 // writeExport writes an export, which holds private keys, and closes w.
@@ -142,12 +150,9 @@ func writeExport(w fyne.URIWriteCloser, data []byte) error {
 
 // removeTunnel deletes a tunnel and its keys after a confirmation.
 func (a *App) removeTunnel(name string) {
-	dialog.NewConfirm(lang.L("Remove {{.Name}}", map[string]string{"Name": name}),
+	a.confirmDestructive(lang.L("Remove {{.Name}}", map[string]string{"Name": name}),
 		lang.L("Remove the tunnel {{.Name}} and its keys from this computer? This cannot be undone; export it first to keep a copy.", map[string]string{"Name": name}),
-		func(ok bool) {
-			if !ok {
-				return
-			}
+		lang.L("Remove"), func() {
 			a.async(func(ctx context.Context) error {
 				return a.svc.Delete(ctx, name)
 			}, func(err error) {
@@ -155,5 +160,32 @@ func (a *App) removeTunnel(name string) {
 					a.showError(fmt.Errorf("%s: %w", lang.L("Cannot remove {{.Name}}", map[string]string{"Name": name}), err))
 				}
 			})
-		}, a.win).Show()
+		}, nil)
+}
+
+// confirmDestructive asks before something that cannot be taken back:
+// Cancel is the default button (highlighted and focused, so Enter or
+// Space cancels), the action has to be chosen. cancelled, if set, runs
+// when the user does not go ahead.
+func (a *App) confirmDestructive(title, message, action string, confirmed, cancelled func()) {
+	text := widget.NewLabel(message)
+	text.Wrapping = fyne.TextWrapWord
+	var d *dialog.CustomDialog
+	cancel := &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), Importance: widget.HighImportance}
+	act := &widget.Button{Text: action, Icon: theme.ConfirmIcon(), Importance: widget.DangerImportance}
+	cancel.OnTapped = func() {
+		d.Hide()
+		if cancelled != nil {
+			cancelled()
+		}
+	}
+	act.OnTapped = func() {
+		d.Hide()
+		confirmed()
+	}
+	d = dialog.NewCustomWithoutButtons(title, text, a.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, act})
+	d.Resize(fyne.NewSize(min(480, a.win.Canvas().Size().Width), d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(cancel)
 }

@@ -73,7 +73,7 @@ func newWindow(a *App) *window {
 		})
 	w.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(a.names) && a.selected != a.names[id] {
-			a.selected = a.names[id]
+			a.selectTunnel(a.names[id])
 			w.refresh()
 		}
 	}
@@ -138,9 +138,10 @@ func (w *window) refresh() {
 		w.content.Refresh()
 	}
 
-	for _, b := range []*widget.Button{w.importButton, w.pasteButton, w.newButton, w.exportAllButton} {
+	for _, b := range []*widget.Button{w.importButton, w.pasteButton, w.newButton} {
 		setEnabled(b, a.connected)
 	}
+	setEnabled(w.exportAllButton, a.connected && len(a.exportable()) > 0)
 	w.list.Refresh()
 	for i, name := range a.names {
 		if name == a.selected {

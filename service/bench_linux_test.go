@@ -19,7 +19,16 @@ import (
 // real service in a namespace, with 1 and 100 tunnels imported, and the
 // service's resident memory when idle. `make bench` runs it.
 func BenchmarkStatus(b *testing.B) {
-	for _, n := range []int{1, 100} {
+	rows := map[int][2]string{} // the last run of each size, for the table
+	sizes := []int{1, 100}
+	defer func() {
+		for _, n := range sizes {
+			if r, ok := rows[n]; ok {
+				benchRow(r[0], r[1])
+			}
+		}
+	}()
+	for _, n := range sizes {
 		b.Run(fmt.Sprintf("tunnels=%d", n), func(b *testing.B) {
 			l := newServiceLab(b)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -46,6 +55,8 @@ func BenchmarkStatus(b *testing.B) {
 			}
 			b.StopTimer()
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			rows[n] = [2]string{fmt.Sprintf("status with %d tunnels: p50 / p99 (%d requests)", n, b.N),
+				fmt.Sprintf("%s / %s   (target p50 <= 1ms with 100)", ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]))}
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ms-p99")
 			b.ReportMetric(rss, "MB-RSS-idle")

@@ -121,8 +121,29 @@ sed -i 's/^PersistentKeepalive = 20$/PersistentKeepalive = soon/' "$1"`), "", "e
 		t.Errorf("an edit fixed in the reopened editor: %q, keepalive %s; want 21", out, got)
 	}
 
-	// Allowed IPs with their routes, a peer added, then removed: in place.
+	// A preshared key, set on both sides: in place.
 	cfg.Peers[0].PersistentKeepalive = 21
+	psk, err := importer.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pskFile := filepath.Join(t.TempDir(), "psk")
+	if err := os.WriteFile(pskFile, []byte(psk.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.peerNS.Run(t, "wg", "set", l.peer.Interface, "peer", cfg.Interface.PrivateKey.Public().String(), "preshared-key", pskFile)
+	cfg.Peers[0].PresharedKey = psk
+	if out := must(nil, cfg.String(), "edit", name, "-"); !strings.Contains(out, "without a reconnect") {
+		t.Errorf("edit of the preshared key: %q, want no reconnect", out)
+	}
+	if keys := l.svcNS.Run(t, "wg", "show", name, "preshared-keys"); !strings.Contains(keys, psk.String()) {
+		t.Errorf("wg show %s preshared-keys does not show the new key", name)
+	}
+	if got := ifindex(name); got != index {
+		t.Errorf("the interface was made again for a preshared key (ifindex %s, was %s)", got, index)
+	}
+
+	// Allowed IPs with their routes, a peer added, then removed: in place.
 	other, err := importer.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

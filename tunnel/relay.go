@@ -13,6 +13,7 @@ import (
 // from outer: a socket with the tunnel socket's options, so that it leaves
 // outside the tunnel and passes the kill switch as the service's own.
 type relay struct {
+	pins  *socketPins
 	log   *slog.Logger
 	peer  netip.AddrPort
 	inner *net.UDPConn
@@ -25,7 +26,7 @@ type relay struct {
 const maxRosenpassPacket = 2048
 
 func newRelay(peer netip.AddrPort, sock socketOptions, log *slog.Logger) (*relay, error) {
-	r := &relay{log: log, peer: peer}
+	r := &relay{log: log, peer: peer, pins: sock.pins}
 	var err error
 	if r.inner, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
 		return nil, err
@@ -72,6 +73,9 @@ func (r *relay) pump(src, out *net.UDPConn, accept func(netip.AddrPort) bool, ds
 }
 
 func (r *relay) close() {
+	if r.pins != nil {
+		r.pins.remove(r.outer)
+	}
 	r.inner.Close()
 	r.outer.Close()
 	r.wg.Wait()

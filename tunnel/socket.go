@@ -3,6 +3,7 @@ package tunnel
 import (
 	"context"
 	"net"
+	"sync"
 )
 
 // socketOptions are what the platform set on the tunnel's WireGuard socket
@@ -10,6 +11,9 @@ import (
 type socketOptions struct {
 	// mark is the firewall mark (Linux), 0 for none.
 	mark uint32
+	// pins are the interfaces the platform pins the WireGuard socket to
+	// (Windows, for a full tunnel); the other sockets follow them.
+	pins *socketPins
 }
 
 // listenUDP opens a UDP socket of network ("udp4" or "udp6") on an
@@ -20,5 +24,54 @@ func (o socketOptions) listenUDP(network string) (*net.UDPConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.(*net.UDPConn), nil
+	uc := c.(*net.UDPConn)
+	if o.pins != nil {
+		o.pins.add(uc, network)
+	}
+	return uc, nil
+}
+
+// socketPins keeps the service's other sockets to the peers pinned to the
+// interface the platform pins the WireGuard socket to, now and when that
+// changes (a new default route).
+type socketPins struct {
+	mu    sync.Mutex
+	index map[int]uint32 // by family, 4 or 6
+	conns map[*net.UDPConn]int
+}
+
+func (p *socketPins) set(family int, index uint32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.index == nil {
+		p.index = map[int]uint32{}
+	}
+	p.index[family] = index
+	for c, f := range p.conns {
+		if f == family {
+			_ = pinSocket(c, family, index) // a closed socket needs no pin
+		}
+	}
+}
+
+func (p *socketPins) add(c *net.UDPConn, network string) {
+	family := 4
+	if network == "udp6" {
+		family = 6
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		p.conns = map[*net.UDPConn]int{}
+	}
+	p.conns[c] = family
+	if index, ok := p.index[family]; ok {
+		_ = pinSocket(c, family, index)
+	}
+}
+
+func (p *socketPins) remove(c *net.UDPConn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.conns, c)
 }

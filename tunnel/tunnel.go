@@ -79,6 +79,7 @@ type Tunnel struct {
 	network  netconf.Network
 	dns      netconf.DNS
 	pq       *postQuantum // nil without Rosenpass
+	pins     socketPins   // where the platform pinned the WireGuard socket
 
 	// peersMu serializes SetPeers and Close, and guards routes.
 	peersMu sync.Mutex
@@ -146,6 +147,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		}
 	}()
 
+	keepUDPOffloadOn()
 	if err := markRunning(opts.StateDir, name); err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
 	}
@@ -247,8 +249,11 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		CurrentEndpoints: t.endpoints,
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
 		OnSendable:       sendable,
-		BindToInterface:  pinBind(t.dev),
-		StateDir:         opts.StateDir,
+		BindToInterface: func(family int, index uint32, blackhole bool) error {
+			t.pins.set(family, index)
+			return pinBind(t.dev)(family, index, blackhole)
+		},
+		StateDir: opts.StateDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, err)
@@ -278,7 +283,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}
 
 	if rc := opts.Rosenpass; rc != nil {
-		if t.pq, err = startPostQuantum(log, t.dev, rc, cfg, pqAddrs, socketOptions{mark: mark}); err != nil {
+		if t.pq, err = startPostQuantum(log, t.dev, rc, cfg, pqAddrs, socketOptions{mark: mark, pins: &t.pins}); err != nil {
 			return nil, fmt.Errorf("bring up %s: %w", name, err)
 		}
 		undo = append(undo, func() error { t.pq.close(); return nil })
