@@ -38,12 +38,8 @@ const rejoinSettle = 200 * time.Millisecond
 // every peer, after resolving endpoint host names again.
 func (t *Tunnel) rejoin() {
 	defer t.workers.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := t.untilStop()
 	defer cancel()
-	go func() {
-		<-t.stop
-		cancel()
-	}()
 	changes, err := netconf.WatchNetwork(t.ifname, t.stop)
 	if err != nil {
 		t.log.Warn("cannot watch the network; the tunnel rejoins only after a resume from sleep", "err", err)
@@ -125,4 +121,17 @@ func (t *Tunnel) rebind(ctx context.Context, why string) {
 			}
 		}
 	}
+}
+
+// untilStop is a context that ends when the tunnel closes.
+func (t *Tunnel) untilStop() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-t.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }

@@ -65,12 +65,8 @@ func peersWithHostnames(peers []importer.Peer) []importer.Peer {
 // network changed or the machine resumed).
 func (t *Tunnel) reresolve() {
 	defer t.workers.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := t.untilStop()
 	defer cancel()
-	go func() {
-		<-t.stop
-		cancel()
-	}()
 	tick := time.NewTicker(reresolveCheck)
 	defer tick.Stop()
 	lastResolved := map[importer.Key]time.Time{}
