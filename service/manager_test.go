@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptrace"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -791,5 +792,45 @@ func TestUpQueuedDuringShutdownDoesNotBringTheTunnelUp(t *testing.T) {
 	}
 	if h.engine.running("home") {
 		t.Error("the tunnel runs after shutdown")
+	}
+}
+
+func TestStatusRequestsReuseOneConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tunnels int // 30 make an answer of more than 4 KB, the server's chunking size
+	}{
+		{"small answer", 1},
+		{"large answer", 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startHarness(t, t.TempDir())
+			c := testClient(t, h)
+			ctx := ctxFor(t)
+			for i := range tc.tunnels {
+				if _, err := c.Import(ctx, fmt.Sprintf("t%d", i), newConfig(t, fmt.Sprintf("10.9.%d.0/24", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var dials int
+			trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+				if !i.Reused {
+					dials++
+				}
+			}}
+			tctx := httptrace.WithClientTrace(ctx, trace)
+			for range 5 {
+				st, err := c.Status(tctx, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(st.Tunnels) != tc.tunnels {
+					t.Fatalf("status lists %d tunnels, want %d", len(st.Tunnels), tc.tunnels)
+				}
+			}
+			if dials > 1 {
+				t.Errorf("5 status requests opened %d connections, want 1 (keep-alive)", dials)
+			}
+		})
 	}
 }

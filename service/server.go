@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -494,9 +495,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeError(w, fmt.Errorf("encode answer: %w", err))
 		return
 	}
+	b = append(b, '\n')
+	// With its length known the answer goes out in one piece, not chunked.
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 func writeError(w http.ResponseWriter, err error) {

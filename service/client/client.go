@@ -462,8 +462,15 @@ func (c *Client) do(ctx context.Context, r api.Route, name string, query url.Val
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("read answer of %s %s: %w", method, path, err)
 	}
-	return nil
+	// Read the rest (the newline and the end of a chunked body): a body
+	// closed before its end closes the connection, and the next request
+	// would dial again.
+	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxTrailing))
+	return err
 }
+
+// maxTrailing bounds what do reads after the JSON value of an answer.
+const maxTrailing = 4 << 10
 
 func (c *Client) send(ctx context.Context, hc *http.Client, method, path string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "http://wgtrayd"+path, body)
