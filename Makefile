@@ -19,7 +19,7 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables \
 	qrencode xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick \
 	gcc-mingw-w64-x86-64 procps \
-	rpm systemd desktop-file-utils curl
+	rpm systemd desktop-file-utils curl wine wine64
 
 # Tests run inside a private D-Bus session with an unlocked gnome-keyring
 # (the Secret Service) and a virtual X display for the Fyne window.
@@ -27,7 +27,7 @@ DESKTOP := dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --com
 
 FUZZTIME ?= 60s
 
-.PHONY: all deps build run test test-unit bench lint cross cross-daemon fuzz clean package package-windows
+.PHONY: all deps build run test test-unit test-windows wine-prefix bench lint cross cross-daemon fuzz clean package package-windows
 
 all: build
 
@@ -67,9 +67,26 @@ run: build
 # build first: the tests that run the binaries then only link them. The
 # Rosenpass tests run again without -race: go-rosenpass races with itself
 # (tunnel/rosenpass_linux_test.go), so they are built only without it.
-test: deps lint cross-daemon build
+test: deps lint cross-daemon build test-windows
 	$(DESKTOP) $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -timeout 10m -run Rosenpass ./tunnel/
+
+# The Windows code run on Windows APIs under Wine (internal/winetest): the
+# test binaries of every package with Windows code that Wine can serve, then
+# the Windows service and command line end to end (cmd/wgtrayd's TestWine*).
+WINE_DIR      := $(CURDIR)/$(BIN)/wine
+WINE_PACKAGES := ./importer/... ./service/... ./platform/... ./tunnel/... ./cmd/wgtrayd/ ./internal/atomicfile/
+wine-prefix: deps
+	internal/winetest/prefix $(WINE_DIR)
+
+test-windows: wine-prefix
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 WGTRAY_WINEPREFIX=$(WINE_DIR) \
+		$(GO) test -count=1 -timeout 15m -overlay $(WINE_DIR)/go-overlay.json \
+		-exec $(CURDIR)/internal/winetest/exec $(WINE_PACKAGES)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(WINE_DIR)/wgtrayd.exe ./cmd/wgtrayd
+	WGTRAY_WINEPREFIX=$(WINE_DIR) WGTRAY_WINDOWS_DAEMON=$(WINE_DIR)/wgtrayd.exe \
+		$(GO) test -count=1 -timeout 10m -run '^TestWine' ./cmd/wgtrayd/
+	WINEPREFIX=$(WINE_DIR)/prefix wineserver -k || true
 
 # Quick tests without root-only end-to-end set-ups or a desktop session.
 test-unit:

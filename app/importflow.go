@@ -261,6 +261,14 @@ func withHint(err error) error {
 	return err
 }
 
+// showError shows err with what to do about it. Fyne's own error dialog capitalises the first letter, which changes a
+// tunnel's name at the start of a sentence ("Home186 cannot come up"):
+// names keep their case here.
 func (a *App) showError(err error) {
-	dialog.NewError(withHint(err), a.win).Show()
+	text := widget.NewLabel(withHint(err).Error())
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(lang.L("Error"), lang.L("OK"), text, a.win)
+	d.SetIcon(theme.ErrorIcon())
+	d.Resize(fyne.NewSize(min(520, a.win.Canvas().Size().Width), d.MinSize().Height))
+	d.Show()
 }

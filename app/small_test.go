@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -188,5 +189,18 @@ func TestFileDialogsAreNearlyAsLargeAsTheWindow(t *testing.T) {
 				t.Error("a name wraps")
 			}
 		})
+	}
+}
+
+// A tunnel's name keeps its case at the start of an error: Fyne's own
+// error dialog made "home186 cannot come up…" "Home186 cannot come up…".
+func TestErrorsKeepTheTunnelNamesCase(t *testing.T) {
+	h := newHarness(t, newFakeService())
+	h.ready()
+	msg := "home186 cannot come up while office is up: 10.0.0.0/8 overlaps 10.1.0.0/16; bring office down first"
+	h.app.showError(errors.New(msg))
+	got := h.overlayTexts()
+	if !contains(got, msg) || contains(got, "Home186") {
+		t.Errorf("error dialog shows %q", got)
 	}
 }

@@ -41,8 +41,9 @@ var startCodes = []struct {
 	{tunnel.ErrNoPrivateKey, api.CodeNoPrivateKey},
 }
 
-// startFailed is the API's answer to an up that failed with err.
-func startFailed(name string, err error) error {
+// startFailed is the API's answer to an up that failed with err, which
+// names the tunnel already (tunnel.Start's errors begin "bring up NAME").
+func startFailed(err error) error {
 	code := api.CodeTunnelFailed
 	for _, c := range startCodes {
 		if errors.Is(err, c.err) {
@@ -50,7 +51,7 @@ func startFailed(name string, err error) error {
 			break
 		}
 	}
-	return errorf(http.StatusBadGateway, code, "bring up %s: %v", name, err)
+	return errorf(http.StatusBadGateway, code, "%v", err)
 }
 
 func forbiddenTunnel(name string) error {

@@ -683,7 +683,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 		if canceled {
 			return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict, "%s was brought down while it was coming up", name)
 		}
-		return api.Tunnel{}, startFailed(name, err)
+		return api.Tunnel{}, startFailed(err)
 	}
 	t.run, t.state = run, api.StateUp
 	m.log.Info("tunnel up", "tunnel", name, "interface", run.Interface())

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -164,10 +163,7 @@ type harness struct {
 func startHarness(t *testing.T, dir string) *harness {
 	t.Helper()
 	h := newHarness(t, dir)
-	l, err := ipc.ListenIPC(h.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listenTest(t, h.socket)
 	go func() { h.done <- h.srv.serve(l) }()
 	t.Cleanup(h.stop)
 	return h
@@ -176,7 +172,7 @@ func startHarness(t *testing.T, dir string) *harness {
 // newHarness is a harness whose server does not listen yet.
 func newHarness(t testing.TB, dir string) *harness {
 	t.Helper()
-	h := &harness{dir: dir, socket: filepath.Join(dir, "run", "wgtray.sock"), engine: &fakeEngine{}, fw: &fakeFirewall{}, done: make(chan error, 1)}
+	h := &harness{dir: dir, socket: testSocket(dir), engine: &fakeEngine{}, fw: &fakeFirewall{}, done: make(chan error, 1)}
 	h.ring = newRingLog(nil)
 	log := h.ring.logger()
 	st, err := openStore(filepath.Join(dir, "state"))
@@ -329,13 +325,7 @@ func TestStateFilesArePrivateAndHoldNoSecrets(t *testing.T) {
 			return err
 		}
 		n++
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v, want 0600", p, fi.Mode().Perm())
-		}
+		assertPrivateFile(t, p)
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -350,9 +340,7 @@ func TestStateFilesArePrivateAndHoldNoSecrets(t *testing.T) {
 	if err != nil || n < 2 {
 		t.Fatalf("walk state: %v, %d files", err, n)
 	}
-	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("state directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
-	}
+	assertPrivateDir(t, state)
 }
 
 func TestDamagedTunnelFileIsSkippedAndOthersLoad(t *testing.T) {
@@ -630,27 +618,6 @@ func TestLogRingKeepsTheNewestEntries(t *testing.T) {
 	if len(entries) != logCapacity || entries[0].Seq != 11 || entries[len(entries)-1].Seq != logCapacity+10 {
 		t.Errorf("ring holds %d entries from %d to %d", len(entries), entries[0].Seq, entries[len(entries)-1].Seq)
 	}
-}
-
-func TestSocketIsNotForEveryone(t *testing.T) {
-	dir := t.TempDir()
-	h := startHarness(t, dir)
-	fi, err := os.Stat(h.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm()&0o007 != 0 {
-		t.Errorf("socket mode %v lets everyone connect", fi.Mode().Perm())
-	}
-	// A second service on the same socket is refused; the first keeps it.
-	if _, err := ipc.ListenIPC(h.socket); err == nil {
-		t.Error("a second listener took over a live socket")
-	}
-	c, err := net.Dial("unix", h.socket)
-	if err != nil {
-		t.Fatalf("the first service lost its socket: %v", err)
-	}
-	c.Close()
 }
 
 func TestDownCancelsAStartInProgress(t *testing.T) {

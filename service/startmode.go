@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/wgtray/wgtray/importer"
@@ -139,7 +140,11 @@ func (m *manager) sweepSealed() {
 	m.mu.Lock()
 	var orphans []string
 	for _, n := range names {
-		if t, ok := m.tunnels[nameKey(n)]; !ok || t.rec.Name != n || t.rec.Start != api.StartBoot {
+		// A copy whose name differs from its tunnel's only in case is
+		// stray only beside one of the exact name: a file system that
+		// ignores case may keep the old spelling after a rename.
+		t, ok := m.tunnels[nameKey(n)]
+		if !ok || t.rec.Start != api.StartBoot || (t.rec.Name != n && slices.Contains(names, t.rec.Name)) {
 			orphans = append(orphans, n)
 		}
 	}

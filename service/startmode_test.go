@@ -21,6 +21,16 @@ func sealedCopy(t *testing.T, h *harness, name string) bool {
 	return err == nil
 }
 
+// sameSealedFile reports whether the sealed copies of a and b are one file,
+// as on a file system that ignores case when a and b differ only in case.
+func sameSealedFile(t *testing.T, h *harness, a, b string) bool {
+	t.Helper()
+	dir := filepath.Join(h.dir, "state", "sealed")
+	fa, errA := os.Stat(filepath.Join(dir, a))
+	fb, errB := os.Stat(filepath.Join(dir, b))
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
 func secretsOf(cfg *importer.Config) *importer.Secrets {
 	_, s := cfg.Redact()
 	return &s
@@ -144,7 +154,8 @@ func TestRenamingABootTunnelMovesItsSealedKeysAndASweepRemovesStrayOnes(t *testi
 		if _, err := h.mgr.rename(owner, step.from, step.to); err != nil {
 			t.Fatal(err)
 		}
-		if sealedCopy(t, h, step.from) {
+		// On a file system that ignores case, Work's copy is work's file.
+		if sealedCopy(t, h, step.from) && !sameSealedFile(t, h, step.from, step.to) {
 			t.Errorf("after renaming %s to %s the old sealed copy is still there", step.from, step.to)
 		}
 		s, err := h.mgr.openSealed(step.to)

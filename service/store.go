@@ -12,6 +12,7 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 
 	"github.com/wgtray/wgtray/internal/atomicfile"
+	"github.com/wgtray/wgtray/platform/paths"
 )
 
 // store keeps the service's state on disk: one file per tunnel in
@@ -57,11 +58,11 @@ type settings struct {
 }
 
 func openStore(dir string) (*store, error) {
+	if err := paths.MakeStateDir(dir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "tunnels"), 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("restrict state directory %s: %w", dir, err)
 	}
 	return &store{dir: dir, write: atomicfile.Write}, nil
 }
@@ -86,7 +87,9 @@ func (s *store) loadTunnels() (recs []record, bad map[string]error, err error) {
 		}
 		path := filepath.Join(dir, e.Name())
 		r, err := readRecord(path)
-		if err == nil && r.Name != name {
+		// Names are one name in any case; a file system that ignores case
+		// may keep the file's old spelling after a rename to another case.
+		if err == nil && !strings.EqualFold(r.Name, name) {
 			err = fmt.Errorf("the file holds tunnel %q, not %q", r.Name, name)
 		}
 		if err != nil {

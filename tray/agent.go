@@ -190,7 +190,7 @@ func (a *Agent) follow() {
 		a.mu.Lock()
 		if a.connected {
 			a.opts.Log.Info("lost the service", "err", err)
-			a.say("wgtray service stopped", "Tunnels cannot be changed until it is back.")
+			a.say(tr("wgtray service stopped"), tr("Tunnels cannot be changed until it is back."))
 		}
 		if a.connected {
 			retry = 0
@@ -277,13 +277,13 @@ func (a *Agent) applyTunnel(t api.Tunnel) bool {
 	}
 	switch t.State {
 	case api.StateUp:
-		a.say(t.Name+" connected", "The tunnel is up.")
+		a.say(tr("{{.Name}} connected", map[string]string{"Name": t.Name}), tr("The tunnel is up."))
 	case api.StateDown:
 		if prev.State == api.StateUp || prev.State == api.StateStopping {
-			a.say(t.Name+" disconnected", "The tunnel is down.")
+			a.say(tr("{{.Name}} disconnected", map[string]string{"Name": t.Name}), tr("The tunnel is down."))
 		}
 	case api.StateFailed:
-		a.say(t.Name+" failed", t.Error)
+		a.say(tr("{{.Name}} failed", map[string]string{"Name": t.Name}), t.Error)
 	}
 	return t.State == api.StateUp
 }
@@ -308,7 +308,7 @@ func (a *Agent) restore() {
 	a.run(func(ctx context.Context) error {
 		names, err := a.svc.Restore(ctx)
 		if err != nil {
-			a.say("Could not restore tunnels", err.Error())
+			a.say(tr("Could not restore tunnels"), err.Error())
 			return nil
 		}
 		a.opts.Log.Info("sent the keys again", "tunnels", names)
@@ -432,7 +432,7 @@ func (a *Agent) applyStatus(st api.Status) {
 		}
 		stale := now.Sub(since) >= StaleAfter
 		if stale && !a.warned[s.Name] {
-			a.say(s.Name+": no handshake", "No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running.")
+			a.say(tr("{{.Name}}: no handshake", map[string]string{"Name": s.Name}), tr("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
 		}
 		a.warned[s.Name] = stale
 	}
@@ -483,7 +483,7 @@ func (a *Agent) update() {
 func (a *Agent) menuItems() []Item {
 	var items []Item
 	if !a.connected {
-		items = append(items, Item{Label: menuNoService, Disabled: true})
+		items = append(items, Item{Label: tr(menuNoService), Disabled: true})
 	}
 	for _, name := range a.names() {
 		t := a.tunnels[name]
@@ -496,13 +496,13 @@ func (a *Agent) menuItems() []Item {
 		})
 	}
 	if len(a.tunnels) == 0 && a.connected {
-		items = append(items, Item{Label: menuNoTunnels, Disabled: true})
+		items = append(items, Item{Label: tr(menuNoTunnels), Disabled: true})
 	}
 	items = append(items, Item{Separator: true}, a.killSwitchMenu(), Item{Separator: true},
-		Item{Label: menuOpen, Do: func() { a.win.Open("show") }},
-		Item{Label: menuImport, Do: func() { a.win.Open("import") }},
+		Item{Label: tr(menuOpen), Do: func() { a.win.Open("show") }},
+		Item{Label: tr(menuImport), Do: func() { a.win.Open("import") }},
 		Item{Separator: true},
-		Item{Label: menuQuit, Do: a.quit})
+		Item{Label: tr(menuQuit), Do: a.quit})
 	return items
 }
 
@@ -518,7 +518,7 @@ func (a *Agent) quit() {
 	}
 	a.mu.Unlock()
 	if len(up) > 0 {
-		a.notify.Notify("wgtray quit", fmt.Sprintf(textStayUp, strings.Join(up, ", ")))
+		a.notify.Notify(tr("wgtray quit"), fmt.Sprintf(tr(textStayUp), strings.Join(up, ", ")))
 	}
 	a.opts.Quit()
 }
@@ -527,14 +527,14 @@ func (a *Agent) quit() {
 func tunnelLabel(t api.Tunnel) string {
 	switch t.State {
 	case api.StateStarting:
-		return fmt.Sprintf(textConnecting, t.Name)
+		return fmt.Sprintf(tr(textConnecting), t.Name)
 	case api.StateStopping:
-		return fmt.Sprintf(textStopping, t.Name)
+		return fmt.Sprintf(tr(textStopping), t.Name)
 	case api.StateFailed:
 		if t.Error == "" {
-			return fmt.Sprintf(textFailedBare, t.Name)
+			return fmt.Sprintf(tr(textFailedBare), t.Name)
 		}
-		return fmt.Sprintf(textFailed, t.Name, t.Error)
+		return fmt.Sprintf(tr(textFailed), t.Name, t.Error)
 	}
 	return t.Name
 }
@@ -547,12 +547,12 @@ func (a *Agent) killSwitchMenu() Item {
 	disabled := !a.connected || locked
 	var sub []Item
 	if a.connected && locked {
-		sub = append(sub, Item{Label: menuKSLocked, Disabled: true}, Item{Separator: true})
+		sub = append(sub, Item{Label: tr(menuKSLocked), Disabled: true}, Item{Separator: true})
 	}
 	for _, m := range []struct {
 		label string
 		mode  api.KillSwitchMode
-	}{{menuOff, api.KillSwitchOff}, {menuAuto, api.KillSwitchAuto}, {menuAlways, api.KillSwitchAlways}} {
+	}{{tr(menuOff), api.KillSwitchOff}, {tr(menuAuto), api.KillSwitchAuto}, {tr(menuAlways), api.KillSwitchAlways}} {
 		sub = append(sub, Item{
 			Label: m.label, Checkable: true, Disabled: disabled,
 			Checked: a.connected && (a.ks.Mode == m.mode || (m.mode == api.KillSwitchOff && a.ks.Mode == "")),
@@ -560,10 +560,10 @@ func (a *Agent) killSwitchMenu() Item {
 		})
 	}
 	sub = append(sub, Item{Separator: true}, Item{
-		Label: menuAllowLAN, Checkable: true, Checked: a.ks.AllowLAN, Disabled: disabled,
+		Label: tr(menuAllowLAN), Checkable: true, Checked: a.ks.AllowLAN, Disabled: disabled,
 		Do: func() { a.setKillSwitch(a.ks.Mode, !a.ks.AllowLAN) },
 	})
-	return Item{Label: menuKillSwitch, Disabled: !a.connected, Sub: sub}
+	return Item{Label: tr(menuKillSwitch), Disabled: !a.connected, Sub: sub}
 }
 
 // toggle brings a tunnel up or down.

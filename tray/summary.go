@@ -51,7 +51,7 @@ type Summary struct {
 // worst of: failed, stale, up, connecting, lockdown, idle.
 func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now time.Time) Summary {
 	if !connected {
-		return Summary{Icon: assets.Error, Tooltip: textNoService}
+		return Summary{Icon: assets.Error, Tooltip: tr(textNoService)}
 	}
 	var lines []string
 	var failed, stale, up, connecting bool
@@ -61,35 +61,35 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 		case api.StateFailed:
 			failed = true
 			if t.Error == "" {
-				lines = append(lines, fmt.Sprintf(textFailedBare, t.Name))
+				lines = append(lines, fmt.Sprintf(tr(textFailedBare), t.Name))
 			} else {
-				lines = append(lines, fmt.Sprintf(textFailed, t.Name, t.Error))
+				lines = append(lines, fmt.Sprintf(tr(textFailed), t.Name, t.Error))
 			}
 		case api.StateStarting:
 			connecting = true
-			lines = append(lines, fmt.Sprintf(textConnecting, t.Name))
+			lines = append(lines, fmt.Sprintf(tr(textConnecting), t.Name))
 		case api.StateStopping:
-			lines = append(lines, fmt.Sprintf(textStopping, t.Name))
+			lines = append(lines, fmt.Sprintf(tr(textStopping), t.Name))
 		case api.StateUp:
 			last := latestHandshake(t.Peers)
 			since, seen := upSince[t.Name]
 			switch {
 			case last.IsZero() && seen && now.Sub(since) < StaleAfter:
 				connecting = true
-				lines = append(lines, fmt.Sprintf(textWaiting, t.Name))
+				lines = append(lines, fmt.Sprintf(tr(textWaiting), t.Name))
 				recheck = sooner(recheck, StaleAfter-now.Sub(since))
 			case last.IsZero() && seen:
 				stale = true
-				lines = append(lines, fmt.Sprintf(textNoShake, t.Name, ago(now.Sub(since))))
+				lines = append(lines, fmt.Sprintf(tr(textNoShake), t.Name, ago(now.Sub(since))))
 			case last.IsZero():
 				stale = true
-				lines = append(lines, fmt.Sprintf(textNoShake, t.Name, ago(StaleAfter)))
+				lines = append(lines, fmt.Sprintf(tr(textNoShake), t.Name, ago(StaleAfter)))
 			case now.Sub(last) >= StaleAfter:
 				stale = true
-				lines = append(lines, fmt.Sprintf(textStale, t.Name, ago(now.Sub(last))))
+				lines = append(lines, fmt.Sprintf(tr(textStale), t.Name, ago(now.Sub(last))))
 			default:
 				up = true
-				lines = append(lines, fmt.Sprintf(textFresh, t.Name, ago(now.Sub(last))))
+				lines = append(lines, fmt.Sprintf(tr(textFresh), t.Name, ago(now.Sub(last))))
 				recheck = sooner(recheck, StaleAfter-now.Sub(last))
 			}
 		}
@@ -97,14 +97,14 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 	ks := st.KillSwitch
 	lockdown := ks.Mode == api.KillSwitchAlways && ks.Active && !up && !stale
 	if lockdown {
-		lines = append(lines, textBlocking)
+		lines = append(lines, tr(textBlocking))
 	}
 	if ks.Error != "" {
 		failed = true
-		lines = append(lines, fmt.Sprintf(textKSError, ks.Error))
+		lines = append(lines, fmt.Sprintf(tr(textKSError), ks.Error))
 	}
 	if len(lines) == 0 {
-		lines = append(lines, textNothingUp)
+		lines = append(lines, tr(textNothingUp))
 	}
 	s := Summary{Tooltip: strings.Join(lines, "\n"), Recheck: recheck}
 	switch {

@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"sync/atomic"
 	"time"
 
 	rosenpass "cunicu.li/go-rosenpass"
@@ -18,3 +19,15 @@ func SetRosenpassTiming(rekey, stale time.Duration) {
 	rosenpass.RekeyAfterTimeInitiator, rosenpass.RekeyAfterTimeResponder = rekey, rekey
 	staleAfter = stale
 }
+
+// FakeSleep replaces the clocks that tell a resume from sleep with one
+// the test moves: resume(d) makes it report a sleep of d.
+func FakeSleep() (resume func(d time.Duration)) {
+	c := &fakeClock{}
+	clock = c
+	return func(d time.Duration) { c.slept.Add(int64(d)) }
+}
+
+type fakeClock struct{ slept atomic.Int64 }
+
+func (c *fakeClock) Slept() time.Duration { return time.Duration(c.slept.Load()) }

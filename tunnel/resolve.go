@@ -21,10 +21,6 @@ var (
 	reresolveCheck = 10 * time.Second
 )
 
-// A change of routes or addresses triggers re-resolution once things
-// settled for this long.
-const networkSettle = time.Second
-
 // resolveEndpoints resolves every endpoint that is a host name.
 func resolveEndpoints(ctx context.Context, peers []importer.Peer) (map[importer.Key]netip.AddrPort, error) {
 	endpoints := map[importer.Key]netip.AddrPort{}
@@ -64,25 +60,16 @@ func peersWithHostnames(peers []importer.Peer) []importer.Peer {
 	return out
 }
 
-// reresolve keeps the endpoints of peers given by host name current: it
-// resolves them again when the network changed, and for a peer without a
-// handshake in reresolveAfter.
+// reresolve keeps the endpoints of peers given by host name current for a
+// peer without a handshake in reresolveAfter (rejoin resolves them when the
+// network changed or the machine resumed).
 func (t *Tunnel) reresolve() {
 	defer t.workers.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := t.untilStop()
 	defer cancel()
-	go func() {
-		<-t.stop
-		cancel()
-	}()
-	changes, err := netconf.WatchNetwork(t.ifname, t.stop)
-	if err != nil {
-		t.log.Warn("cannot watch the network; endpoints are resolved again only when handshakes stop", "err", err)
-	}
 	tick := time.NewTicker(reresolveCheck)
 	defer tick.Stop()
 	lastResolved := map[importer.Key]time.Time{}
-	var settle <-chan time.Time
 	for {
 		var due []importer.Peer
 		peers, current := t.hostPeers()
@@ -93,48 +80,40 @@ func (t *Tunnel) reresolve() {
 		}
 		select {
 		case <-t.stop:
-			if changes != nil {
-				for range changes {
-				}
-			}
 			return
-		case _, ok := <-changes:
-			if !ok {
-				changes = nil
-				continue
-			}
-			if settle == nil {
-				settle = time.After(networkSettle)
-			}
-			continue
-		case <-settle:
-			settle = nil
-			due = peers
 		case <-tick.C:
 			due = t.silentPeers(peers, lastResolved)
 		}
-		mark := firewall.ResolverMark
-		if m := t.FwMark(); m != 0 {
-			mark = m
-		}
 		for _, p := range due {
 			lastResolved[p.PublicKey] = time.Now()
-			ep, err := resolve(ctx, p.Endpoint, mark)
-			if err != nil {
-				t.log.Warn("resolve endpoint again", "peer", p.PublicKey.String(), "err", err)
-				continue
-			}
-			if ep == current[p.PublicKey] {
-				continue
-			}
-			uapi := fmt.Sprintf("public_key=%s\nupdate_only=true\nendpoint=%s\n", p.PublicKey.Hex(), ep)
-			if err := t.dev.IpcSet(uapi); err != nil {
-				t.log.Warn("update endpoint", "peer", p.PublicKey.String(), "err", err)
-				continue
-			}
-			t.log.Info("endpoint moved", "peer", p.PublicKey.String(), "host", p.Endpoint.Host, "from", current[p.PublicKey], "to", ep)
-			t.resolvedTo(p.PublicKey, ep)
 		}
+		t.updateEndpoints(ctx, due, current)
+	}
+}
+
+// updateEndpoints resolves the endpoints of peers again and moves each
+// whose address differs from current.
+func (t *Tunnel) updateEndpoints(ctx context.Context, peers []importer.Peer, current map[importer.Key]netip.AddrPort) {
+	mark := firewall.ResolverMark
+	if m := t.FwMark(); m != 0 {
+		mark = m
+	}
+	for _, p := range peers {
+		ep, err := resolve(ctx, p.Endpoint, mark)
+		if err != nil {
+			t.log.Warn("resolve endpoint again", "peer", p.PublicKey.String(), "err", err)
+			continue
+		}
+		if ep == current[p.PublicKey] {
+			continue
+		}
+		uapi := fmt.Sprintf("public_key=%s\nupdate_only=true\nendpoint=%s\n", p.PublicKey.Hex(), ep)
+		if err := t.dev.IpcSet(uapi); err != nil {
+			t.log.Warn("update endpoint", "peer", p.PublicKey.String(), "err", err)
+			continue
+		}
+		t.log.Info("endpoint moved", "peer", p.PublicKey.String(), "host", p.Endpoint.Host, "from", current[p.PublicKey], "to", ep)
+		t.resolvedTo(p.PublicKey, ep)
 	}
 }
 

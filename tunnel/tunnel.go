@@ -315,8 +315,9 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		return nil, fmt.Errorf("bring up %s: serve the UAPI socket: %w", name, err)
 	}
 	uapiFile.Close()
-	t.workers.Add(1)
+	t.workers.Add(2)
 	go t.serveUAPI()
+	go t.rejoin()
 
 	t.setHostPeers(cfg.Peers, endpoints)
 	log.Info("tunnel up", "interface", t.ifname, "peers", len(cfg.Peers), "default_route", t.network.DefaultRoute(), "fwmark", t.network.FwMark())

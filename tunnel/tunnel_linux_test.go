@@ -125,6 +125,9 @@ type payload struct {
 	Cycles int
 	// Rosenpass turns Rosenpass on for the peer (rosenpass_linux_test.go).
 	Rosenpass *rosenpassFiles
+	// Resume, when set, is a file whose creation the child takes for a
+	// resume from an hour's sleep (rejoin_linux_test.go).
+	Resume string
 }
 
 // report is what the child sends once the tunnel is up.
@@ -212,6 +215,9 @@ func runTunnel(t testing.TB, p payload) {
 	}
 	if p.Reresolve != 0 {
 		tunnel.SetReresolveTiming(p.Reresolve, p.Reresolve/10)
+	}
+	if p.Resume != "" {
+		fakeResume(t, p.Resume)
 	}
 	start := time.Now()
 	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir})

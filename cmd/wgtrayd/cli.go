@@ -69,12 +69,12 @@ func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.
 	}
 }
 
-// hints say what to do about a service error, with this program.
+// hints say what to do about a service error, with this program. A missing
+// TUN device has none: the service's own sentence says what its OS needs.
 var hints = map[string]string{
 	api.CodeNotFound:             "`wgtrayd list` shows the tunnels",
 	api.CodeExists:               "remove it first (`wgtrayd remove NAME`) or import under another name (--name)",
 	api.CodeEndpointUnresolvable: "check the peer's Endpoint and the network connection",
-	api.CodeNoTUN:                "load the tun module (`sudo modprobe tun`) or install the TUN driver",
 	api.CodeAddressConflict:      "bring down the other tunnel or interface with that address, or change Address",
 	api.CodeRouteConflict:        "remove the other route or change AllowedIPs",
 	api.CodeNoPrivateKey:         "import the config again with its PrivateKey (`wgtrayd import FILE`)",

@@ -11,6 +11,7 @@ import (
 // the running service needs (its systemd units) lives beside the service,
 // and the daemon links nothing of packaging/ on any OS.
 func TestDaemonDoesNotLinkPackaging(t *testing.T) {
+	testbuild.Require(t)
 	for _, goos := range []string{"linux", "windows", "darwin"} {
 		deps, err := testbuild.Deps(testbuild.Daemon, goos)
 		if err != nil {

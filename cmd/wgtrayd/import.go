@@ -149,11 +149,17 @@ func readAndImport(source string, r io.Reader) []importer.Result {
 	return importer.Import(source, data)
 }
 
+// readFailure says why source could not be read, in the same words on
+// every OS where the cause is a missing file.
 func readFailure(source string, err error) importer.Result {
+	msg := err.Error()
 	if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
-		err = pathErr.Err
+		msg = pathErr.Err.Error()
 	}
-	return importer.Result{Source: source, Err: importer.Errors{{File: source, Msg: "cannot read it: " + err.Error()}}}
+	if errors.Is(err, fs.ErrNotExist) {
+		msg = "no such file or directory"
+	}
+	return importer.Result{Source: source, Err: importer.Errors{{File: source, Msg: "cannot read it: " + msg}}}
 }
 
 // rename gives a result the name from --name. A valid config whose only

@@ -2,9 +2,11 @@ package ipc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"unsafe"
 
 	"github.com/Microsoft/go-winio"
 	"golang.org/x/sys/windows"
@@ -29,9 +31,9 @@ func ListenIPC(path string) (net.Listener, error) {
 // DialIPC connects to the service's named pipe, asking only for read and
 // write (pipeClientAccess), at the anonymous impersonation level: the
 // server learns who calls from the calling process's token (PeerOf) and
-// cannot act as the caller. It talks only to a pipe that LocalSystem or
-// Administrators own: any user can create a pipe of that name while the
-// service is not running, and the client sends private keys through it.
+// cannot act as the caller. Any user can create a pipe of that name while
+// the service is not running, and the client sends private keys through
+// it, so it talks only to a pipe that pipeServerTrusted trusts.
 func DialIPC(ctx context.Context, path string) (net.Conn, error) {
 	c, err := winio.DialPipeAccess(ctx, path, pipeClientAccess)
 	if err != nil {
@@ -39,14 +41,14 @@ func DialIPC(ctx context.Context, path string) (net.Conn, error) {
 		// running" (not exist) from "not allowed" (permission) alike.
 		return nil, &net.OpError{Op: "dial", Net: "pipe", Err: err}
 	}
-	if err := checkPipeOwner(c, path); err != nil {
+	if err := checkPipeServer(c, path); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func checkPipeOwner(c net.Conn, path string) error {
+func checkPipeServer(c net.Conn, path string) error {
 	h, err := pipeHandle(c)
 	if err != nil {
 		return err
@@ -59,10 +61,71 @@ func checkPipeOwner(c net.Conn, path string) error {
 	if err != nil {
 		return fmt.Errorf("read the owner of %s: %w", path, err)
 	}
-	if !owner.IsWellKnown(windows.WinLocalSystemSid) && !owner.IsWellKnown(windows.WinBuiltinAdministratorsSid) {
-		return fmt.Errorf("%s belongs to %s, not to the system: another program poses as the wgtray service; stop it and start the service (sc start wgtrayd)", path, accountName(owner))
+	caller, err := tokenProcess(windows.GetCurrentProcessToken())
+	if err != nil {
+		return fmt.Errorf("read this program's own token: %w", err)
+	}
+	if err := pipeServerTrusted(owner.String(), pipeServer(h), caller); err != nil {
+		return fmt.Errorf("%s belongs to %s, not to the system, and %v: another program poses as the wgtray service; stop it and start the service (sc start wgtrayd)", path, accountName(owner), err)
 	}
 	return nil
+}
+
+// pipeServer reads the token of the process that serves the pipe h; nil
+// when it cannot (a service running as LocalSystem does not let users open
+// its process, and needs no such look).
+func pipeServer(h windows.Handle) *winProcess {
+	var pid uint32
+	if err := windows.GetNamedPipeServerProcessId(h, &pid); err != nil {
+		return nil
+	}
+	proc, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pid)
+	if err != nil {
+		return nil
+	}
+	defer windows.CloseHandle(proc)
+	var tok windows.Token
+	if err := windows.OpenProcessToken(proc, windows.TOKEN_QUERY, &tok); err != nil {
+		return nil
+	}
+	defer tok.Close()
+	p, err := tokenProcess(tok)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+// tokenIsAppContainer is TOKEN_INFORMATION_CLASS TokenIsAppContainer,
+// which golang.org/x/sys/windows does not name.
+const tokenIsAppContainer = 29
+
+// tokenProcess reads a token's user, integrity level and whether it belongs
+// to an app container.
+func tokenProcess(tok windows.Token) (winProcess, error) {
+	user, err := tok.GetTokenUser()
+	if err != nil {
+		return winProcess{}, fmt.Errorf("user: %w", err)
+	}
+	p := winProcess{User: user.User.Sid.String()}
+	var n uint32
+	_ = windows.GetTokenInformation(tok, windows.TokenIntegrityLevel, nil, 0, &n)
+	if n == 0 {
+		return winProcess{}, errors.New("integrity level: empty answer")
+	}
+	buf := make([]byte, n)
+	if err := windows.GetTokenInformation(tok, windows.TokenIntegrityLevel, &buf[0], n, &n); err != nil {
+		return winProcess{}, fmt.Errorf("integrity level: %w", err)
+	}
+	label := (*windows.Tokenmandatorylabel)(unsafe.Pointer(&buf[0])).Label.Sid
+	if count := label.SubAuthorityCount(); count > 0 {
+		p.Integrity = label.SubAuthority(uint32(count) - 1)
+	}
+	var container uint32
+	if err := windows.GetTokenInformation(tok, tokenIsAppContainer, (*byte)(unsafe.Pointer(&container)), 4, &n); err == nil {
+		p.AppContainer = container != 0
+	}
+	return p, nil
 }
 
 // PeerOf reads who is at the other end of the pipe from the token of the

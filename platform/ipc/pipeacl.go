@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -63,4 +64,60 @@ func winPeer(user string, groups []winGroup, operatorGroup string) Peer {
 	p.Operator = slices.Contains(enabled, sidNetworkConfigurationOperators) ||
 		(operatorGroup != "" && slices.Contains(enabled, operatorGroup))
 	return p
+}
+
+// Mandatory integrity levels: the last part of a token's S-1-16-N label.
+const (
+	integrityLow    = 0x1000
+	integrityMedium = 0x2000
+	integrityHigh   = 0x3000
+	integritySystem = 0x4000
+)
+
+// winProcess is what a client learns of the process that serves the pipe,
+// and of itself, from their tokens.
+type winProcess struct {
+	User         string
+	Integrity    uint32
+	AppContainer bool
+}
+
+// pipeServerTrusted decides whether a client (caller) may send its keys to
+// the pipe whose owner is owner and which server serves (nil when the
+// client could not read the server's token). A pipe that LocalSystem or
+// Administrators own is the service's. Otherwise the pipe is trusted only
+// when the process serving it runs as the caller itself, outside an
+// AppContainer, at an integrity level not below the caller's: such a process
+// can already read the caller's keyring, so trusting it admits no new
+// attacker, while a low-integrity or sandboxed process of the same user, or
+// anyone else, that took the pipe's name is refused.
+func pipeServerTrusted(owner string, server *winProcess, caller winProcess) error {
+	if owner == sidLocalSystem || owner == sidAdministrators {
+		return nil
+	}
+	switch {
+	case server == nil:
+		return errors.New("it is not the system's, and who serves it cannot be read")
+	case server.User != caller.User:
+		return errors.New("it is served by another user")
+	case server.AppContainer:
+		return errors.New("it is served from an app container")
+	case server.Integrity < caller.Integrity:
+		return fmt.Errorf("it is served at a lower integrity level (%s) than this program's (%s)", integrityName(server.Integrity), integrityName(caller.Integrity))
+	}
+	return nil
+}
+
+func integrityName(level uint32) string {
+	switch {
+	case level >= integritySystem:
+		return "system"
+	case level >= integrityHigh:
+		return "high"
+	case level >= integrityMedium:
+		return "medium"
+	case level >= integrityLow:
+		return "low"
+	}
+	return "untrusted"
 }

@@ -51,3 +51,35 @@ func TestWinPeerRolesComeFromEnabledTokenGroups(t *testing.T) {
 		t.Error("a member of a group is an operator while no operator group exists")
 	}
 }
+
+func TestClientTrustsOnlyTheSystemsPipeOrOneItsOwnUserServesAtItsLevel(t *testing.T) {
+	const user, other = "S-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1002"
+	medium := winProcess{User: user, Integrity: integrityMedium}
+	high := winProcess{User: user, Integrity: integrityHigh}
+	for _, tc := range []struct {
+		name   string
+		owner  string
+		server *winProcess
+		caller winProcess
+		trust  bool
+	}{
+		{"owned by LocalSystem", sidLocalSystem, nil, medium, true},
+		{"owned by Administrators", sidAdministrators, nil, high, true},
+		{"served by the caller at its level", user, &medium, medium, true},
+		{"served by the caller above its level", user, &high, medium, true},
+		{"owned by a group, served by the caller (Wine)", "S-1-5-21-0-0-0-513", &high, high, true},
+		{"served by the caller below its level", user, &medium, high, false},
+		{"served by a low-integrity process of the caller", user, &winProcess{User: user, Integrity: integrityLow}, medium, false},
+		{"served from an app container of the caller", user, &winProcess{User: user, Integrity: integrityMedium, AppContainer: true}, medium, false},
+		{"served by another user", other, &winProcess{User: other, Integrity: integritySystem}, medium, false},
+		{"owned by the caller, served by another user", user, &winProcess{User: other, Integrity: integrityHigh}, medium, false},
+		{"server unreadable", user, nil, medium, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pipeServerTrusted(tc.owner, tc.server, tc.caller)
+			if (err == nil) != tc.trust {
+				t.Errorf("trusted = %v (%v), want %v", err == nil, err, tc.trust)
+			}
+		})
+	}
+}

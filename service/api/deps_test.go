@@ -10,6 +10,7 @@ import (
 // for unprivileged clients too: the package links no firewall, netlink or
 // network-configuration code.
 func TestAPILinksNoFirewallCode(t *testing.T) {
+	testbuild.Require(t)
 	found, err := testbuild.PrivilegedDeps("github.com/wgtray/wgtray/service/api")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 // it dials the service's socket or pipe and links none of the firewall,
 // netlink or network-configuration code behind it.
 func TestClientLinksNoFirewallCode(t *testing.T) {
+	testbuild.Require(t)
 	found, err := testbuild.PrivilegedDeps("github.com/wgtray/wgtray/service/client")
 	if err != nil {
 		t.Fatal(err)

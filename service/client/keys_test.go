@@ -4,8 +4,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/wgtray/wgtray/importer"
 )
 
 func TestKeysTooBigForTheKeyringSayWhatToDoInstead(t *testing.T) {
@@ -18,5 +21,54 @@ func TestKeysTooBigForTheKeyringSayWhatToDoInstead(t *testing.T) {
 	}
 	if err := keyringSetError(errors.New("no D-Bus"), "k"); !errors.Is(err, ErrNoKeyring) {
 		t.Errorf("another keyring failure is not ErrNoKeyring: %v", err)
+	}
+}
+
+func testSecrets(t *testing.T) importer.Secrets {
+	t.Helper()
+	var keys [3]importer.Key
+	for i := range keys {
+		var err error
+		if keys[i], err = importer.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	priv, peer, psk := keys[0], keys[1], keys[2]
+	return importer.Secrets{PrivateKey: priv, PresharedKeys: map[importer.Key]importer.Key{peer.Public(): psk}}
+}
+
+// storeRoundTrip checks that a store gives back what it was given and
+// forgets it on Delete.
+func storeRoundTrip(t *testing.T, ks KeyStore) {
+	t.Helper()
+	name := "rt" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	s := testSecrets(t)
+	if err := ks.Set(name, encodeSecrets(s)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := ks.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSecrets(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.PrivateKey != s.PrivateKey || len(got.PresharedKeys) != 1 {
+		t.Fatalf("got back %v, want %v", got, s)
+	}
+	for pub, psk := range s.PresharedKeys {
+		if got.PresharedKeys[pub] != psk {
+			t.Error("the preshared key differs")
+		}
+	}
+	if err := ks.Delete(name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ks.Get(name); !errors.Is(err, ErrNoKeys) {
+		t.Errorf("Get after Delete: %v, want ErrNoKeys", err)
+	}
+	if err := ks.Delete(name); !errors.Is(err, ErrNoKeys) {
+		t.Errorf("second Delete: %v, want ErrNoKeys", err)
 	}
 }
