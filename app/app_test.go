@@ -392,6 +392,10 @@ func TestLogViewFollowsServiceLogWhileShown(t *testing.T) {
 	if got := h.app.ui.logs.lines[0]; !strings.HasSuffix(got, "INFO  tunnel up tunnel=office") {
 		t.Errorf("line %q", got)
 	}
+	test.Tap(h.app.ui.logs.copy)
+	if got := h.fy.Clipboard().Content(); got != h.app.ui.logs.lines[0]+"\n" {
+		t.Errorf("Copy log copied %q", got)
+	}
 	h.app.Hide()
 	if h.app.ui.logs.cancel != nil {
 		t.Error("the log is still followed with the window hidden")

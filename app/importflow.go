@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -41,13 +42,42 @@ type outcome struct {
 
 func (o outcome) String() string {
 	if o.err != nil {
-		return "✗ " + o.source + ": " + o.err.Error()
+		return "✗ " + o.source + ": " + problems(o.source, o.err)
 	}
 	s := "✓ " + o.source + " → " + o.name
 	for _, note := range o.notApplied {
 		s += "\n    " + note
 	}
 	return s
+}
+
+// problems says what is wrong with the config from source without naming
+// source again on every line, and names a key once where its message
+// starts with it ("line 2: PrivateKey must be…", not "bundle.zip:a.conf:2:
+// PrivateKey: PrivateKey must be…").
+func problems(source string, err error) string {
+	var errs importer.Errors
+	if !errors.As(err, &errs) {
+		return err.Error()
+	}
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		c := *e
+		if c.File == source {
+			c.File = ""
+		}
+		if strings.HasPrefix(c.Msg, c.Key+" ") {
+			c.Key = ""
+		}
+		lines[i] = c.Error()
+		if c.File == "" && c.Line > 0 {
+			lines[i] = lang.L("line {{.Line}}", map[string]string{"Line": strconv.Itoa(c.Line)}) + lines[i][len(strconv.Itoa(c.Line)):]
+		}
+	}
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return "\n    " + strings.Join(lines, "\n    ")
 }
 
 // ImportDialog lets the user pick a .conf, .zip or QR image.

@@ -8,7 +8,10 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/service/api"
@@ -22,6 +25,7 @@ type logView struct {
 	a       *App
 	content fyne.CanvasObject
 	list    *widget.List
+	copy    *widget.Button
 	lines   []string
 	cancel  context.CancelFunc
 
@@ -37,6 +41,7 @@ func newLogView(a *App) *logView {
 			l := widget.NewLabel("")
 			l.TextStyle.Monospace = true
 			l.Truncation = fyne.TextTruncateEllipsis
+			l.Selectable = true
 			return l
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -44,7 +49,12 @@ func newLogView(a *App) *logView {
 				o.(*widget.Label).SetText(v.lines[id])
 			}
 		})
-	v.content = v.list
+	// A line longer than the window ends in "…" in the list: Copy log
+	// gives every line whole, for a bug report.
+	v.copy = widget.NewButtonWithIcon(lang.L("Copy log"), theme.ContentCopyIcon(), func() {
+		a.fy.Clipboard().SetContent(strings.Join(v.lines, "\n") + "\n")
+	})
+	v.content = container.NewBorder(container.NewHBox(layout.NewSpacer(), v.copy), nil, nil, nil, v.list)
 	return v
 }
 

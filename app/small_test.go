@@ -1,6 +1,8 @@
 package app
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/version"
 )
@@ -202,5 +205,22 @@ func TestErrorsKeepTheTunnelNamesCase(t *testing.T) {
 	got := h.overlayTexts()
 	if !contains(got, msg) || contains(got, "Home186") {
 		t.Errorf("error dialog shows %q", got)
+	}
+}
+
+// A problem in a file of a .zip names the file once and the key once.
+func TestImportSummaryNamesFileAndKeyOnce(t *testing.T) {
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	w, _ := z.Create("bad.conf")
+	w.Write([]byte("[Interface]\nPrivateKey = abc\nAddress = 10.0.0.2/32\n"))
+	z.Close()
+	res := importer.Import("bundle.zip", b.Bytes())
+	if len(res) != 1 || res[0].Err == nil {
+		t.Fatalf("results %+v", res)
+	}
+	got := outcome{source: res[0].Source, err: res[0].Err}.String()
+	if strings.Count(got, "bundle.zip:bad.conf") != 1 || strings.Count(got, "PrivateKey") != 1 || !strings.Contains(got, "line 2: PrivateKey must be") {
+		t.Errorf("summary line %q", got)
 	}
 }

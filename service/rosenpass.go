@@ -131,6 +131,9 @@ func (m *manager) setRosenpass(caller ipc.Peer, name string, req api.RosenpassRe
 	if req.Peer != "" && !slices.ContainsFunc(cfg.Peers, func(p importer.Peer) bool { return p.PublicKey == peer }) {
 		return api.Tunnel{}, errorf(http.StatusNotFound, api.CodeNotFound, "%s has no peer %s", name, req.Peer)
 	}
+	if req.Peer != "" && !req.Off && r.Start == api.StartBoot {
+		return api.Tunnel{}, errRosenpassBoot(name)
+	}
 	rp := rosenpassRecord{}
 	if r.Rosenpass != nil {
 		rp = *r.Rosenpass
@@ -184,6 +187,14 @@ func (m *manager) rosenpassKey(caller ipc.Peer, name string) ([]byte, error) {
 		return nil, nil
 	}
 	return m.store.loadPublicKey(rp.Key)
+}
+
+// errRosenpassBoot refuses Rosenpass together with start=boot: the
+// Rosenpass secret key lives only in its owner's key store and is not sealed
+// for the machine like the WireGuard keys, so a start at boot could not run it.
+func errRosenpassBoot(name string) error {
+	return errorf(http.StatusConflict, api.CodeConflict,
+		"%s cannot both start at boot and use Rosenpass: its Rosenpass secret key is not sealed for the machine; turn Rosenpass off for its peers or let it start at login", name)
 }
 
 // rosenpassConfig is what the tunnel needs to run Rosenpass with the

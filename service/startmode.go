@@ -43,6 +43,12 @@ func (m *manager) setSettings(caller ipc.Peer, name string, req api.SettingsRequ
 	}
 	sealedBy := ""
 	if req.Start == api.StartBoot {
+		m.mu.Lock()
+		rp := t.rec.Rosenpass
+		m.mu.Unlock()
+		if rp != nil && len(rp.Peers) > 0 {
+			return api.Tunnel{}, errRosenpassBoot(name)
+		}
 		if sealedBy, err = m.sealKeys(t, secrets); err != nil {
 			return api.Tunnel{}, err
 		}

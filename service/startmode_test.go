@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/tunnel"
 )
 
 // sealedCopy reports whether the harness's machine store holds name's keys.
@@ -196,5 +198,37 @@ func TestEditingABootTunnelSealsTheNewKeys(t *testing.T) {
 		case !withKeys && (err == nil || res.SealedBy != ""):
 			t.Errorf("an edit with another key pair and no keys left stale sealed keys (sealed by %q)", res.SealedBy)
 		}
+	}
+}
+
+func TestRosenpassAndStartAtBootAreRefusedTogetherWithAReason(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	alice := ipc.Peer{UID: "1000", Operator: true}
+	pq := func() []byte { return make([]byte, tunnel.RosenpassPublicKeySize) }
+	const want = "cannot both start at boot and use Rosenpass"
+
+	cfg := newConfig(t, "10.9.0.0/24")
+	if _, err := h.mgr.create(alice, api.CreateRequest{Name: "pq", Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}); err != nil {
+		t.Fatal(err)
+	}
+	peer := cfg.Peers[0].PublicKey.String()
+	if _, err := h.mgr.setRosenpass(alice, "pq", api.RosenpassRequest{PublicKey: pq(), Peer: peer, PeerPublicKey: pq()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.mgr.setSettings(alice, "pq", api.SettingsRequest{Start: api.StartBoot}, secretsOf(cfg))
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("start=boot for a tunnel with Rosenpass on: err = %v, want %q", err, want)
+	}
+	if sealedCopy(t, h, "pq") {
+		t.Error("the refused start=boot left sealed keys behind")
+	}
+
+	if h.mgr.sealed == nil {
+		t.Skipf("no machine store here to test the other order: %v", h.mgr.sealErr)
+	}
+	boot := bootTunnel(t, h, alice, "atboot")
+	_, err = h.mgr.setRosenpass(alice, "atboot", api.RosenpassRequest{PublicKey: pq(), Peer: boot.Peers[0].PublicKey.String(), PeerPublicKey: pq()})
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Rosenpass on for a tunnel that starts at boot: err = %v, want %q", err, want)
 	}
 }
