@@ -67,7 +67,8 @@ type App struct {
 	poll chan time.Duration // to the poll loop: its interval, 0 to stop
 
 	ui     *window
-	editor *editor // the editor opened last
+	editor *editor        // the editor opened last
+	pqForm *rosenpassForm // the Rosenpass form opened last
 }
 
 // tunnel is what the window knows about one tunnel.

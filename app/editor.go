@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -34,6 +35,8 @@ type editor struct {
 	gutter    *fyne.Container
 	code      *fyne.Container // gutter and text
 	problems  *widget.Label
+	pqNote    *widget.Label // which peers' PresharedKey Rosenpass replaces
+	pqPeers   []string      // the peers with Rosenpass on, when the editor opened
 	publicKey *widget.Label
 	save      *widget.Button
 
@@ -89,6 +92,13 @@ func (a *App) openEditor(original, text string) *editor {
 	e.problems = widget.NewLabel("")
 	e.problems.Wrapping = fyne.TextWrapWord
 	e.problems.Importance = widget.DangerImportance
+	e.pqNote = widget.NewLabel("")
+	e.pqNote.Wrapping = fyne.TextWrapWord
+	e.pqNote.Importance = widget.WarningImportance
+	e.pqNote.Hidden = true // shown by check, before it is laid out
+	if original != "" {
+		e.pqPeers = a.rosenpassPeers(original)
+	}
 	e.publicKey = widget.NewLabel("")
 	e.publicKey.TextStyle.Monospace = true
 	e.publicKey.Selectable = true
@@ -111,7 +121,7 @@ func (a *App) openEditor(original, text string) *editor {
 		fieldLabel(lang.L("Name")), e.name,
 		fieldLabel(lang.L("Public key")), e.publicKey)
 	buttons := container.NewHBox(layout.NewSpacer(), cancel, e.save)
-	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, buttons), nil, nil, container.NewScroll(e.code)))
+	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, e.pqNote, buttons), nil, nil, container.NewScroll(e.code)))
 	e.win.Resize(fyne.NewSize(720, 560))
 	e.check()
 	e.win.Show()
@@ -149,8 +159,33 @@ func (e *editor) check() {
 	e.problems.Hidden = len(msgs) == 0
 	e.problems.Refresh()
 	setEnabled(e.save, len(msgs) == 0)
+	e.showRosenpassNote()
 	e.publicKey.SetText(orDash(publicKeyIn(text)))
 	e.drawGutter(strings.Count(text, "\n") + 1)
+}
+
+// showRosenpassNote says, for each peer with Rosenpass on that the text
+// still has, that its PresharedKey is not the one in force.
+func (e *editor) showRosenpassNote() {
+	var notes []string
+	for _, peer := range e.pqPeers {
+		if e.cfg != nil && !slices.ContainsFunc(e.cfg.Peers, func(p importer.Peer) bool { return p.PublicKey.String() == peer }) {
+			continue
+		}
+		notes = append(notes, lang.L("Rosenpass is on for peer {{.Peer}}: its PresharedKey here is replaced by Rosenpass's post-quantum key, renewed every 2 minutes.",
+			map[string]string{"Peer": shortKey(peer)}))
+	}
+	e.pqNote.SetText(strings.Join(notes, "\n"))
+	e.pqNote.Hidden = len(notes) == 0
+	e.pqNote.Refresh()
+}
+
+// shortKey is the start of a public key, enough to tell peers apart.
+func shortKey(k string) string {
+	if len(k) > 8 {
+		return k[:8] + "…"
+	}
+	return k
 }
 
 func (e *editor) nameError() error {

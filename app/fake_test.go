@@ -31,6 +31,10 @@ type fakeService struct {
 	logs       []api.LogEntry
 	calls      []string
 	stats      map[string][]api.PeerStatus
+	// rosenpass holds, per tunnel and peer, the Rosenpass the service
+	// would report; pqKeys the tunnels' own public keys.
+	rosenpass map[string]map[string]*api.RosenpassStatus
+	pqKeys    map[string][]byte
 }
 
 type fakeTunnel struct {
@@ -40,7 +44,8 @@ type fakeTunnel struct {
 }
 
 func newFakeService() *fakeService {
-	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff, Changeable: true}, stats: map[string][]api.PeerStatus{}}
+	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff, Changeable: true}, stats: map[string][]api.PeerStatus{},
+		rosenpass: map[string]map[string]*api.RosenpassStatus{}, pqKeys: map[string][]byte{}}
 }
 
 func (f *fakeService) called(format string, args ...any) {
@@ -143,12 +148,21 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 			ts.Interface.Name = t.ifname
 		}
 		if t.State == api.StateUp && f.stats[t.Name] != nil {
-			ts.Peers = f.stats[t.Name]
+			ts.Peers = slices.Clone(f.stats[t.Name])
 		} else {
 			// As the service does: the configured peers, without statistics.
 			for _, p := range cfg.Peers {
 				ts.Peers = append(ts.Peers, api.PeerStatus{PublicKey: p.PublicKey.String(), Endpoint: p.Endpoint.String(),
 					AllowedIPs: p.AllowedIPs, PersistentKeepalive: p.PersistentKeepalive})
+			}
+		}
+		for i := range ts.Peers {
+			if rp := f.rosenpass[t.Name][ts.Peers[i].PublicKey]; rp != nil {
+				c := *rp
+				if t.State != api.StateUp {
+					c.State, c.Reason, c.LastExchange = "", "", nil
+				}
+				ts.Peers[i].Rosenpass = &c
 			}
 		}
 		st.Tunnels = append(st.Tunnels, ts)
@@ -342,6 +356,61 @@ func (f *fakeService) SetKillSwitch(_ context.Context, mode api.KillSwitchMode, 
 	ks := f.killSwitch
 	f.broadcast(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
 	return ks, nil
+}
+
+// setRosenpass sets what the service reports of a peer's Rosenpass.
+func (f *fakeService) setRosenpass(name, peer string, st *api.RosenpassStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rosenpass[name] == nil {
+		f.rosenpass[name] = map[string]*api.RosenpassStatus{}
+	}
+	f.rosenpass[name][peer] = st
+}
+
+func (f *fakeService) RosenpassOn(_ context.Context, name, peer string, peerKey []byte, endpoint string) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("rosenpass %s %s on key=%d endpoint=%s", name, peer, len(peerKey), endpoint)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	if len(peerKey) != 524160 {
+		return api.Tunnel{}, fmt.Errorf("the peer's Rosenpass public key is %d bytes, not 524160: use the server's pqpk file", len(peerKey))
+	}
+	if f.rosenpass[name] == nil {
+		f.rosenpass[name] = map[string]*api.RosenpassStatus{}
+	}
+	f.rosenpass[name][peer] = &api.RosenpassStatus{Endpoint: endpoint}
+	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) RosenpassOff(_ context.Context, name, peer string) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("rosenpass %s %s off", name, peer)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	delete(f.rosenpass[name], peer)
+	return f.tunnels[name].Tunnel, nil
+}
+
+func (f *fakeService) RosenpassPublicKey(_ context.Context, name string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("rosenpass %s export", name)
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if f.pqKeys[name] == nil {
+		k := make([]byte, 524160)
+		for i := range k {
+			k[i] = byte(i)
+		}
+		f.pqKeys[name] = k
+	}
+	return f.pqKeys[name], nil
 }
 
 func (f *fakeService) FollowLogs(ctx context.Context, fn func(api.LogEntry)) error {

@@ -43,6 +43,14 @@ type Service interface {
 	Restore(ctx context.Context) ([]string, error)
 	// SetKillSwitch changes the kill-switch settings.
 	SetKillSwitch(ctx context.Context, mode api.KillSwitchMode, allowLAN bool) (api.KillSwitch, error)
+	// RosenpassOn turns Rosenpass on for a peer (its public key, the
+	// server's pqpk file; endpoint HOST:PORT or "" for the peer's host and
+	// port 9999); RosenpassOff turns it off. Both take effect at the next up.
+	RosenpassOn(ctx context.Context, name, peer string, peerKey []byte, endpoint string) (api.Tunnel, error)
+	RosenpassOff(ctx context.Context, name, peer string) (api.Tunnel, error)
+	// RosenpassPublicKey is the tunnel's own Rosenpass public key, made on
+	// first use, for the server's admin.
+	RosenpassPublicKey(ctx context.Context, name string) ([]byte, error)
 	// FollowLogs calls fn for every entry of the service log, oldest
 	// first, then for new ones until ctx ends.
 	FollowLogs(ctx context.Context, fn func(api.LogEntry)) error

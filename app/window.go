@@ -242,8 +242,8 @@ type detailsView struct {
 	span               *widget.RadioGroup
 	graph              *graph
 
-	edit, export, remove *widget.Button
-	start                *widget.Select
+	edit, export, exportPQ, remove *widget.Button
+	start                          *widget.Select
 }
 
 func newDetailsView(a *App) *detailsView {
@@ -265,7 +265,10 @@ func newDetailsView(a *App) *detailsView {
 	d.addresses = widget.NewLabel("")
 	d.dns = widget.NewLabel("")
 	d.listenPort = widget.NewLabel("")
-	iface := clearOfScrollBar(heading(lang.L("Interface")), d.fields(
+	// The heading rows hold Rosenpass: they have room beside their title,
+	// and a row more would push one peer into scrolling at the default size.
+	d.exportPQ = widget.NewButtonWithIcon(lang.L("Rosenpass key…"), theme.DocumentSaveIcon(), func() { a.exportRosenpassKey(a.selected) })
+	iface := clearOfScrollBar(container.NewBorder(nil, nil, heading(lang.L("Interface")), d.exportPQ), d.fields(
 		lang.L("Public key"), container.NewBorder(nil, nil, nil, d.copyKey, d.publicKey),
 		lang.L("Addresses"), d.addresses,
 		lang.L("DNS servers"), d.dns,
@@ -385,7 +388,7 @@ func (d *detailsView) show(t *tunnel) {
 	}
 	mine := t.Mine && a.connected
 	setEnabled(d.toggle, a.connected && t.State != api.StateStopping && (t.Mine || t.State == api.StateUp))
-	for _, b := range []*widget.Button{d.edit, d.export, d.remove} {
+	for _, b := range []*widget.Button{d.edit, d.export, d.exportPQ, d.remove} {
 		setEnabled(b, mine)
 	}
 	showStart(d.start, t.Tunnel)
@@ -414,6 +417,7 @@ func (d *detailsView) show(t *tunnel) {
 	}
 	for i, p := range peers {
 		d.peerViews[i].show(p, live, a.opts.Now())
+		setEnabled(d.peerViews[i].pqToggle, mine)
 	}
 
 	tenMin := d.span.Selected != d.span.Options[0]
@@ -446,6 +450,9 @@ func (d *detailsView) interfaceOf(t *tunnel) (api.InterfaceStatus, []api.PeerSta
 type peerView struct {
 	content                                                      *fyne.Container
 	publicKey, endpoint, allowed, keepalive, handshake, transfer *widget.Label
+	pq                                                           *widget.Label // Rosenpass
+	pqToggle                                                     *widget.Button
+	peer                                                         api.PeerStatus
 }
 
 func (d *detailsView) newPeerView(i, of int) *peerView {
@@ -456,13 +463,23 @@ func (d *detailsView) newPeerView(i, of int) *peerView {
 		keepalive: widget.NewLabel(""),
 		handshake: widget.NewLabel(""),
 		transfer:  widget.NewLabel(""),
+		pq:        widget.NewLabel(""),
 	}
 	p.allowed.Wrapping = fyne.TextWrapWord
+	p.pq.Truncation = fyne.TextTruncateEllipsis
+	p.pqToggle = widget.NewButton(lang.L("Turn on…"), func() {
+		if p.peer.Rosenpass != nil {
+			d.a.rosenpassOff(d.a.selected, p.peer.PublicKey)
+		} else {
+			d.a.rosenpassOn(d.a.selected, p.peer)
+		}
+	})
 	title := lang.L("Peer")
 	if of > 1 {
 		title = lang.L("Peer {{.N}} of {{.Of}}", map[string]int{"N": i + 1, "Of": of})
 	}
-	p.content = container.NewVBox(heading(title), d.fields(
+	pqTitle := fieldLabel(lang.L("Post-quantum"))
+	p.content = container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(heading(title), pqTitle), p.pqToggle, p.pq), d.fields(
 		lang.L("Public key"), container.NewBorder(nil, nil, nil, copyButton(d.a, p.publicKey), p.publicKey),
 		lang.L("Endpoint"), p.endpoint,
 		lang.L("Allowed IPs"), p.allowed,
@@ -474,7 +491,14 @@ func (d *detailsView) newPeerView(i, of int) *peerView {
 }
 
 func (p *peerView) show(s api.PeerStatus, live bool, now time.Time) {
+	p.peer = s
 	p.publicKey.SetText(s.PublicKey)
+	p.pq.SetText(rosenpassText(s.Rosenpass, live, now))
+	if s.Rosenpass != nil {
+		p.pqToggle.SetText(lang.L("Turn off"))
+	} else {
+		p.pqToggle.SetText(lang.L("Turn on…"))
+	}
 	p.endpoint.SetText(orDash(s.Endpoint))
 	p.allowed.SetText(orDash(joinPrefixes(s.AllowedIPs)))
 	keepalive := lang.L("off")

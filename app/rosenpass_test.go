@@ -1,0 +1,182 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/wgtray/wgtray/service/api"
+)
+
+// The details say per peer whether Rosenpass is on, the service's reason in
+// words and when the last exchange was; a tunnel that is down says it
+// starts with the tunnel.
+func TestDetailsShowRosenpassStatePerPeer(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	last := epoch.Add(-70 * time.Second)
+	tests := []struct {
+		name     string
+		state    api.State
+		rp       *api.RosenpassStatus
+		want     string
+		toggle   string
+		wantNone string
+	}{
+		{"off", api.StateUp, nil, "off", "Turn on…", ""},
+		{"waiting", api.StateUp, &api.RosenpassStatus{Endpoint: "192.0.2.1:9999", State: "waiting", Reason: "waiting for the post-quantum key exchange with 192.0.2.1:9999"},
+			"on: waiting for the post-quantum key exchange with 192.0.2.1:9999; last exchange never", "Turn off", ""},
+		{"exchanged", api.StateUp, &api.RosenpassStatus{Endpoint: "192.0.2.1:9999", State: "exchanged", Reason: "exchanged", LastExchange: &last},
+			"on: exchanged; last exchange 1 minute, 10 seconds ago", "Turn off", ""},
+		{"down", api.StateDown, &api.RosenpassStatus{Endpoint: "192.0.2.1:9999"},
+			"on, with 192.0.2.1:9999; starts with the tunnel", "Turn off", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := newFakeService()
+			svc.add("office", cfg, tc.state)
+			if tc.rp != nil {
+				svc.setRosenpass("office", peer, tc.rp)
+			}
+			h := newHarness(t, svc)
+			h.ready()
+			h.pollNow()
+			pv := h.app.ui.details.peerViews[0]
+			if pv.pq.Text != tc.want {
+				t.Errorf("post-quantum %q, want %q", pv.pq.Text, tc.want)
+			}
+			if pv.pqToggle.Text != tc.toggle || pv.pqToggle.Disabled() {
+				t.Errorf("button %q (disabled %v), want %q enabled", pv.pqToggle.Text, pv.pqToggle.Disabled(), tc.toggle)
+			}
+		})
+	}
+}
+
+// Turning Rosenpass on asks for the server's key file and offers the peer's
+// host with port 9999 as the endpoint, which the user may change.
+func TestTurnOnRosenpassSendsTheKeyFileAndEndpoint(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	tests := []struct {
+		name, endpoint, want string
+	}{
+		{"prefilled", "", "192.0.2.1:9999"},
+		{"edited", "pq.example.com:7777", "pq.example.com:7777"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := newFakeService()
+			svc.add("office", cfg, api.StateDown)
+			h := newHarness(t, svc)
+			h.ready()
+			h.pollNow()
+			test.Tap(h.app.ui.details.peerViews[0].pqToggle)
+			if !contains(h.overlayTexts(), "Choose…") {
+				t.Fatalf("no form: %q", h.overlayTexts())
+			}
+			f := h.app.pqForm
+			if f.endpoint.Text != "192.0.2.1:9999" {
+				t.Errorf("endpoint prefilled %q, want 192.0.2.1:9999", f.endpoint.Text)
+			}
+			if tc.endpoint != "" {
+				f.endpoint.SetText(tc.endpoint)
+			}
+			f.setKey("server.pqpk", make([]byte, 524160))
+			h.tapDialogButton("Turn on")
+			call := "rosenpass office " + peer + " on key=524160 endpoint=" + tc.want
+			h.waitFor(call, h.called(call))
+			h.waitFor("the state", func() bool {
+				return strings.HasPrefix(h.app.ui.details.peerViews[0].pq.Text, "on, with "+tc.want)
+			})
+			if got := h.app.ui.details.peerViews[0].pqToggle.Text; got != "Turn off" {
+				t.Errorf("button %q after turning on, want Turn off", got)
+			}
+		})
+	}
+}
+
+// Without a key file the form says what to do and turns nothing on.
+func TestTurnOnRosenpassWithoutKeyFileSaysWhatToDo(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	test.Tap(h.app.ui.details.peerViews[0].pqToggle)
+	h.tapDialogButton("Turn on")
+	if !contains(h.overlayTexts(), "pqpk") {
+		t.Fatalf("no hint about the key file: %q", h.overlayTexts())
+	}
+	h.settle()
+	if len(svc.Calls()) != 0 {
+		t.Errorf("calls %q without a key", svc.Calls())
+	}
+}
+
+// Turning Rosenpass off asks first.
+func TestTurnOffRosenpassAsksFirst(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	svc := newFakeService()
+	svc.add("office", cfg, api.StateDown)
+	svc.setRosenpass("office", peer, &api.RosenpassStatus{Endpoint: "192.0.2.1:9999"})
+	h := newHarness(t, svc)
+	h.ready()
+	h.pollNow()
+	test.Tap(h.app.ui.details.peerViews[0].pqToggle)
+	if !contains(h.overlayTexts(), "quantum computer") || len(svc.Calls()) != 0 {
+		t.Fatalf("no confirmation first: %q, calls %q", h.overlayTexts(), svc.Calls())
+	}
+	h.tapDialogButton("Yes")
+	h.waitFor("off", h.called("rosenpass office "+peer+" off"))
+	h.waitFor("the state", func() bool { return h.app.ui.details.peerViews[0].pq.Text == "off" })
+}
+
+// The tunnel's Rosenpass public key is exported as the raw bytes.
+func TestExportRosenpassKeyWritesTheRawPublicKey(t *testing.T) {
+	svc := newFakeService()
+	svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+	h := newHarness(t, svc)
+	h.ready()
+	if h.app.ui.details.exportPQ.Disabled() {
+		t.Fatal("export of the Rosenpass key disabled")
+	}
+	got, err := h.app.rosenpassKey(context.Background(), "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := svc.RosenpassPublicKey(context.Background(), "office")
+	if len(got) != 524160 || !bytes.Equal(got, want) {
+		t.Errorf("exported %d bytes, want the service's 524160", len(got))
+	}
+}
+
+// The editor says that a peer's PresharedKey is replaced while Rosenpass
+// is on for it, and says nothing for a tunnel without Rosenpass.
+func TestEditorSaysRosenpassReplacesThePresharedKey(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	for _, on := range []bool{false, true} {
+		svc := newFakeService()
+		svc.add("office", cfg, api.StateDown)
+		if on {
+			svc.setRosenpass("office", peer, &api.RosenpassStatus{Endpoint: "192.0.2.1:9999"})
+		}
+		h := newHarness(t, svc)
+		h.ready()
+		h.pollNow()
+		h.app.editTunnel("office")
+		h.waitFor("the editor", func() bool { return h.app.editor != nil })
+		e := h.app.editor
+		if shown := !e.pqNote.Hidden && strings.Contains(e.pqNote.Text, "PresharedKey here is replaced by Rosenpass"); shown != on {
+			t.Errorf("Rosenpass on %v: note %q (hidden %v)", on, e.pqNote.Text, e.pqNote.Hidden)
+		}
+		if on && !strings.Contains(e.pqNote.Text, peer[:8]) {
+			t.Errorf("note %q does not name the peer", e.pqNote.Text)
+		}
+		e.win.Close()
+	}
+}
