@@ -111,6 +111,8 @@ func TestImportReportsNameTakenByExistingTunnel(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "office.conf")
 	os.WriteFile(conf, []byte(config(t, "10.1.0.3/32", "192.0.2.1:51820").String()), 0o600)
 	h.app.ImportPaths([]string{conf})
+	h.waitFor("the question", func() bool { return h.overlayButtons()["Skip"] != nil })
+	test.Tap(h.overlayButtons()["Skip"])
 	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported") })
 	if got := h.overlayTexts(); !contains(got, "Imported 0 of 1") || !contains(got, "exists already") {
 		t.Errorf("summary: %q", got)

@@ -120,7 +120,11 @@ func (a *App) openEditor(original, text string) *editor {
 	form := container.New(layout.NewFormLayout(),
 		fieldLabel(lang.L("Name")), e.name,
 		fieldLabel(lang.L("Public key")), e.publicKey)
-	buttons := container.NewHBox(layout.NewSpacer(), cancel, e.save)
+	// The service stores the parsed config, not the text: say so before
+	// the user spends effort on layout and comments.
+	canonical := widget.NewLabel(lang.L("Saved in the usual key order; comments (#) are dropped."))
+	canonical.Importance = widget.LowImportance
+	buttons := container.NewHBox(canonical, layout.NewSpacer(), cancel, e.save)
 	e.win.SetContent(container.NewBorder(form, container.NewVBox(e.problems, e.pqNote, buttons), nil, nil, container.NewScroll(e.code)))
 	e.win.Resize(fyne.NewSize(720, 560))
 	e.check()

@@ -37,7 +37,9 @@ type source struct {
 type outcome struct {
 	source, name string
 	err          error
-	notApplied   []string // what the imported config asks for that wgtray does not do
+	notApplied   []string         // what the imported config asks for that wgtray does not do
+	cfg          *importer.Config // the valid config, to import again under another name
+	replaced     bool             // cfg replaced the user's tunnel of that name
 }
 
 func (o outcome) String() string {
@@ -45,6 +47,9 @@ func (o outcome) String() string {
 		return "✗ " + o.source + ": " + problems(o.source, o.err)
 	}
 	s := "✓ " + o.source + " → " + o.name
+	if o.replaced {
+		s += " " + lang.L("(replaced)")
+	}
 	for _, note := range o.notApplied {
 		s += "\n    " + note
 	}
@@ -196,7 +201,7 @@ func (a *App) importSources(srcs []source) {
 			a.opts.Do(progress.Show)
 		}
 		for i, r := range results {
-			o := outcome{source: r.Source, name: r.Name, err: r.Err}
+			o := outcome{source: r.Source, name: r.Name, err: r.Err, cfg: r.Config}
 			if r.Err == nil {
 				importFn := a.svc.Import
 				if r.Derived {
@@ -216,7 +221,7 @@ func (a *App) importSources(srcs []source) {
 		return ctx.Err()
 	}, func(error) {
 		progress.Hide()
-		a.showImportSummary(outcomes)
+		a.resolveConflicts(outcomes, func() { a.showImportSummary(outcomes) })
 	})
 }
 
@@ -266,7 +271,7 @@ func hint(code string) string {
 	case api.CodeNotFound:
 		return lang.L("The list of tunnels shows the tunnels there are.")
 	case api.CodeExists:
-		return lang.L("Remove the tunnel first, or import under another name.")
+		return lang.L("Choose another name.")
 	case api.CodeEndpointUnresolvable:
 		return lang.L("Check the peer's Endpoint and the network connection.")
 	case api.CodeNoTUN:

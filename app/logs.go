@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,6 +28,8 @@ type logView struct {
 	list    *widget.List
 	copy    *widget.Button
 	lines   []string
+	heights []float32 // by line number, as set in list; 0 for one row
+	width   float32   // of list when heights were set
 	cancel  context.CancelFunc
 
 	mu      sync.Mutex
@@ -40,7 +43,7 @@ func newLogView(a *App) *logView {
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.TextStyle.Monospace = true
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Wrapping = fyne.TextWrapBreak
 			l.Selectable = true
 			return l
 		},
@@ -49,13 +52,59 @@ func newLogView(a *App) *logView {
 				o.(*widget.Label).SetText(v.lines[id])
 			}
 		})
-	// A line longer than the window ends in "…" in the list: Copy log
-	// gives every line whole, for a bug report.
+	// Copy log gives every line, for a bug report.
 	v.copy = widget.NewButtonWithIcon(lang.L("Copy log"), theme.ContentCopyIcon(), func() {
 		a.fy.Clipboard().SetContent(strings.Join(v.lines, "\n") + "\n")
 	})
-	v.content = container.NewBorder(container.NewHBox(layout.NewSpacer(), v.copy), nil, nil, nil, v.list)
+	list := container.New(wrapLayout{v}, v.list)
+	v.content = container.NewBorder(container.NewHBox(layout.NewSpacer(), v.copy), nil, nil, nil, list)
 	return v
+}
+
+// wrapLayout gives the list its room and, when its width changes, the
+// rows that long lines wrap into.
+type wrapLayout struct{ v *logView }
+
+func (l wrapLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	objects[0].Resize(size)
+	if size.Width != l.v.width {
+		l.v.width = size.Width
+		l.v.fit()
+	}
+}
+
+func (l wrapLayout) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
+
+// fit sets the height of every line that wraps at the list's width, and
+// resets lines that no longer do. The text is monospaced, so a line's
+// rows follow from its length without laying it out: fast enough for
+// every line on every flush.
+func (v *logView) fit() {
+	mono := fyne.TextStyle{Monospace: true}
+	size := theme.TextSize()
+	char := fyne.MeasureText("M", size, mono)
+	pad := theme.InnerPadding()
+	perRow := int((v.width - 2*pad - theme.ScrollBarSize()) / char.Width)
+	if perRow < 1 {
+		return
+	}
+	if n := len(v.lines) - len(v.heights); n > 0 {
+		v.heights = append(v.heights, make([]float32, n)...)
+	}
+	row := char.Height + theme.LineSpacing()
+	for id, line := range v.lines {
+		var h float32
+		if rows := (utf8.RuneCountInString(line) + perRow - 1) / perRow; rows > 1 {
+			h = char.Height + 2*pad + float32(rows-1)*row
+		}
+		if h != v.heights[id] {
+			v.heights[id] = h
+			if h == 0 {
+				h = char.Height + 2*pad
+			}
+			v.list.SetItemHeight(id, h)
+		}
+	}
 }
 
 // follow starts streaming the log; the stream restarts from the ring
@@ -67,6 +116,7 @@ func (v *logView) follow() {
 	ctx, cancel := context.WithCancel(v.a.ctx)
 	v.cancel = cancel
 	v.lines = v.lines[:0]
+	v.fit()
 	v.mu.Lock()
 	v.pending = nil
 	v.mu.Unlock()
@@ -114,6 +164,7 @@ func (v *logView) add(lines ...string) {
 	if len(v.lines) > logLines {
 		v.lines = slices.Delete(v.lines, 0, len(v.lines)-logLines)
 	}
+	v.fit()
 	v.list.Refresh()
 	v.list.ScrollToBottom()
 }

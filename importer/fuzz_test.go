@@ -3,7 +3,9 @@ package importer
 import (
 	"bytes"
 	"image"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // checkResults holds for every Import: at least one Result, each with a
@@ -59,5 +61,51 @@ func FuzzImage(f *testing.F) {
 			t.Skip("large image")
 		}
 		checkResults(t, Import("fuzz.png", data))
+	})
+}
+
+// FuzzRosenpassPairing feeds the pairing of a Rosenpass key with its peer
+// an arbitrary config, key size and wgpk, through ImportDir as a folder
+// would hold them. Nothing may panic; a paired key is always of the right
+// size and belongs to a peer of the config, and a failure names the file.
+func FuzzRosenpassPairing(f *testing.F) {
+	conf := "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 0.0.0.0/0\n"
+	f.Add([]byte(conf), uint32(RosenpassPublicKeySize), []byte("xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"), true)
+	f.Add([]byte(conf), uint32(RosenpassPublicKeySize), []byte(nil), false)
+	f.Add([]byte(conf+conf[strings.Index(conf, "[Peer]"):]), uint32(12), []byte("junk"), true)
+	f.Fuzz(func(t *testing.T, conf []byte, keySize uint32, wgpk []byte, inFolder bool) {
+		pqpk := make([]byte, keySize%(RosenpassPublicKeySize+2))
+		fsys := fstest.MapFS{"t.conf": {Data: conf}}
+		pqpkName := "t.pqpk"
+		if inFolder {
+			pqpkName = "t.rosenpass-public/pqpk"
+			fsys["t.rosenpass-public/wgpk"] = &fstest.MapFile{Data: wgpk}
+		}
+		fsys[pqpkName] = &fstest.MapFile{Data: pqpk}
+		results := ImportDir("dir", fsys)
+		checkResults(t, results)
+		for _, r := range results {
+			if r.Rosenpass == nil {
+				if r.Config == nil && r.Err == nil {
+					t.Fatalf("result %+v has neither a config nor an error", r)
+				}
+				continue
+			}
+			if len(r.Rosenpass.PublicKey) != RosenpassPublicKeySize || r.Config == nil {
+				t.Fatalf("paired a %d-byte key, config %v", len(r.Rosenpass.PublicKey), r.Config != nil)
+			}
+			found := false
+			for _, p := range r.Config.Peers {
+				found = found || p.PublicKey == r.Rosenpass.Peer
+			}
+			if !found {
+				t.Fatalf("paired with %s, which is no peer of the config", r.Rosenpass.Peer)
+			}
+		}
+		if cfg, err := Parse("t.conf", conf); err == nil {
+			if _, err := PairRosenpassKey("t.pqpk", cfg, pqpk, wgpk); err != nil && !strings.HasPrefix(err.Error(), "t.pqpk: ") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+		}
 	})
 }

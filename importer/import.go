@@ -32,6 +32,10 @@ type Result struct {
 	// *DuplicateNameError; a caller with a name from the user can still
 	// import Config under that name.
 	Err error
+	// Rosenpass is the server's Rosenpass public key that came with the
+	// config in a bundle or folder, paired with its peer; nil when none
+	// came. The caller turns Rosenpass on for that peer after the import.
+	Rosenpass *RosenpassKey
 }
 
 // DuplicateNameError is a tunnel whose name an earlier result of the same
@@ -88,15 +92,27 @@ func importZip(filename string, data []byte) []Result {
 	if err != nil {
 		return []Result{failed(filename, err.Error())}
 	}
-	results := make([]Result, len(entries))
-	for i, e := range entries {
-		source := filename + ":" + e.Name
-		if e.Err != nil {
-			results[i] = failed(source, e.Err.Error())
-			results[i].Name, results[i].Derived = TunnelName(e.Name)
+	keys := map[string]keyFile{}
+	for _, e := range entries {
+		if isRosenpassFile(e.Name) {
+			keys[e.Name] = keyFile{data: e.Data, err: e.Err}
+		}
+	}
+	where := func(name string) string { return filename + ":" + name }
+	var results []Result
+	for _, e := range entries {
+		if isRosenpassFile(e.Name) {
 			continue
 		}
-		results[i] = importText(source, e.Name, e.Data)
+		if e.Err != nil {
+			r := failed(where(e.Name), e.Err.Error())
+			r.Name, r.Derived = TunnelName(e.Name)
+			results = append(results, r)
+			continue
+		}
+		r := importText(where(e.Name), e.Name, e.Data)
+		pairRosenpass(&r, e.Name, keys, where)
+		results = append(results, r)
 	}
 	MarkDuplicates(results)
 	return results

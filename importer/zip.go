@@ -18,20 +18,23 @@ const (
 	MaxBundleSize = 8 << 20
 	// MaxBundleEntries is the most entries (of any kind) a bundle may hold.
 	MaxBundleEntries = 4096
-	// MaxBundleTotal is the most bytes all .conf entries of a bundle may
-	// decompress to together; each one is also limited to MaxConfigSize.
-	MaxBundleTotal = 16 << 20
+	// MaxBundleTotal is the most bytes all .conf and Rosenpass key entries
+	// of a bundle may decompress to together: 16 MiB of configs and room
+	// for 16 Rosenpass public keys. Each .conf is also limited to
+	// MaxConfigSize, each Rosenpass key file to its own size.
+	MaxBundleTotal = 16<<20 + 16*RosenpassPublicKeySize
 )
 
-// ZipEntry is one .conf file of a bundle.
+// ZipEntry is one .conf file of a bundle, or a Rosenpass key file beside
+// one (NAME.pqpk, NAME.rosenpass-public/pqpk or .../wgpk).
 type ZipEntry struct {
 	Name string // the path inside the archive, as the archive spells it
 	Data []byte // the decompressed file; nil when Err is set
 	Err  error  // why this entry could not be read
 }
 
-// ReadZip returns the .conf files of a .zip bundle in archive order, folders
-// inside included. Other files, folders and macOS metadata (__MACOSX/,
+// ReadZip returns the .conf files of a .zip bundle, and the Rosenpass key
+// files beside them, in archive order, folders inside included. Other files, folders and macOS metadata (__MACOSX/,
 // ._NAME) are skipped. A problem with one entry is that entry's Err and does
 // not stop the others; the error is for the archive as a whole: not a zip,
 // too big, too many entries, or no .conf file in it.
@@ -53,7 +56,14 @@ func ReadZip(data []byte) ([]ZipEntry, error) {
 	var entries []ZipEntry
 	var skipped []string
 	budget := MaxBundleTotal
+	confs := 0
 	for _, f := range archive.File {
+		if isKeyEntry(f) {
+			e := ZipEntry{Name: f.Name}
+			e.Data, e.Err = readEntry(f, rosenpassLimit(f.Name)-1, "a Rosenpass key file", &budget)
+			entries = append(entries, e)
+			continue
+		}
 		if !isConfEntry(f) {
 			if !f.FileInfo().IsDir() && !isMacMetadata(f.Name) {
 				skipped = append(skipped, f.Name)
@@ -61,10 +71,11 @@ func ReadZip(data []byte) ([]ZipEntry, error) {
 			continue
 		}
 		e := ZipEntry{Name: f.Name}
-		e.Data, e.Err = readEntry(f, &budget)
+		e.Data, e.Err = readEntry(f, MaxConfigSize, "a WireGuard config", &budget)
 		entries = append(entries, e)
+		confs++
 	}
-	if len(entries) == 0 {
+	if confs == 0 {
 		found := "it is empty"
 		if len(skipped) > 0 {
 			found = "it holds only " + strings.Join(clipList(skipped, 5), ", ")
@@ -72,6 +83,11 @@ func ReadZip(data []byte) ([]ZipEntry, error) {
 		return nil, fmt.Errorf("the bundle has no .conf file (%s); a bundle is a .zip of WireGuard .conf files", found)
 	}
 	return entries, nil
+}
+
+// isKeyEntry reports a Rosenpass key file.
+func isKeyEntry(f *zip.File) bool {
+	return !f.FileInfo().IsDir() && !isMacMetadata(f.Name) && isRosenpassFile(f.Name)
 }
 
 func isConfEntry(f *zip.File) bool {
@@ -85,14 +101,15 @@ func isMacMetadata(name string) bool {
 	return strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(base, "._")
 }
 
-// readEntry decompresses one entry, stopping at MaxConfigSize or at what is
-// left of the bundle's budget, whichever is smaller.
-func readEntry(f *zip.File, budget *int) ([]byte, error) {
+// readEntry decompresses one entry, stopping at maxSize (the most a file of
+// its kind, what, may be) or at what is left of the bundle's budget,
+// whichever is smaller.
+func readEntry(f *zip.File, maxSize int, what string, budget *int) ([]byte, error) {
 	if f.Flags&0x1 != 0 {
 		return nil, errors.New("the file is encrypted; unpack the bundle with its password and import the .conf files")
 	}
 	if *budget == 0 {
-		return nil, fmt.Errorf("the bundle's .conf files decompress to more than %s together; split the bundle", size(MaxBundleTotal))
+		return nil, fmt.Errorf("the bundle's files decompress to more than %s together; split the bundle", size(MaxBundleTotal))
 	}
 	rc, err := f.Open()
 	if errors.Is(err, zip.ErrAlgorithm) {
@@ -102,14 +119,14 @@ func readEntry(f *zip.File, budget *int) ([]byte, error) {
 		return nil, fmt.Errorf("the file cannot be read (%v); download or create the bundle again", err)
 	}
 	defer rc.Close()
-	limit := min(MaxConfigSize, *budget)
+	limit := min(maxSize, *budget)
 	data, err := io.ReadAll(io.LimitReader(rc, int64(limit)+1))
 	*budget -= min(len(data), *budget)
 	switch {
-	case len(data) > MaxConfigSize:
-		return nil, fmt.Errorf("the file decompresses to more than %s, too big for a WireGuard config", size(MaxConfigSize))
+	case len(data) > maxSize:
+		return nil, fmt.Errorf("the file decompresses to more than %s, too big for %s", size(maxSize), what)
 	case len(data) > limit:
-		return nil, fmt.Errorf("the bundle's .conf files decompress to more than %s together; split the bundle", size(MaxBundleTotal))
+		return nil, fmt.Errorf("the bundle's files decompress to more than %s together; split the bundle", size(MaxBundleTotal))
 	case err != nil:
 		return nil, fmt.Errorf("the file is damaged (%v); download or create the bundle again", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -19,29 +17,10 @@ type Request struct {
 	Files []string `json:"files,omitempty"`
 }
 
-// InstanceSocket is the per-user socket the agent listens on so that a
-// second start reaches it instead of adding a second icon: in
-// $XDG_RUNTIME_DIR (private to the user's session), else in the user's
-// cache directory.
-func InstanceSocket() (string, error) {
-	dir := os.Getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("find a directory for wgtray's socket: %w; set XDG_RUNTIME_DIR", err)
-		}
-		dir = filepath.Join(cache, "wgtray")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", fmt.Errorf("create %s: %w", dir, err)
-		}
-	}
-	return filepath.Join(dir, "wgtray-agent.sock"), nil
-}
-
 // Ask hands a request to the agent listening on path. It fails when none
 // answers.
 func Ask(path string, req Request) error {
-	conn, err := net.DialTimeout("unix", path, 2*time.Second)
+	conn, err := dialInstance(path)
 	if err != nil {
 		return err
 	}
@@ -67,22 +46,12 @@ var ErrRunning = errors.New("wgtray already runs in this session")
 // died, and hands every request to serve. It returns ErrRunning when
 // another agent answers on it.
 func Listen(path string, log *slog.Logger, serve func(Request)) (net.Listener, error) {
-	for range 3 {
-		l, err := net.Listen("unix", path)
-		if err == nil {
-			go accept(l, log, serve)
-			return l, nil
-		}
-		if c, derr := net.DialTimeout("unix", path, 2*time.Second); derr == nil {
-			c.Close()
-			return nil, ErrRunning
-		}
-		// Nobody answers: a socket file left behind by a crash.
-		if rerr := os.Remove(path); rerr != nil && !os.IsNotExist(rerr) {
-			return nil, fmt.Errorf("listen on %s: %w (and cannot remove it: %v)", path, err, rerr)
-		}
+	l, err := listenInstance(path)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("listen on %s: another start keeps taking it", path)
+	go accept(l, log, serve)
+	return l, nil
 }
 
 func accept(l net.Listener, log *slog.Logger, serve func(Request)) {

@@ -14,8 +14,12 @@ import (
 const importUsage = `usage: wgtrayd import [--check] [--name NAME] FILE...
 
 Import WireGuard tunnels from each FILE: a wg-quick .conf file, a .zip
-bundle of them (one tunnel per .conf inside), or a PNG, JPEG or GIF image of
-a QR code holding a config. The kind is found from the content. FILE - is
+bundle of them (one tunnel per .conf inside), a folder of them, or a PNG,
+JPEG or GIF image of a QR code holding a config. The kind is found from the
+content. In a bundle or folder, the server's Rosenpass public key beside
+NAME.conf (NAME.pqpk, or NAME.rosenpass-public/pqpk with the peer's
+WireGuard public key in wgpk beside it) turns Rosenpass on for that peer,
+with its endpoint at the peer's host, port 9999. FILE - is
 standard input. A tunnel is named after its file (wg0.conf gives wg0); a
 file name that is no tunnel name gives a name made of it, lower case, with
 spaces as "-", other characters dropped, at most 15 characters, numbered
@@ -88,6 +92,9 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 				title = "unnamed tunnel (import it with --name NAME)"
 			}
 			fmt.Fprintf(stdout, "# %s from %s\n%s\n", title, r.Source, r.Config.RedactedString())
+			if r.Rosenpass != nil {
+				fmt.Fprintf(stdout, "# Rosenpass for peer %s with the key from %s\n\n", r.Rosenpass.Peer, r.Rosenpass.File)
+			}
 			printNotApplied(stderr, r)
 		}
 		return status
@@ -136,6 +143,9 @@ func importFile(file string) []importer.Result {
 		return []importer.Result{readFailure(file, err)}
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return importer.ImportDir(file, os.DirFS(file))
+	}
 	return readAndImport(file, f)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // importIntoService imports valid tunnels into the running service: every
@@ -39,6 +40,24 @@ func importIntoService(results []importer.Result, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stdout, "  (the file name is no tunnel name, so it was made into one; `wgtrayd rename %s NEW` renames it)\n", t.Name)
 		}
 		printNotApplied(stderr, r)
+		if r.Rosenpass != nil && !turnRosenpassOn(c, t.Name, r.Rosenpass, stdout, stderr) {
+			status = 1
+		}
 	}
 	return status
+}
+
+// turnRosenpassOn turns Rosenpass on for the peer an imported tunnel's
+// Rosenpass key was paired with, its endpoint at the peer's host, port 9999.
+func turnRosenpassOn(c *client.Client, name string, rk *importer.RosenpassKey, stdout, stderr io.Writer) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	peer := rk.Peer.String()
+	if _, err := c.RosenpassOn(ctx, name, peer, rk.PublicKey, ""); err != nil {
+		fmt.Fprintf(stderr, "wgtrayd import: %s: Rosenpass stays off: %v%s; turn it on with `wgtrayd rosenpass %s --peer %s --key FILE`\n",
+			rk.File, err, hint(err), name, peer)
+		return false
+	}
+	fmt.Fprintf(stdout, "  Rosenpass is on for peer %s with the key from %s: the tunnel is post-quantum, and no traffic flows until the exchange completes\n", peer, rk.File)
+	return true
 }

@@ -313,36 +313,39 @@ type Status struct {
 }
 
 // TunnelStatus is one tunnel with live statistics while it is up. Another
-// operator's tunnel has Interface nil and no Peers.
+// operator's tunnel has Interface nil and no Peers. Empty and zero fields
+// are left out of the JSON (a down tunnel has no handshake and no
+// counters), which keeps the answer for many tunnels small and cheap to
+// decode; they decode to their zero values.
 type TunnelStatus struct {
 	Name      string           `json:"name"`
 	State     State            `json:"state"`
 	Start     StartMode        `json:"start,omitempty"`
-	Error     string           `json:"error"`
-	NeedsKeys bool             `json:"needs_keys"`
-	Interface *InterfaceStatus `json:"interface"`
-	Peers     []PeerStatus     `json:"peers"`
+	Error     string           `json:"error,omitempty"`
+	NeedsKeys bool             `json:"needs_keys,omitempty"`
+	Interface *InterfaceStatus `json:"interface,omitempty"`
+	Peers     []PeerStatus     `json:"peers,omitempty"`
 }
 
 // InterfaceStatus describes the tunnel's own end.
 type InterfaceStatus struct {
 	Name       string         `json:"name,omitempty"` // the OS interface while up
 	PublicKey  string         `json:"public_key"`
-	ListenPort uint16         `json:"listen_port"`
+	ListenPort uint16         `json:"listen_port,omitempty"`
 	Addresses  []netip.Prefix `json:"addresses"`
-	DNS        []netip.Addr   `json:"dns"`
+	DNS        []netip.Addr   `json:"dns,omitempty"`
 	MTU        int            `json:"mtu,omitempty"`
 }
 
 // PeerStatus is one peer. LatestHandshake is nil before the first one.
 type PeerStatus struct {
 	PublicKey           string         `json:"public_key"`
-	Endpoint            string         `json:"endpoint"`
-	LatestHandshake     *time.Time     `json:"latest_handshake"`
-	RxBytes             uint64         `json:"rx_bytes"`
-	TxBytes             uint64         `json:"tx_bytes"`
+	Endpoint            string         `json:"endpoint,omitempty"`
+	LatestHandshake     *time.Time     `json:"latest_handshake,omitempty"`
+	RxBytes             uint64         `json:"rx_bytes,omitempty"`
+	TxBytes             uint64         `json:"tx_bytes,omitempty"`
 	AllowedIPs          []netip.Prefix `json:"allowed_ips"`
-	PersistentKeepalive uint16         `json:"persistent_keepalive"`
+	PersistentKeepalive uint16         `json:"persistent_keepalive,omitempty"`
 	// Rosenpass is nil when Rosenpass is off for the peer.
 	Rosenpass *RosenpassStatus `json:"rosenpass,omitempty"`
 }
