@@ -92,6 +92,9 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 				title = "unnamed tunnel (import it with --name NAME)"
 			}
 			fmt.Fprintf(stdout, "# %s from %s\n%s\n", title, r.Source, r.Config.RedactedString())
+			if r.Rosenpass != nil {
+				fmt.Fprintf(stdout, "# Rosenpass for peer %s with the key from %s\n\n", r.Rosenpass.Peer, r.Rosenpass.File)
+			}
 			printNotApplied(stderr, r)
 		}
 		return status

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/internal/testbuild"
 )
 
@@ -204,5 +205,40 @@ func TestImportCheckBinaryReadsAPipe(t *testing.T) {
 		if tc.code != 0 && !strings.HasPrefix(stderr.String(), "stdin: the png image is damaged") {
 			t.Errorf("damaged image: stderr %q, want it to name stdin and say the image is damaged", stderr.String())
 		}
+	}
+}
+
+// --check of a folder says which peer its Rosenpass key goes to, and a key
+// of the wrong size fails that tunnel naming the key file.
+func TestImportCheckOfAFolderSaysWhereItsRosenpassKeyGoes(t *testing.T) {
+	conf, err := os.ReadFile(testdata + "qr/wg0.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := importer.Parse("wg0.conf", conf)
+	if err != nil || len(cfg.Peers) != 1 {
+		t.Fatalf("testdata wg0.conf: %v, %d peers; want one peer", err, len(cfg.Peers))
+	}
+	tests := []struct {
+		name, wantOut, wantErr string
+		keySize, code          int
+	}{
+		{"good key", "# Rosenpass for peer " + cfg.Peers[0].PublicKey.String() + " with the key from ", "", importer.RosenpassPublicKeySize, 0},
+		{"short key", "", "wg0.pqpk: the Rosenpass public key is 100 bytes, not 524160", 100, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "wg0.conf"), conf, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "wg0.pqpk"), make([]byte, tc.keySize), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCLI(t, "", "import", "--check", dir)
+			if code != tc.code || !strings.Contains(stdout, tc.wantOut) || !strings.Contains(stderr, tc.wantErr) {
+				t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, %q, %q", code, stdout, stderr, tc.code, tc.wantOut, tc.wantErr)
+			}
+		})
 	}
 }
