@@ -21,11 +21,16 @@ import (
 // logLines is how many lines of the service log the view keeps.
 const logLines = 2000
 
+// maxHeightChanges is how many lines may change their height in the
+// shown log list; more go to a new list.
+const maxHeightChanges = 20
+
 // logView shows the service log and follows it while the Log tab shows.
 type logView struct {
 	a       *App
 	content fyne.CanvasObject
 	list    *widget.List
+	box     *fyne.Container // holds list
 	copy    *widget.Button
 	lines   []string
 	heights []float32 // by line number, as set in list; 0 for one row
@@ -38,7 +43,18 @@ type logView struct {
 
 func newLogView(a *App) *logView {
 	v := &logView{a: a}
-	v.list = widget.NewList(
+	v.list = v.newList()
+	// Copy log gives every line, for a bug report.
+	v.copy = widget.NewButtonWithIcon(lang.L("Copy log"), theme.ContentCopyIcon(), func() {
+		a.fy.Clipboard().SetContent(strings.Join(v.lines, "\n") + "\n")
+	})
+	v.box = container.New(wrapLayout{v}, v.list)
+	v.content = container.NewBorder(container.NewHBox(layout.NewSpacer(), v.copy), nil, nil, nil, v.box)
+	return v
+}
+
+func (v *logView) newList() *widget.List {
+	return widget.NewList(
 		func() int { return len(v.lines) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -52,25 +68,18 @@ func newLogView(a *App) *logView {
 				o.(*widget.Label).SetText(v.lines[id])
 			}
 		})
-	// Copy log gives every line, for a bug report.
-	v.copy = widget.NewButtonWithIcon(lang.L("Copy log"), theme.ContentCopyIcon(), func() {
-		a.fy.Clipboard().SetContent(strings.Join(v.lines, "\n") + "\n")
-	})
-	list := container.New(wrapLayout{v}, v.list)
-	v.content = container.NewBorder(container.NewHBox(layout.NewSpacer(), v.copy), nil, nil, nil, list)
-	return v
 }
 
 // wrapLayout gives the list its room and, when its width changes, the
 // rows that long lines wrap into.
 type wrapLayout struct{ v *logView }
 
-func (l wrapLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	objects[0].Resize(size)
+func (l wrapLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	if size.Width != l.v.width {
 		l.v.width = size.Width
 		l.v.fit()
 	}
+	l.v.list.Resize(size)
 }
 
 func (l wrapLayout) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
@@ -78,7 +87,9 @@ func (l wrapLayout) MinSize(objects []fyne.CanvasObject) fyne.Size { return obje
 // fit sets the height of every line that wraps at the list's width, and
 // resets lines that no longer do. The text is monospaced, so a line's
 // rows follow from its length without laying it out: fast enough for
-// every line on every flush.
+// every line on every flush. Each height set on a shown list relays it
+// out, so when many change (a resize) fit sets them on a new list before
+// it shows, and the view then follows the end of the log again.
 func (v *logView) fit() {
 	mono := fyne.TextStyle{Monospace: true}
 	size := theme.TextSize()
@@ -92,11 +103,26 @@ func (v *logView) fit() {
 		v.heights = append(v.heights, make([]float32, n)...)
 	}
 	row := char.Height + theme.LineSpacing()
+	want := make([]float32, len(v.lines))
+	changed := 0
 	for id, line := range v.lines {
-		var h float32
 		if rows := (utf8.RuneCountInString(line) + perRow - 1) / perRow; rows > 1 {
-			h = char.Height + 2*pad + float32(rows-1)*row
+			want[id] = char.Height + 2*pad + float32(rows-1)*row
 		}
+		if want[id] != v.heights[id] {
+			changed++
+		}
+	}
+	if changed > maxHeightChanges {
+		v.list = v.newList()
+		v.heights = make([]float32, len(v.lines))
+		v.box.Objects[0] = v.list
+		defer func() {
+			v.box.Refresh()
+			v.list.ScrollToBottom()
+		}()
+	}
+	for id, h := range want {
 		if h != v.heights[id] {
 			v.heights[id] = h
 			if h == 0 {
