@@ -210,6 +210,9 @@ func (a *App) importSources(srcs []source) {
 				var t api.Tunnel
 				if t, o.err = importFn(ctx, r.Name, r.Config); o.err == nil {
 					o.name, o.notApplied = t.Name, r.Config.NotApplied()
+					if r.Rosenpass != nil {
+						o.notApplied = append(o.notApplied, a.rosenpassFromBundle(ctx, t.Name, r.Rosenpass))
+					}
 				}
 			}
 			outcomes = append(outcomes, o)

@@ -199,3 +199,14 @@ func (a *App) rosenpassPeers(name string) []string {
 	}
 	return out
 }
+
+// rosenpassFromBundle turns Rosenpass on for the peer whose server key came
+// with the tunnel in a bundle, and says in a line of the summary whether it
+// did.
+func (a *App) rosenpassFromBundle(ctx context.Context, name string, k *importer.RosenpassKey) string {
+	peer := k.Peer.String()
+	if _, err := a.svc.RosenpassOn(ctx, name, peer, k.PublicKey, ""); err != nil {
+		return lang.L("Rosenpass is not on for peer {{.Peer}}: {{.Error}}; turn it on in the details.", map[string]string{"Peer": shortKey(peer), "Error": err.Error()})
+	}
+	return lang.L("Rosenpass is on for peer {{.Peer}}, with the key from {{.File}}.", map[string]string{"Peer": shortKey(peer), "File": k.File})
+}

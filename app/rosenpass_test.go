@@ -1,12 +1,17 @@
 package app
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wgtray/wgtray/service/api"
@@ -179,4 +184,29 @@ func TestEditorSaysRosenpassReplacesThePresharedKey(t *testing.T) {
 		}
 		e.win.Close()
 	}
+}
+
+// A bundle with the server's pqpk beside the .conf turns Rosenpass on for
+// its peer after the import, and the summary says so.
+func TestImportOfBundleWithServerKeyTurnsRosenpassOn(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	w, _ := zw.Create("office.conf")
+	w.Write([]byte(cfg.String()))
+	w, _ = zw.Create("office.pqpk")
+	w.Write(make([]byte, 524160))
+	zw.Close()
+	bundle := filepath.Join(t.TempDir(), "bundle.zip")
+	if err := os.WriteFile(bundle, zbuf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+	h.app.importURIs([]fyne.URI{storage.NewFileURI(bundle)})
+	call := "rosenpass office " + peer + " on key=524160 endpoint="
+	h.waitFor(call, h.called(call))
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Rosenpass is on for peer "+peer[:8]) })
 }
