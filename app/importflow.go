@@ -31,6 +31,9 @@ const progressAfter = 5
 type source struct {
 	name string
 	read func() ([]byte, error)
+	// results, when set, reads and parses the source itself: a folder's
+	// .conf files with the Rosenpass keys beside them.
+	results func() []importer.Result
 }
 
 // outcome is what became of one tunnel found in the imported files.
@@ -137,21 +140,42 @@ func (a *App) importFolder(dir fyne.ListableURI) {
 		a.showError(fmt.Errorf("%s: %w", lang.L("Cannot read the folder {{.Name}}", map[string]string{"Name": dir.Name()}), err))
 		return
 	}
+	// A local folder with Rosenpass keys beside its .conf files: the
+	// importer pairs them (NAME.pqpk, NAME.rosenpass-public/).
+	withKeys := dir.Scheme() == "file" && slices.ContainsFunc(entries, func(u fyne.URI) bool {
+		return strings.EqualFold(u.Extension(), ".pqpk") || strings.HasSuffix(u.Name(), ".rosenpass-public")
+	})
 	var uris []fyne.URI
+	confs := false
 	for _, u := range entries {
-		if slices.Contains(importExtensions, strings.ToLower(u.Extension())) {
+		ext := strings.ToLower(u.Extension())
+		switch {
+		case withKeys && ext == ".conf":
+			confs = true
+		case slices.Contains(importExtensions, ext):
 			uris = append(uris, u)
 		}
 	}
-	if len(uris) == 0 {
+	if len(uris) == 0 && !confs {
 		a.showError(errors.New(lang.L("The folder {{.Name}} has no .conf, .zip or image files to import.", map[string]string{"Name": dir.Name()})))
 		return
 	}
-	a.importURIs(uris)
+	srcs := a.uriSources(uris)
+	if confs {
+		path := dir.Path()
+		srcs = append(srcs, source{name: dir.Name(), results: func() []importer.Result {
+			return importer.ImportDir(path, os.DirFS(path))
+		}})
+	}
+	a.importSources(srcs)
 }
 
 // importURIs imports dropped files.
 func (a *App) importURIs(uris []fyne.URI) {
+	a.importSources(a.uriSources(uris))
+}
+
+func (a *App) uriSources(uris []fyne.URI) []source {
 	srcs := make([]source, len(uris))
 	for i, u := range uris {
 		srcs[i] = source{name: u.Name(), read: func() ([]byte, error) {
@@ -163,7 +187,7 @@ func (a *App) importURIs(uris []fyne.URI) {
 			return io.ReadAll(io.LimitReader(r, importer.MaxImportSize+1))
 		}}
 	}
-	a.importSources(srcs)
+	return srcs
 }
 
 // ImportPaths imports files named on the command line.
@@ -189,6 +213,10 @@ func (a *App) importSources(srcs []source) {
 	a.async(func(ctx context.Context) error {
 		var results []importer.Result
 		for _, s := range srcs {
+			if s.results != nil {
+				results = append(results, s.results()...)
+				continue
+			}
 			data, err := s.read()
 			if err != nil {
 				results = append(results, importer.Result{Source: s.name, Err: fmt.Errorf("%s: %w", lang.L("cannot read the file"), err)})

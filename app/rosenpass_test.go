@@ -210,3 +210,30 @@ func TestImportOfBundleWithServerKeyTurnsRosenpassOn(t *testing.T) {
 	h.waitFor(call, h.called(call))
 	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Rosenpass is on for peer "+peer[:8]) })
 }
+
+// A folder with the server's pqpk beside the .conf does the same.
+func TestImportOfFolderWithServerKeyTurnsRosenpassOn(t *testing.T) {
+	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
+	peer := cfg.Peers[0].PublicKey.String()
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"office.conf": []byte(cfg.String()), "office.pqpk": make([]byte, 524160),
+		"home.conf": []byte(config(t, "10.2.0.2/32", "192.0.2.2:51820").String())} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	folder, err := storage.ListerForURI(storage.NewFileURI(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newFakeService()
+	h := newHarness(t, svc)
+	h.ready()
+	h.app.importFolder(folder)
+	call := "rosenpass office " + peer + " on key=524160 endpoint="
+	h.waitFor(call, h.called(call))
+	h.waitFor("the summary", func() bool { return contains(h.overlayTexts(), "Imported 2 of 2 tunnels.") })
+	if n := strings.Count(strings.Join(svc.Calls(), "\n"), "rosenpass "); n != 1 {
+		t.Errorf("Rosenpass turned on %d times, want once: %q", n, svc.Calls())
+	}
+}
