@@ -87,6 +87,9 @@ func (a *App) askConflict(o *outcome, next func()) {
 		a.async(func(ctx context.Context) error {
 			t, err := a.svc.Import(ctx, newName, cfg)
 			o.name, o.err = t.Name, err
+			if err == nil && o.rosenpass != nil {
+				o.notApplied = append(o.notApplied, a.rosenpassFromBundle(ctx, t.Name, o.rosenpass))
+			}
 			return nil
 		}, func(error) { next() })
 	}
@@ -101,6 +104,9 @@ func (a *App) askConflict(o *outcome, next func()) {
 					o.err, o.replaced = err, err == nil
 					if err == nil {
 						o.name = r.Name
+						if o.rosenpass != nil {
+							o.notApplied = append(o.notApplied, a.rosenpassFromBundle(ctx, r.Name, o.rosenpass))
+						}
 					}
 					return nil
 				}, func(error) { next() })

@@ -40,9 +40,10 @@ type source struct {
 type outcome struct {
 	source, name string
 	err          error
-	notApplied   []string         // what the imported config asks for that wgtray does not do
-	cfg          *importer.Config // the valid config, to import again under another name
-	replaced     bool             // cfg replaced the user's tunnel of that name
+	notApplied   []string               // what the imported config asks for that wgtray does not do
+	cfg          *importer.Config       // the valid config, to import again under another name
+	replaced     bool                   // cfg replaced the user's tunnel of that name
+	rosenpass    *importer.RosenpassKey // the server's key that came with cfg
 }
 
 func (o outcome) String() string {
@@ -229,7 +230,7 @@ func (a *App) importSources(srcs []source) {
 			a.opts.Do(progress.Show)
 		}
 		for i, r := range results {
-			o := outcome{source: r.Source, name: r.Name, err: r.Err, cfg: r.Config}
+			o := outcome{source: r.Source, name: r.Name, err: r.Err, cfg: r.Config, rosenpass: r.Rosenpass}
 			if r.Err == nil {
 				importFn := a.svc.Import
 				if r.Derived {

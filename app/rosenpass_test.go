@@ -215,17 +215,8 @@ func TestImportOfBundleWithServerKeyTurnsRosenpassOn(t *testing.T) {
 func TestImportOfFolderWithServerKeyTurnsRosenpassOn(t *testing.T) {
 	cfg := config(t, "10.1.0.2/32", "192.0.2.1:51820")
 	peer := cfg.Peers[0].PublicKey.String()
-	dir := t.TempDir()
-	for name, data := range map[string][]byte{"office.conf": []byte(cfg.String()), "office.pqpk": make([]byte, 524160),
-		"home.conf": []byte(config(t, "10.2.0.2/32", "192.0.2.2:51820").String())} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	folder, err := storage.ListerForURI(storage.NewFileURI(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	folder := folderOf(t, map[string][]byte{"office.conf": []byte(cfg.String()), "office.pqpk": make([]byte, 524160),
+		"home.conf": []byte(config(t, "10.2.0.2/32", "192.0.2.2:51820").String())})
 	svc := newFakeService()
 	h := newHarness(t, svc)
 	h.ready()
@@ -236,4 +227,54 @@ func TestImportOfFolderWithServerKeyTurnsRosenpassOn(t *testing.T) {
 	if n := strings.Count(strings.Join(svc.Calls(), "\n"), "rosenpass "); n != 1 {
 		t.Errorf("Rosenpass turned on %d times, want once: %q", n, svc.Calls())
 	}
+}
+
+// After a name conflict, the tunnel imported under a new name or replacing
+// the old one gets Rosenpass for the key that came with it.
+func TestImportAfterNameConflictKeepsTheServerKey(t *testing.T) {
+	for _, c := range []struct {
+		name, stored string
+		tap          []string
+	}{
+		{"rename", "office-2", []string{"Import as new name"}},
+		{"replace", "office", []string{"Replace…", "Replace"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config(t, "10.1.0.3/32", "192.0.2.1:51820")
+			peer := cfg.Peers[0].PublicKey.String()
+			folder := folderOf(t, map[string][]byte{"office.conf": []byte(cfg.String()), "office.pqpk": make([]byte, 524160)})
+			svc := newFakeService()
+			svc.add("office", config(t, "10.1.0.2/32", "192.0.2.1:51820"), api.StateDown)
+			h := newHarness(t, svc)
+			h.ready()
+			h.app.importFolder(folder)
+			h.waitFor("the question", func() bool { return contains(h.overlayTexts(), "office exists already") })
+			for _, b := range c.tap {
+				button := h.overlayButtons()[b]
+				if button == nil {
+					t.Fatalf("no button %q: %q", b, h.overlayTexts())
+				}
+				test.Tap(button)
+				h.settle()
+			}
+			call := "rosenpass " + c.stored + " " + peer + " on key=524160 endpoint="
+			h.waitFor(call, h.called(call))
+		})
+	}
+}
+
+// folderOf is a local folder holding files, as the folder dialog gives it.
+func folderOf(t *testing.T, files map[string][]byte) fyne.ListableURI {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	folder, err := storage.ListerForURI(storage.NewFileURI(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return folder
 }
