@@ -72,3 +72,15 @@ func storeRoundTrip(t *testing.T, ks KeyStore) {
 		t.Errorf("second Delete: %v, want ErrNoKeys", err)
 	}
 }
+
+// Our Rosenpass key pair is made with circl's McEliece scheme, not through
+// go-rosenpass: it has the sizes go-rosenpass reads.
+func TestRosenpassKeyPairHasTheSizesRosenpassReads(t *testing.T) {
+	pk, sk, err := rosenpassKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pk) != rosenpassPublicLen || len(sk) != rosenpassSecretLen {
+		t.Errorf("key pair of %d and %d bytes, want %d and %d", len(pk), len(sk), rosenpassPublicLen, rosenpassSecretLen)
+	}
+}

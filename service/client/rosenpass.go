@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
-	rosenpass "cunicu.li/go-rosenpass"
+	"github.com/cloudflare/circl/kem/mceliece/mceliece460896"
 
 	"github.com/wgtray/wgtray/service/api"
 )
@@ -94,7 +94,7 @@ func (c *Client) rosenpassKeyPair(ctx context.Context, name string) ([]byte, err
 			return nil, nil
 		}
 	}
-	pk, sk, err := rosenpass.GenerateKeyPair()
+	pk, sk, err := rosenpassKeyPair()
 	if err != nil {
 		return nil, fmt.Errorf("make a Rosenpass key pair for %s: %w", name, err)
 	}
@@ -145,4 +145,22 @@ func (c *Client) RosenpassPublicKey(ctx context.Context, name string) ([]byte, e
 	var k api.RosenpassKey
 	err = c.do(ctx, api.RouteRosenpassKey, name, nil, nil, &k)
 	return k.PublicKey, err
+}
+
+// rosenpassKeyPair makes a Classic McEliece 460896 key pair, Rosenpass's
+// static keys, in the encoding go-rosenpass reads. It uses circl's scheme
+// directly: go-rosenpass itself links its eBPF and network code, which the
+// unprivileged programs (the tray agent above all) have no use for.
+func rosenpassKeyPair() (public, secret []byte, err error) {
+	pk, sk, err := mceliece460896.Scheme().GenerateKeyPair()
+	if err != nil {
+		return nil, nil, err
+	}
+	if public, err = pk.MarshalBinary(); err != nil {
+		return nil, nil, err
+	}
+	if secret, err = sk.MarshalBinary(); err != nil {
+		return nil, nil, err
+	}
+	return public, secret, nil
 }
