@@ -92,7 +92,8 @@ type Namespace struct {
 func NewNamespace(t testing.TB) *Namespace {
 	t.Helper()
 	RequireRoot(t)
-	ns := &Namespace{Name: UniqueName("wgt")}
+	sweepOnce.Do(sweepStaleNamespaces)
+	ns := &Namespace{Name: UniqueName(namespacePrefix)}
 	if out, err := run("ip", "netns", "add", ns.Name); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", ns.Name, err, out)
 	}
@@ -106,6 +107,33 @@ func NewNamespace(t testing.TB) *Namespace {
 	})
 	ns.Run(t, "ip", "link", "set", "lo", "up")
 	return ns
+}
+
+// namespacePrefix starts the name of every namespace the tests make.
+const namespacePrefix = "wgt"
+
+// staleAfter is how old a test namespace must be to be another run's
+// leftover: longer than any test binary may run (make test's -timeout).
+const staleAfter = time.Hour
+
+var sweepOnce sync.Once
+
+// sweepStaleNamespaces deletes the test namespaces that a test binary which
+// was killed (a timeout panic, a signal) could not clean up, so they do not
+// pile up across runs. Namespaces of runs still under way are younger.
+func sweepStaleNamespaces() {
+	entries, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !strings.HasPrefix(e.Name(), namespacePrefix) || time.Since(info.ModTime()) < staleAfter {
+			continue
+		}
+		run("ip", "netns", "del", e.Name())
+		os.RemoveAll(filepath.Join("/etc/netns", e.Name()))
+	}
 }
 
 // Exec runs a command inside the namespace and returns its combined output.
