@@ -200,12 +200,7 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.UpdateRequest
 	err := readJSON(r, &req)
-	var secrets *importer.Secrets
-	if req.Keys != nil {
-		var sec importer.Secrets
-		sec, err = takeSecrets(req.Keys, err)
-		secrets = &sec
-	}
+	secrets, err := takeOptionalSecrets(req.Keys, err)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -248,12 +243,7 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 func (s *server) setSettings(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	var req api.SettingsRequest
 	err := readJSON(r, &req)
-	var secrets *importer.Secrets
-	if req.Keys != nil {
-		var sec importer.Secrets
-		sec, err = takeSecrets(req.Keys, err)
-		secrets = &sec
-	}
+	secrets, err := takeOptionalSecrets(req.Keys, err)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -280,6 +270,16 @@ func (s *server) setRosenpass(w http.ResponseWriter, r *http.Request, p ipc.Peer
 // takeSecrets moves the keys out of a decoded request, wiping it; with
 // err (from decoding) or a bad peer key it wipes them too and returns the
 // error.
+// takeOptionalSecrets is takeSecrets for keys a request may leave out:
+// nil when it did.
+func takeOptionalSecrets(keys *api.UpRequest, err error) (*importer.Secrets, error) {
+	if keys == nil {
+		return nil, err
+	}
+	secrets, err := takeSecrets(keys, err)
+	return &secrets, err
+}
+
 func takeSecrets(req *api.UpRequest, err error) (importer.Secrets, error) {
 	secrets := importer.Secrets{PrivateKey: importer.Key(req.PrivateKey), RosenpassSecretKey: req.RosenpassSecretKey}
 	clear(req.PrivateKey[:])
