@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/wgtray/wgtray/internal/testnet"
 )
 
@@ -42,15 +40,7 @@ func leakCounter(t *testing.T, n *killSwitchNet) func() int {
 func TestKillSwitchDoesNotLeakWhileTheTunnelRejoins(t *testing.T) {
 	testnet.RequireRoot(t)
 	n := newKillSwitchNet(t)
-	bus := testnet.StartBus(t)
-	logind, err := dbus.Connect(bus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logind.Close()
-	if reply, err := logind.RequestName("org.freedesktop.login1", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own org.freedesktop.login1 on the test bus: %v %v", reply, err)
-	}
+	bus, prepareForSleep := testnet.StartLogind(t)
 	w := startWgtraydWith(t, n.client, "DBUS_SYSTEM_BUS_ADDRESS="+bus)
 	name := fullTunnel(t, n, w)
 	counted := leakCounter(t, n)
@@ -78,16 +68,8 @@ func TestKillSwitchDoesNotLeakWhileTheTunnelRejoins(t *testing.T) {
 		during     ksReach // what the probes reach while the network is away
 	}{
 		{"resume from sleep",
-			func() {
-				if err := logind.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", true); err != nil {
-					t.Fatal(err)
-				}
-			},
-			func() {
-				if err := logind.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", false); err != nil {
-					t.Fatal(err)
-				}
-			},
+			func() { prepareForSleep(true) },
+			func() { prepareForSleep(false) },
 			throughTunnelOnly},
 		{"link away and back",
 			func() { n.client.Run(t, "ip", "link", "set", lan, "down") },
