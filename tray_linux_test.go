@@ -148,10 +148,11 @@ func cli(t *testing.T, env []string, args ...string) error {
 // TestTrayAgentTellsTheTruthWithinASecond drives the real agent through a
 // stand-in tray host: the icon and tooltip follow up and down done by the
 // command line, a service restart (after which the agent sends the keys
-// again) and a failing tunnel, each within a second; the menu holds every
-// listed entry; a second start leaves one icon and opens the window; with
-// the window closed the wgtray processes stay under 25 MB, without GL in
-// the agent; Quit ends them all.
+// again), a failing tunnel and the network going away under a tunnel
+// (and coming back), each within a second; the menu holds every listed
+// entry; a second start leaves one icon and opens the window; with the
+// window closed the wgtray processes stay under 25 MB, without GL in the
+// agent; Quit ends them all.
 func TestTrayAgentTellsTheTruthWithinASecond(t *testing.T) {
 	testnet.RequireRoot(t)
 	d := newDesktop(t, false)
@@ -256,6 +257,13 @@ func TestTrayAgentTellsTheTruthWithinASecond(t *testing.T) {
 	waitFor(t, 15*time.Second, "the service to answer again", func() bool { return cli(t, env, "list") == nil })
 	view.leaves(time.Second, "the service back", "wgtray: the service is not running")
 	view.within(3*time.Second, "the keys sent again", assets.Up, name+": connected, handshake")
+
+	// The network goes away under the tunnel and comes back.
+	link, _, _ := strings.Cut(strings.Fields(svcNS.Run(t, "ip", "-o", "link", "show", "type", "veth"))[1], "@")
+	svcNS.Run(t, "ip", "link", "set", link, "down")
+	view.within(time.Second, "the network gone", assets.Connecting, name+": waiting for the network")
+	svcNS.Run(t, "ip", "link", "set", link, "up")
+	view.within(2*time.Second, "the network back", assets.Up, name+": connected, handshake")
 
 	// A second start leaves one icon and shows the window.
 	agent, _ := binaries(t)

@@ -14,9 +14,9 @@ type tunnelEngine struct {
 	opts tunnel.Options
 }
 
-func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error) {
+func (e tunnelEngine) Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort), onHealth func(tunnel.Health)) (running, error) {
 	opts := e.opts
-	opts.BeforeTraffic, opts.Rosenpass = beforeTraffic, rc
+	opts.BeforeTraffic, opts.Rosenpass, opts.OnHealth = beforeTraffic, rc, onHealth
 	t, err := tunnel.Start(ctx, name, cfg, opts)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,8 @@ type engine interface {
 	// Start brings a tunnel up; it calls beforeTraffic (interface, socket
 	// mark, resolved endpoints) before the tunnel's first packet.
 	// rc, when set, runs Rosenpass for some peers.
-	Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort)) (running, error)
+	// onHealth is told each change of the running tunnel's health.
+	Start(ctx context.Context, name string, cfg *importer.Config, rc *tunnel.RosenpassConfig, beforeTraffic func(string, uint32, []netip.AddrPort), onHealth func(tunnel.Health)) (running, error)
 }
 
 // running is one tunnel that is up.
@@ -117,8 +118,11 @@ type managed struct {
 	state     api.State
 	reason    string
 	needsKeys bool
-	run       running
-	full      *importer.Config // with secrets, only while starting or up
+	// health is what the running tunnel last said about the network
+	// under it.
+	health api.Health
+	run    running
+	full   *importer.Config // with secrets, only while starting or up
 	// rosenpassSecret is the tunnel's Rosenpass secret key while full is
 	// set, nil without Rosenpass.
 	rosenpassSecret []byte
@@ -184,6 +188,7 @@ func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	}
 	v.Error = t.reason
 	v.NeedsKeys = t.needsKeys
+	v.Health = t.health
 	v.Mine = caller.UID == t.rec.OwnerUID
 	v.Owner = &api.Owner{UID: t.rec.OwnerUID, Name: t.rec.OwnerName}
 	v.PublicKey = t.rec.PublicKey
@@ -624,7 +629,7 @@ func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, 
 // released.
 func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config, rosenpassSecret []byte) (api.Tunnel, error) {
 	name := t.rec.Name
-	t.full, t.state, t.reason, t.needsKeys = full, api.StateStarting, "", false
+	t.full, t.state, t.reason, t.needsKeys, t.health = full, api.StateStarting, "", false, api.Health{}
 	t.upCfg, t.upPub = t.cfg, t.rec.PublicKey
 	t.rosenpassSecret = slices.Clone(rosenpassSecret)
 	m.holdKeysLocked(full)
@@ -654,7 +659,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 		gen := m.ks.reconcile(m.policyLocked())
 		m.mu.Unlock()
 		m.ks.waitForTraffic(ctx, gen)
-	})
+	}, func(h tunnel.Health) { m.healthChanged(t, h) })
 
 	m.mu.Lock()
 	t.cancelStart, t.starting = nil, nil
@@ -699,6 +704,24 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 	m.saveWantUp(rec)
 	m.ks.waitFor(gen, applyWait)
 	return view, nil
+}
+
+// healthChanged publishes what a running tunnel says about the network
+// under it: the tray shows a tunnel waiting for the network, and tells
+// once about peers that stopped answering.
+func (m *manager) healthChanged(t *managed, h tunnel.Health) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.full == nil {
+		// Down already: its health no longer matters.
+		return
+	}
+	v := api.Health{NoNetwork: h.NoNetwork, Unanswered: len(h.Unanswered) > 0}
+	if v == t.health {
+		return
+	}
+	t.health = v
+	m.publish(t)
 }
 
 // saveWantUp stores the record of a tunnel that was brought up (or failed
@@ -765,7 +788,7 @@ func (m *manager) stop(t *managed, persist bool) {
 	}
 
 	m.mu.Lock()
-	t.run, t.endpoints = nil, nil
+	t.run, t.endpoints, t.health = nil, nil, api.Health{}
 	if run != nil {
 		releaseMemory()
 	}
@@ -897,7 +920,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		}
 		it := item{view: api.TunnelStatus{Name: n, State: t.state}}
 		if mayAct(caller, t.rec) {
-			it.view.Error, it.view.NeedsKeys = t.reason, t.needsKeys
+			it.view.Error, it.view.NeedsKeys, it.view.Health = t.reason, t.needsKeys, t.health
 			it.view.Start = t.rec.startMode()
 			it.cfg, it.pub, it.run, it.rp = t.cfg, t.rec.PublicKey, t.run, t.rec.Rosenpass
 			if t.run != nil && t.upCfg != nil {

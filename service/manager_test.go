@@ -39,7 +39,7 @@ type fakeEngine struct {
 	slow chan struct{}
 }
 
-func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort)) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort), _ func(tunnel.Health)) (running, error) {
 	e.mu.Lock()
 	block, slow := e.block, e.slow
 	e.mu.Unlock()

@@ -272,6 +272,9 @@ func (a *Agent) applyTunnel(t api.Tunnel) bool {
 	} else if _, ok := a.upSince[t.Name]; !ok {
 		a.upSince[t.Name] = a.opts.Now()
 	}
+	if t.State == api.StateUp && known && prev.State == api.StateUp {
+		return a.applyHealth(prev, t)
+	}
 	if !a.ready || !known || prev.State == t.State {
 		return t.State == api.StateUp && !known
 	}
@@ -286,6 +289,18 @@ func (a *Agent) applyTunnel(t api.Tunnel) bool {
 		a.say(tr("{{.Name}} failed", map[string]string{"Name": t.Name}), t.Error)
 	}
 	return t.State == api.StateUp
+}
+
+// applyHealth takes the new health of a tunnel that stays up: once its
+// peers stop answering, the user is told, once (the stale-handshake
+// warning then stays quiet); when the network is back, the handshakes are
+// fetched at once, so the tooltip says how fresh they are.
+func (a *Agent) applyHealth(prev, t api.Tunnel) bool {
+	if t.Unanswered && !prev.Unanswered && !a.warned[t.Name] {
+		a.warned[t.Name] = true
+		a.say(tr("{{.Name}}: no answer", map[string]string{"Name": t.Name}), tr("The peer has answered nothing for 3 minutes, although wgtray reconnected to it. Check that the peer is running and that its endpoint is right."))
+	}
+	return prev.NoNetwork && !t.NoNetwork
 }
 
 // say sends a notification without holding up the caller.
@@ -431,10 +446,10 @@ func (a *Agent) applyStatus(st api.Status) {
 			since = last
 		}
 		stale := now.Sub(since) >= StaleAfter
-		if stale && !a.warned[s.Name] {
+		if stale && !a.warned[s.Name] && !t.Unanswered {
 			a.say(tr("{{.Name}}: no handshake", map[string]string{"Name": s.Name}), tr("No handshake for 3 minutes. Check the endpoint, the peer's public key and that the peer is running."))
 		}
-		a.warned[s.Name] = stale
+		a.warned[s.Name] = stale || t.Unanswered
 	}
 }
 
@@ -443,7 +458,7 @@ func (a *Agent) status() api.Status {
 	st := api.Status{KillSwitch: a.ks}
 	for _, name := range a.names() {
 		t := a.tunnels[name]
-		st.Tunnels = append(st.Tunnels, api.TunnelStatus{Name: name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys, Peers: a.peers[name]})
+		st.Tunnels = append(st.Tunnels, api.TunnelStatus{Name: name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys, Health: t.Health, Peers: a.peers[name]})
 	}
 	return st
 }

@@ -430,3 +430,39 @@ func TestTunnelsSetToStartAtLoginComeUpWhenTheAgentConnects(t *testing.T) {
 		})
 	}
 }
+
+// A tunnel that waits for the network shows the connecting icon and says
+// so in words, and goes back to connected when the network is back (the
+// handshakes fetched at once); peers that stop answering are told once,
+// and the stale-handshake warning does not repeat it.
+func TestTrayFollowsTheNetworkUnderATunnel(t *testing.T) {
+	svc := newFakeService()
+	hs := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	svc.status = api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp, Peers: []api.PeerStatus{{LatestHandshake: &hs}}}}}
+	svc.tunnels["office"] = api.Tunnel{Name: "office", State: api.StateUp, Mine: true}
+	h := newHarness(t, svc)
+	h.waitFor("connected", h.shows(assets.Up, "office: connected, handshake"))
+
+	svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Health: api.Health{NoNetwork: true}})
+	h.waitFor("waiting for the network", h.shows(assets.Connecting, "office: waiting for the network"))
+
+	h.advance(time.Minute)
+	later := hs.Add(time.Minute)
+	svc.mu.Lock()
+	svc.status.Tunnels[0].Peers[0].LatestHandshake = &later
+	svc.mu.Unlock()
+	svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true})
+	h.waitFor("connected again with the new handshake", h.shows(assets.Up, "office: connected, handshake 0 s ago"))
+
+	for range 3 {
+		svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Health: api.Health{Unanswered: true}})
+		svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Health: api.Health{Unanswered: true}})
+	}
+	h.waitFor("the notification", func() bool { return len(h.notes.all()) > 0 })
+	h.advance(5 * time.Minute)
+	h.agent.wakeCheck()
+	time.Sleep(100 * time.Millisecond)
+	if got := h.notes.all(); len(got) != 1 || !strings.HasPrefix(got[0], "office: no answer: ") {
+		t.Errorf("notifications %q, want one that office has no answer", got)
+	}
+}

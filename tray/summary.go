@@ -29,6 +29,7 @@ const (
 	textWaiting    = "%s: connected, waiting for the first handshake"
 	textNoShake    = "%s: connected, no handshake for %s"
 	textStopping   = "%s: disconnecting…"
+	textNoNetwork  = "%s: waiting for the network"
 	textBlocking   = "Blocking all traffic (kill switch: always)"
 	textKSError    = "Kill switch: %s"
 )
@@ -74,6 +75,11 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 			last := latestHandshake(t.Peers)
 			since, seen := upSince[t.Name]
 			switch {
+			case t.NoNetwork:
+				// The tunnel is up, but nothing gets through until the
+				// network is back: it is connecting again.
+				connecting = true
+				lines = append(lines, fmt.Sprintf(tr(textNoNetwork), t.Name))
 			case last.IsZero() && seen && now.Sub(since) < StaleAfter:
 				connecting = true
 				lines = append(lines, fmt.Sprintf(tr(textWaiting), t.Name))

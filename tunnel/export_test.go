@@ -13,6 +13,13 @@ func SetReresolveTiming(after, check time.Duration) {
 	reresolveAfter, reresolveCheck = after, check
 }
 
+// SetSilenceTiming shortens the two minutes after which a tunnel rejoins
+// the network for a peer that answers nothing, the three after which it
+// reports it, and how often it checks.
+func SetSilenceTiming(rejoin, report, check time.Duration) {
+	silentAfter, unansweredAfter, silenceCheck = rejoin, report, check
+}
+
 // SetRosenpassTiming shortens how often Rosenpass renews its key (both
 // roles) and how long a key serves without renewal.
 func SetRosenpassTiming(rekey, stale time.Duration) {

@@ -45,6 +45,10 @@ type Options struct {
 	// (0 if none) and the peers' endpoints as resolved, so that a kill
 	// switch can let the first handshake through.
 	BeforeTraffic func(iface string, mark uint32, endpoints []netip.AddrPort)
+	// OnHealth, when set, is told each change of the tunnel's Health (the
+	// network under it went away or came back, peers stopped answering),
+	// from the tunnel's own goroutine, which waits for it to return.
+	OnHealth func(Health)
 	// Rosenpass, when set, makes some peers' preshared keys post-quantum:
 	// those peers get a random preshared key until the first exchange, and
 	// the endpoints BeforeTraffic gets include their Rosenpass endpoints.
@@ -93,6 +97,10 @@ type Tunnel struct {
 	resolved    map[importer.Key]netip.AddrPort
 	reresolving bool
 
+	onHealth func(Health)
+	healthMu sync.Mutex
+	health   Health
+
 	stop      chan struct{}
 	workers   sync.WaitGroup
 	closeOnce sync.Once
@@ -135,7 +143,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		randomPresharedKeys(cfg, rc)
 	}
 
-	t := &Tunnel{name: name, log: log, stateDir: opts.StateDir, stop: make(chan struct{})}
+	t := &Tunnel{name: name, log: log, stateDir: opts.StateDir, onHealth: opts.OnHealth, stop: make(chan struct{})}
 	var undo []func() error
 	defer func() {
 		if err != nil {

@@ -128,7 +128,17 @@ type payload struct {
 	// Resume, when set, is a file whose creation the child takes for a
 	// resume from an hour's sleep (rejoin_linux_test.go).
 	Resume string
+	// Health makes the child send a report with Health at each change.
+	Health bool
+	// Silence, when set, replaces the two and three minutes of an
+	// unanswered peer and how often the tunnel checks (rejoin_linux_test.go).
+	Silence *silenceTiming
+	// SystemBus is the D-Bus system bus the child's tunnel uses ("" for
+	// none).
+	SystemBus string
 }
+
+type silenceTiming struct{ Rejoin, Report, Check time.Duration }
 
 // report is what the child sends once the tunnel is up.
 type report struct {
@@ -142,6 +152,9 @@ type report struct {
 	// Handshakes are those times for each cycle of the benchmark, and
 	// Started the times until Start returned.
 	Handshakes, Started []time.Duration
+	// Health is set in the reports of a child with payload.Health, one at
+	// each change after the first report.
+	Health *tunnel.Health
 }
 
 func (l *lab) payload(cfg *importer.Config) payload {
@@ -219,8 +232,18 @@ func runTunnel(t testing.TB, p payload) {
 	if p.Resume != "" {
 		fakeResume(t, p.Resume)
 	}
+	if s := p.Silence; s != nil {
+		tunnel.SetSilenceTiming(s.Rejoin, s.Report, s.Check)
+	}
+	if p.SystemBus != "" {
+		t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", p.SystemBus)
+	}
+	opts := tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir}
+	if p.Health {
+		opts.OnHealth = func(h tunnel.Health) { _ = testnet.Send(report{Health: &h}) }
+	}
 	start := time.Now()
-	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, tunnel.Options{Logger: childLogger(p.Quiet), StateDir: p.StateDir})
+	tun, err := tunnel.Start(context.Background(), p.Name, p.Config, opts)
 	if err != nil {
 		_ = testnet.Send(report{Err: err.Error()})
 		t.Fatal(err)

@@ -304,6 +304,12 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 		if t.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", t.Error)
 		}
+		if t.NoNetwork {
+			fmt.Fprintf(w, "  waiting for the network: no route to any peer's endpoint\n")
+		}
+		if t.Unanswered {
+			fmt.Fprintf(w, "  a peer answers nothing: no handshake for 3 minutes although traffic was sent; check that the peer runs\n")
+		}
 		if i := t.Interface; i != nil {
 			if i.Name != "" {
 				fmt.Fprintf(w, "  interface: %s\n", i.Name)

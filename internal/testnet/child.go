@@ -112,6 +112,15 @@ func (ns *Namespace) StartTest(t testing.TB, role string, payload any) *Child {
 // the test if the child exits first or nothing arrives in ReceiveTimeout.
 func (c *Child) Receive(t testing.TB, v any) {
 	t.Helper()
+	if !c.ReceiveWithin(t, ReceiveTimeout, v) {
+		t.Fatalf("no message from the child in %s:\n%s", ReceiveTimeout, c.Output())
+	}
+}
+
+// ReceiveWithin is Receive that waits at most d and reports whether a
+// message came.
+func (c *Child) ReceiveWithin(t testing.TB, d time.Duration, v any) bool {
+	t.Helper()
 	select {
 	case msg, ok := <-c.messages:
 		if !ok {
@@ -121,8 +130,9 @@ func (c *Child) Receive(t testing.TB, v any) {
 		if err := json.Unmarshal(msg, v); err != nil {
 			t.Fatalf("decode the child's message %q: %v", msg, err)
 		}
-	case <-time.After(ReceiveTimeout):
-		t.Fatalf("no message from the child in %s:\n%s", ReceiveTimeout, c.Output())
+		return true
+	case <-time.After(d):
+		return false
 	}
 }
 

@@ -397,7 +397,7 @@ func (d *winDNS) Close() error {
 // removes together with the process that created it.
 func RecoverNetwork(string, *slog.Logger) error { return nil }
 
-// WatchNetwork reports changes of routes and addresses, except those on the
+// WatchNetwork reports changes of routes, addresses and interfaces, except those on the
 // interface named except (the tunnel's own), until stop is closed; then it
 // closes the returned channel. Changes that arrive while one is pending are
 // merged into it.
@@ -429,11 +429,21 @@ func WatchNetwork(except string, stop <-chan struct{}) (<-chan struct{}, error) 
 		rc.Unregister()
 		return nil, fmt.Errorf("watch addresses: %w", err)
 	}
+	// A cable pulled or a radio off: the interface's state changes.
+	ic, err := winipcfg.RegisterInterfaceChangeCallback(func(_ winipcfg.MibNotificationType, i *winipcfg.MibIPInterfaceRow) {
+		notify(i.InterfaceLUID)
+	})
+	if err != nil {
+		rc.Unregister()
+		ac.Unregister()
+		return nil, fmt.Errorf("watch interfaces: %w", err)
+	}
 	go func() {
 		<-stop
 		// Unregister waits for callbacks under way: none sends after it.
 		rc.Unregister()
 		ac.Unregister()
+		ic.Unregister()
 		close(changed)
 	}()
 	return changed, nil

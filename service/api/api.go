@@ -116,6 +116,7 @@ type Tunnel struct {
 	// the service does not hold (after a restart): its owner's client sends
 	// them again with Up (client.Restore does it for every such tunnel).
 	NeedsKeys bool `json:"needs_keys,omitempty"`
+	Health
 	// Mine is true when the caller imported the tunnel.
 	Mine bool `json:"mine"`
 	// Owner is the importing user; nil for another operator's tunnel.
@@ -318,11 +319,12 @@ type Status struct {
 // counters), which keeps the answer for many tunnels small and cheap to
 // decode; they decode to their zero values.
 type TunnelStatus struct {
-	Name      string           `json:"name"`
-	State     State            `json:"state"`
-	Start     StartMode        `json:"start,omitempty"`
-	Error     string           `json:"error,omitempty"`
-	NeedsKeys bool             `json:"needs_keys,omitempty"`
+	Name      string    `json:"name"`
+	State     State     `json:"state"`
+	Start     StartMode `json:"start,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	NeedsKeys bool      `json:"needs_keys,omitempty"`
+	Health
 	Interface *InterfaceStatus `json:"interface,omitempty"`
 	Peers     []PeerStatus     `json:"peers,omitempty"`
 }
@@ -348,6 +350,19 @@ type PeerStatus struct {
 	PersistentKeepalive uint16         `json:"persistent_keepalive,omitempty"`
 	// Rosenpass is nil when Rosenpass is off for the peer.
 	Rosenpass *RosenpassStatus `json:"rosenpass,omitempty"`
+}
+
+// Health is what an up tunnel knows about the network under it; the zero
+// Health is all well.
+type Health struct {
+	// NoNetwork is set while the tunnel has no way to any of its peers:
+	// the network under it went away (no route to the endpoints, the link
+	// down). It clears once the network is back and a peer answered.
+	NoNetwork bool `json:"no_network,omitempty"`
+	// Unanswered is set while a peer that was sent traffic has answered
+	// nothing for 3 minutes, although the tunnel bound its socket again
+	// and started a handshake after 2 (the service's log names the peer).
+	Unanswered bool `json:"unanswered,omitempty"`
 }
 
 // KillSwitchMode says when the kill switch blocks traffic that does not go
