@@ -37,9 +37,11 @@ type fakeEngine struct {
 	// slow, when set, holds Start until it is closed, as a slow start
 	// would.
 	slow chan struct{}
+	// health is each started tunnel's onHealth.
+	health map[string]func(tunnel.Health)
 }
 
-func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort), _ func(tunnel.Health)) (running, error) {
+func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Config, _ *tunnel.RosenpassConfig, _ func(string, uint32, []netip.AddrPort), onHealth func(tunnel.Health)) (running, error) {
 	e.mu.Lock()
 	block, slow := e.block, e.slow
 	e.mu.Unlock()
@@ -63,6 +65,10 @@ func (e *fakeEngine) Start(ctx context.Context, name string, cfg *importer.Confi
 		e.started = make(map[string]*importer.Config)
 	}
 	e.started[name] = cfg
+	if e.health == nil {
+		e.health = make(map[string]func(tunnel.Health))
+	}
+	e.health[name] = onHealth
 	full := false
 	for _, p := range cfg.Peers {
 		for _, a := range p.AllowedIPs {
@@ -832,5 +838,68 @@ func TestStatusRequestsReuseOneConnection(t *testing.T) {
 				t.Errorf("5 status requests opened %d connections, want 1 (keep-alive)", dials)
 			}
 		})
+	}
+}
+
+// What a running tunnel says about the network under it reaches the event
+// stream and the status, once per change, and is gone when it goes down.
+func TestTunnelHealthReachesEventsAndStatus(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "a")
+	if _, err := c.Up(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan api.Event, 64)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = c.Events(sctx, func(e api.Event) { events <- e }) }()
+	next := func() api.Tunnel {
+		t.Helper()
+		for {
+			select {
+			case e := <-events:
+				if e.Type == api.EventTunnel && e.Tunnel.Name == "a" {
+					return *e.Tunnel
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no tunnel event within 10 s")
+			}
+		}
+	}
+	next() // the snapshot
+	h.engine.mu.Lock()
+	report := h.engine.health["a"]
+	h.engine.mu.Unlock()
+	peer, _ := importer.GenerateKey()
+	for _, tc := range []struct {
+		said tunnel.Health
+		want api.Health
+	}{
+		{tunnel.Health{NoNetwork: true}, api.Health{NoNetwork: true}},
+		{tunnel.Health{}, api.Health{}},
+		{tunnel.Health{Unanswered: []importer.Key{peer.Public()}}, api.Health{Unanswered: true}},
+	} {
+		report(tc.said)
+		report(tc.said) // no change: no event
+		if got := next(); got.Health != tc.want || got.State != api.StateUp {
+			t.Errorf("event after %+v: %+v, want up with %+v", tc.said, got, tc.want)
+		}
+		st, err := c.Status(ctx, "a")
+		if err != nil || st.Tunnels[0].Health != tc.want {
+			t.Errorf("status after %+v: %+v, %v; want %+v", tc.said, st.Tunnels[0].Health, err, tc.want)
+		}
+	}
+	if _, err := c.Down(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	for got := next(); got.State != api.StateDown; got = next() {
+	}
+	report(tunnel.Health{NoNetwork: true})
+	if st, _ := c.Status(ctx, "a"); st.Tunnels[0].Health != (api.Health{}) {
+		t.Errorf("a tunnel that is down keeps its health: %+v", st.Tunnels[0].Health)
+	}
+	select {
+	case e := <-events:
+		t.Errorf("an event after the tunnel went down: %+v", e)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

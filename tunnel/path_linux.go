@@ -3,6 +3,7 @@ package tunnel
 import (
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -42,4 +43,41 @@ func linkUp(a *netlink.LinkAttrs) bool {
 		return false
 	}
 	return true
+}
+
+// defaultRoutes are the main table's default routes (IPv4 and IPv6) on
+// links other than except: where the laptop's traffic goes. A new
+// gateway or link there is a move to another network even when the way
+// to the endpoints (on the same link, say) did not change.
+func defaultRoutes(except string) []path {
+	exceptIndex := -1
+	if l, err := netlink.LinkByName(except); err == nil {
+		exceptIndex = l.Attrs().Index
+	}
+	var out []path
+	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+		if err != nil {
+			continue
+		}
+		for _, r := range routes {
+			if r.Dst != nil && !r.Dst.IP.IsUnspecified() || r.LinkIndex == exceptIndex {
+				continue
+			}
+			if r.Dst != nil {
+				if ones, _ := r.Dst.Mask.Size(); ones != 0 {
+					continue
+				}
+			}
+			gw, _ := netip.AddrFromSlice(r.Gw)
+			out = append(out, path{ok: true, link: r.LinkIndex, gateway: gw.Unmap()})
+		}
+	}
+	slices.SortFunc(out, func(a, b path) int {
+		if a.link != b.link {
+			return a.link - b.link
+		}
+		return a.gateway.Compare(b.gateway)
+	})
+	return out
 }

@@ -68,25 +68,33 @@ type path struct {
 	source  netip.Addr
 }
 
-// paths are the ways to each endpoint of the tunnel's peers.
-type paths map[netip.Addr]path
+// paths are what the tunnel sees of the network under it: the way to each
+// endpoint of its peers, and the default routes.
+type paths struct {
+	endpoints map[netip.Addr]path
+	defaults  []path
+}
 
 // none reports whether there are endpoints and no way to any of them.
 func (p paths) none() bool {
-	for _, r := range p {
+	for _, r := range p.endpoints {
 		if r.ok {
 			return false
 		}
 	}
-	return len(p) > 0
+	return len(p.endpoints) > 0
 }
 
-// moved reports whether the way to an endpoint in both changed: what
-// another tunnel's routes or addresses do not touch, and what a new
-// default route, a link that went and came back or a new address does.
+// moved reports whether the default routes or the way to an endpoint
+// known to both changed: what another tunnel's interface, routes and
+// addresses do not touch, and what a new gateway, a link that went and
+// came back or a new address does.
 func (p paths) moved(now paths) bool {
-	for ep, r := range now {
-		if before, ok := p[ep]; ok && before != r {
+	if !slices.Equal(p.defaults, now.defaults) {
+		return true
+	}
+	for ep, r := range now.endpoints {
+		if before, ok := p.endpoints[ep]; ok && before != r {
 			return true
 		}
 	}
@@ -95,9 +103,9 @@ func (p paths) moved(now paths) bool {
 
 func (t *Tunnel) paths() paths {
 	mark := t.FwMark()
-	p := paths{}
+	p := paths{endpoints: map[netip.Addr]path{}, defaults: defaultRoutes(t.ifname)}
 	for _, ep := range t.endpoints() {
-		p[ep] = pathTo(ep, mark, t.ifname)
+		p.endpoints[ep] = pathTo(ep, mark, t.ifname)
 	}
 	return p
 }

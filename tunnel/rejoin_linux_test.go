@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/wgtray/wgtray/internal/testnet"
 	"github.com/wgtray/wgtray/tunnel"
 )
@@ -269,15 +267,7 @@ func TestTunnelRejoinsWhenLogindSaysTheMachineResumed(t *testing.T) {
 	if l == nil {
 		return
 	}
-	bus := testnet.StartBus(t)
-	logind, err := dbus.Connect(bus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logind.Close()
-	if reply, err := logind.RequestName("org.freedesktop.login1", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own org.freedesktop.login1 on the test bus: %v %v", reply, err)
-	}
+	bus, prepareForSleep := testnet.StartLogind(t)
 	p := l.payload(l.config("10.200.0.0/24"))
 	p.SystemBus = bus
 	child, _ := l.up(t, p)
@@ -285,18 +275,13 @@ func TestTunnelRejoinsWhenLogindSaysTheMachineResumed(t *testing.T) {
 	l.client.Run(t, "ping", "-c1", "-W2", addr(serverTunnel))
 	responses := l.server.SniffHandshakeResponses(t, l.serverIf, l.peer.ListenPort)
 
-	emit := func(sleeping bool) {
-		if err := logind.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", sleeping); err != nil {
-			t.Fatal(err)
-		}
-	}
-	emit(true)
+	prepareForSleep(true)
 	select {
 	case <-responses:
 		t.Fatal("the tunnel rejoined when the machine was about to sleep")
 	case <-time.After(500 * time.Millisecond):
 	}
-	emit(false)
+	prepareForSleep(false)
 	back := time.Now()
 	select {
 	case at := <-responses:

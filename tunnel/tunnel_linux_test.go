@@ -515,14 +515,15 @@ func TestEndpointHostnameIsResolvedAgainWhenTheNetworkChanges(t *testing.T) {
 		t.Fatalf("the host name resolved to %s (handshake after %s), want 10.99.0.2:51820 and a handshake", got, r.Handshake)
 	}
 
-	// The server moves; the tunnel learns of it when the network changes.
+	// The server moves; the tunnel learns of it when the network changes
+	// (the default gateway).
 	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n10.99.0.3 peer.wgtray.test\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	moved := false
 	for i := 0; i < 15 && !moved; i++ {
-		l.client.Run(t, "ip", "addr", "add", "10.98.0.1/32", "dev", l.clientIf)
-		l.client.Run(t, "ip", "addr", "del", "10.98.0.1/32", "dev", l.clientIf)
+		gateway := []string{"10.99.0.3", addr(serverVeth)}[i%2]
+		l.client.Run(t, "ip", "route", "replace", "default", "via", gateway)
 		time.Sleep(1500 * time.Millisecond)
 		moved = strings.Contains(l.client.Run(t, "wg", "show", l.name, "endpoints"), "10.99.0.3:51820")
 	}

@@ -91,6 +91,7 @@ func (n *killSwitchNet) expect(t *testing.T, step string, want ksReach) {
 // service inside the client namespace.
 type wgtraydUnderTest struct {
 	bin, state, socket string
+	env                []string
 	ns                 *testnet.Namespace
 	proc               *testnet.Process
 	client             *client.Client
@@ -98,8 +99,15 @@ type wgtraydUnderTest struct {
 
 func startWgtrayd(t *testing.T, ns *testnet.Namespace) *wgtraydUnderTest {
 	t.Helper()
+	return startWgtraydWith(t, ns)
+}
+
+// startWgtraydWith is startWgtrayd with env added to the service's
+// environment.
+func startWgtraydWith(t *testing.T, ns *testnet.Namespace, env ...string) *wgtraydUnderTest {
+	t.Helper()
 	dir := t.TempDir()
-	w := &wgtraydUnderTest{bin: filepath.Join(dir, "wgtrayd"), state: filepath.Join(dir, "state"), socket: filepath.Join(dir, "wgtray.sock"), ns: ns}
+	w := &wgtraydUnderTest{bin: filepath.Join(dir, "wgtrayd"), state: filepath.Join(dir, "state"), socket: filepath.Join(dir, "wgtray.sock"), ns: ns, env: env}
 	if out, err := testbuild.Command(testbuild.Daemon, w.bin).CombinedOutput(); err != nil {
 		t.Fatalf("build wgtrayd: %v\n%s", err, out)
 	}
@@ -112,7 +120,7 @@ func startWgtrayd(t *testing.T, ns *testnet.Namespace) *wgtraydUnderTest {
 // it answers.
 func (w *wgtraydUnderTest) restart(t *testing.T) {
 	t.Helper()
-	w.proc = w.ns.Start(t, []string{"WGTRAY_STATE_DIR=" + w.state, "WGTRAY_SOCKET=" + w.socket}, w.bin, "run")
+	w.proc = w.ns.Start(t, append([]string{"WGTRAY_STATE_DIR=" + w.state, "WGTRAY_SOCKET=" + w.socket}, w.env...), w.bin, "run")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // StartBus runs a private dbus-daemon (session configuration) that
@@ -30,4 +32,27 @@ func StartBus(t testing.TB) string {
 		t.Fatalf("dbus-daemon printed no address: %v", err)
 	}
 	return strings.TrimSpace(line)
+}
+
+// StartLogind runs a private bus (StartBus) with a stand-in logind on it,
+// which owns org.freedesktop.login1; it returns the bus's address and a
+// function that sends logind's PrepareForSleep signal (true before a
+// sleep, false after the resume).
+func StartLogind(t testing.TB) (bus string, prepareForSleep func(sleeping bool)) {
+	t.Helper()
+	bus = StartBus(t)
+	conn, err := dbus.Connect(bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if reply, err := conn.RequestName("org.freedesktop.login1", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own org.freedesktop.login1 on the test bus: %v %v", reply, err)
+	}
+	return bus, func(sleeping bool) {
+		t.Helper()
+		if err := conn.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", sleeping); err != nil {
+			t.Fatalf("send PrepareForSleep: %v", err)
+		}
+	}
 }
