@@ -545,6 +545,10 @@ func tunnelLabel(t api.Tunnel) string {
 		return fmt.Sprintf(tr(textConnecting), t.Name)
 	case api.StateStopping:
 		return fmt.Sprintf(tr(textStopping), t.Name)
+	case api.StateUp:
+		if t.NoNetwork {
+			return fmt.Sprintf(tr(textNoNetwork), t.Name)
+		}
 	case api.StateFailed:
 		if t.Error == "" {
 			return fmt.Sprintf(tr(textFailedBare), t.Name)

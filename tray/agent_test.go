@@ -445,6 +445,9 @@ func TestTrayFollowsTheNetworkUnderATunnel(t *testing.T) {
 
 	svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Health: api.Health{NoNetwork: true}})
 	h.waitFor("waiting for the network", h.shows(assets.Connecting, "office: waiting for the network"))
+	if it, ok := h.host.item("office: waiting for the network"); !ok || !it.Checked {
+		t.Errorf("the menu lacks the checked entry \"office: waiting for the network\":\n%s", h.host.text())
+	}
 
 	h.advance(time.Minute)
 	later := hs.Add(time.Minute)

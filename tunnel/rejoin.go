@@ -244,9 +244,13 @@ type peerSilence struct {
 }
 
 // checkSilence rejoins the network for a peer that was sent traffic and
-// answered nothing (no handshake, no byte) for silentAfter, and reports it
-// in Health once unansweredAfter passed all the same. While there is no
-// network, nothing counts.
+// answered nothing (no byte, no handshake in silentAfter) for silentAfter,
+// and reports it in Health once unansweredAfter passed all the same. While
+// there is no network, nothing counts. (A tunnel that sends only
+// persistent keepalives gets an answer at its next rekey, within 2
+// minutes and one keepalive interval: with an interval of a minute or
+// more, such a tunnel may rejoin once for nothing, which costs one
+// handshake and stalls no data.)
 func (t *Tunnel) checkSilence(ctx context.Context, silence map[importer.Key]*peerSilence, offline bool) {
 	st, err := t.Stats()
 	if err != nil {
@@ -277,6 +281,10 @@ func (t *Tunnel) checkSilence(ctx context.Context, silence map[importer.Key]*pee
 			continue
 		}
 		quiet := now.Sub(s.sentAt)
+		if now.Sub(p.LatestHandshake) < silentAfter {
+			// A handshake this recent answers too.
+			continue
+		}
 		if quiet >= silentAfter && !s.rejoined {
 			s.rejoined, rejoin = true, true
 		}
