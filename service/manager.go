@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wgtray/wgtray/importer"
@@ -787,6 +789,9 @@ func (m *manager) stop(t *managed, persist bool) {
 
 	m.mu.Lock()
 	t.run, t.endpoints, t.health = nil, nil, api.Health{}
+	if run != nil {
+		releaseMemory()
+	}
 	m.forgetKeysLocked(t)
 	t.state, t.reason = api.StateDown, ""
 	if err != nil {
@@ -803,6 +808,32 @@ func (m *manager) stop(t *managed, persist bool) {
 	gen := m.ks.reconcile(m.policyLocked())
 	m.mu.Unlock()
 	m.ks.waitFor(gen, applyWait)
+}
+
+// releasing is whether releaseMemory's collection runs.
+var releasing atomic.Bool
+
+// releaseMemory collects, in the background, the memory of a tunnel that
+// stopped and gives it back to the OS at once. wireguard-go allocates
+// about 24 MB of packet buffers per device (128 of 64 KiB for the TUN
+// reader and for each UDP receiver). Left to the garbage collector, a
+// stopped tunnel's buffers are found only at the next collection, which
+// the next up's own allocations trigger, and the runtime then zeroes the
+// reused memory before handing it out again: milliseconds of CPU, and
+// page faults, while that up is on its way to the first handshake (on
+// this machine the TUN's creation alone took 1.6 ms instead of 0.2).
+// Memory given back to the OS comes back zeroed by the kernel, so the
+// next up's buffers cost nothing until packets fill them. A call while a
+// collection runs is dropped; the runtime's own collections find what
+// that one missed.
+func releaseMemory() {
+	if releasing.Swap(true) {
+		return
+	}
+	go func() {
+		defer releasing.Store(false)
+		debug.FreeOSMemory()
+	}()
 }
 
 // forgetKeysLocked wipes the keys the manager held for t.

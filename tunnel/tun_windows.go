@@ -3,6 +3,7 @@ package tunnel
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -38,4 +39,10 @@ func tunMissing() (string, bool) {
 		}
 	}
 	return "wintun.dll is missing: put the wintun.dll of your architecture from https://www.wintun.net beside " + filepath.Base(exe) + " in " + dir + " (the wgtray zip ships it there)", true
+}
+
+// interfaceExists reports whether an interface called name exists.
+func interfaceExists(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
 }

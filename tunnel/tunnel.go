@@ -123,7 +123,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if cfg.Interface.PrivateKey.IsZero() {
 		return nil, fmt.Errorf("bring up %s: %w: add the private key to the configuration", name, ErrNoPrivateKey)
 	}
-	if _, err := net.InterfaceByName(name); err == nil {
+	if interfaceExists(name) {
 		return nil, fmt.Errorf("bring up %s: %w: an interface called %s already exists; bring that one down or rename the tunnel", name, ErrNameTaken, name)
 	}
 	endpoints, err := resolveEndpoints(ctx, cfg.Peers)
@@ -156,10 +156,6 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	}()
 
 	keepUDPOffloadOn()
-	if err := markRunning(opts.StateDir, name); err != nil {
-		return nil, fmt.Errorf("bring up %s: %w", name, err)
-	}
-	undo = append(undo, func() error { return unmarkRunning(opts.StateDir, name) })
 
 	mtu := cfg.Interface.MTU
 	if mtu == 0 {
@@ -297,9 +293,14 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		undo = append(undo, func() error { t.pq.close(); return nil })
 	}
 
-	// The UAPI socket comes last, off the first handshake's way. Its
+	// The UAPI socket comes last, off the first handshake's way, and so
+	// does the record that lets Recover remove it after a crash. Its
 	// directory is shared by every network namespace, so only here does a
 	// WireGuard interface of the same name elsewhere show.
+	if err := markRunning(opts.StateDir, name); err != nil {
+		return nil, fmt.Errorf("bring up %s: %w", name, err)
+	}
+	undo = append(undo, func() error { return unmarkRunning(opts.StateDir, name) })
 	uapiFile, err := openUAPI(t.ifname)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: %w: another WireGuard interface of that name runs (%v); bring it down or rename the tunnel", name, ErrNameTaken, err)
