@@ -254,7 +254,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
 		OnSendable:       sendable,
 		BindToInterface: func(family int, index uint32, blackhole bool) error {
-			t.pins.set(family, index)
+			t.pins.set(family, index, blackhole)
 			return pinBind(t.dev)(family, index, blackhole)
 		},
 		StateDir: opts.StateDir,
