@@ -152,6 +152,15 @@ func (t *Tunnel) rejoin() {
 				changes = nil
 				continue
 			}
+			// Going away needs no settling: the sooner the user knows,
+			// the better (the kernel itself tells a lost carrier up to a
+			// second late). Rejoining does.
+			if !last.none() {
+				if now := t.paths(); now.none() {
+					t.waitForNetwork()
+					last = now
+				}
+			}
 			if settle == nil {
 				settle = time.After(rejoinSettle)
 			}

@@ -127,25 +127,33 @@ func TestTunnelSaysItWaitsForTheNetworkWithinASecond(t *testing.T) {
 	tests := []struct {
 		name       string
 		away, back func()
+		// within is how soon the tunnel must say it: a second, except
+		// for a lost carrier, which the kernel tells only at its next
+		// linkwatch run, at most once a second for the whole machine
+		// (other namespaces' links count too): up to a second late.
+		within time.Duration
 	}{
 		{"default route removed",
 			func() { l.client.Run(t, "ip", "route", "del", "default") },
-			func() { l.client.Run(t, "ip", "route", "add", "default", "via", gateway) }},
+			func() { l.client.Run(t, "ip", "route", "add", "default", "via", gateway) },
+			time.Second},
 		{"link down",
 			func() { l.client.Run(t, "ip", "link", "set", l.clientIf, "down") },
 			func() {
 				l.client.Run(t, "ip", "link", "set", l.clientIf, "up")
 				l.client.Run(t, "ip", "route", "replace", "default", "via", gateway)
-			}},
+			},
+			time.Second},
 		{"carrier lost",
 			func() { l.server.Run(t, "ip", "link", "set", l.serverIf, "down") },
-			func() { l.server.Run(t, "ip", "link", "set", l.serverIf, "up") }},
+			func() { l.server.Run(t, "ip", "link", "set", l.serverIf, "up") },
+			time.Second + 100*time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.away()
-			if _, took, ok := waitHealth(t, child, time.Second, noNetwork); !ok {
-				t.Fatalf("the tunnel did not say it waits for the network within 1 s")
+			if _, took, ok := waitHealth(t, child, tc.within, noNetwork); !ok {
+				t.Fatalf("the tunnel did not say it waits for the network within %v", tc.within)
 			} else {
 				t.Logf("waiting for the network reported after %v", took.Round(time.Millisecond))
 			}
@@ -230,19 +238,17 @@ func TestTunnelRejoinsThenReportsAPeerThatStopsAnswering(t *testing.T) {
 	start := time.Now()
 	ping := l.client.Start(t, nil, "ping", "-q", "-i", "0.2", "-c", "40", addr(serverTunnel))
 	defer func() { _ = ping.Stop(time.Second) }()
-	h, took, ok := waitHealth(t, child, 8*time.Second, func(h tunnel.Health) bool { return len(h.Unanswered) > 0 })
+	h, _, ok := waitHealth(t, child, 8*time.Second, func(h tunnel.Health) bool { return len(h.Unanswered) > 0 })
 	if !ok {
 		t.Fatalf("no report of the peer that answers nothing within 8 s:\n%s", child.Output())
 	}
+	took := time.Since(start)
 	t.Logf("unanswered peer reported %v after it stopped answering", took.Round(time.Millisecond))
 	if len(h.Unanswered) != 1 || h.Unanswered[0] != l.peer.PublicKey {
 		t.Errorf("unanswered peers %v, want [%s]", h.Unanswered, l.peer.PublicKey)
 	}
 	if took < 2500*time.Millisecond {
 		t.Errorf("reported after %v, before the report delay", took)
-	}
-	if took := time.Since(start); took < 2*time.Second {
-		time.Sleep(2*time.Second - took)
 	}
 	out := child.Output()
 	if !strings.Contains(out, "answered nothing for 1s") {
