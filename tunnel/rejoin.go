@@ -371,6 +371,11 @@ func (t *Tunnel) rebind(ctx context.Context, why string) {
 	if err := t.dev.BindUpdate(); err != nil {
 		t.log.Warn("bind the UDP socket again", "err", err)
 	}
+	// The new socket must leave where the old one was pinned (Windows: a
+	// full tunnel's socket to the physical interface), not into the tunnel.
+	if err := t.pins.pinAgain(pinBind(t.dev)); err != nil {
+		t.log.Warn("pin the new UDP socket to the physical interface", "err", err)
+	}
 	for _, p := range st.Peers {
 		if !p.Endpoint.IsValid() {
 			continue

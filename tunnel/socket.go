@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
 )
@@ -35,18 +36,19 @@ func (o socketOptions) listenUDP(network string) (*net.UDPConn, error) {
 // interface the platform pins the WireGuard socket to, now and when that
 // changes (a new default route).
 type socketPins struct {
-	mu    sync.Mutex
-	index map[int]uint32 // by family, 4 or 6
-	conns map[*net.UDPConn]int
+	mu        sync.Mutex
+	index     map[int]uint32 // by family, 4 or 6
+	blackhole map[int]bool   // the WireGuard socket's, by family
+	conns     map[*net.UDPConn]int
 }
 
-func (p *socketPins) set(family int, index uint32) {
+func (p *socketPins) set(family int, index uint32, blackhole bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.index == nil {
-		p.index = map[int]uint32{}
+		p.index, p.blackhole = map[int]uint32{}, map[int]bool{}
 	}
-	p.index[family] = index
+	p.index[family], p.blackhole[family] = index, blackhole
 	for c, f := range p.conns {
 		if f == family {
 			_ = pinSocket(c, family, index) // a closed socket needs no pin
@@ -68,6 +70,18 @@ func (p *socketPins) add(c *net.UDPConn, network string) {
 	if index, ok := p.index[family]; ok {
 		_ = pinSocket(c, family, index)
 	}
+}
+
+// pinAgain pins the WireGuard socket as the platform last did, with pin:
+// a socket bound again has none of the old one's pins.
+func (p *socketPins) pinAgain(pin func(family int, index uint32, blackhole bool) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for family, index := range p.index {
+		errs = append(errs, pin(family, index, p.blackhole[family]))
+	}
+	return errors.Join(errs...)
 }
 
 func (p *socketPins) remove(c *net.UDPConn) {

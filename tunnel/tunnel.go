@@ -196,11 +196,14 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("bring up %s: configure WireGuard: %w", name, err)
 	}
-	// The UDP socket opens while the network is set up; sendable waits
-	// for it. Nothing is sent yet: no peer has a keepalive, and the
-	// interface is down.
-	upDone := make(chan error, 1)
-	go func() { upDone <- t.dev.Up() }()
+	// The UDP socket opens here, in this goroutine: wireguard-go's own
+	// TUN event reader brings the device up as well, and a goroutine of
+	// ours only waited for a CPU behind it (a millisecond on a busy
+	// machine) before sendable could go on. Nothing is sent yet: no peer
+	// has a keepalive, and the interface is down.
+	if err := t.dev.Up(); err != nil {
+		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, err)
+	}
 
 	routes := routesOf(cfg)
 	t.routes = routes
@@ -222,11 +225,11 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		peerEndpoints = append(peerEndpoints, a)
 	}
 	var mark uint32
-	var upErr, keepaliveErr error
+	var keepaliveErr error
 	sent := false
-	// sendable lets the kill switch know the tunnel's socket, then brings
-	// the device up and starts the handshakes: the first initiation goes
-	// out while the rest of the network is set up.
+	// sendable lets the kill switch know the tunnel's socket, then starts
+	// the handshakes: the first initiation goes out while the rest of the
+	// network is set up.
 	sendable := func() {
 		if sent {
 			return
@@ -235,10 +238,8 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		if opts.BeforeTraffic != nil {
 			opts.BeforeTraffic(t.ifname, mark, peerEndpoints)
 		}
-		if upErr = <-upDone; upErr == nil {
-			keepaliveErr = t.keepalives(cfg.Peers)
-			t.handshake(cfg.Peers)
-		}
+		keepaliveErr = t.keepalives(cfg.Peers)
+		t.handshake(cfg.Peers)
 	}
 	t.network, err = netconf.ApplyNetwork(netconf.NetworkConfig{
 		Log:              log,
@@ -254,7 +255,7 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 		SetBindMark:      func(m uint32) error { mark = m; return t.dev.BindSetMark(m) },
 		OnSendable:       sendable,
 		BindToInterface: func(family int, index uint32, blackhole bool) error {
-			t.pins.set(family, index)
+			t.pins.set(family, index, blackhole)
 			return pinBind(t.dev)(family, index, blackhole)
 		},
 		StateDir: opts.StateDir,
@@ -265,9 +266,6 @@ func Start(ctx context.Context, name string, cfg *importer.Config, opts Options)
 	undo = append(undo, t.network.Close)
 
 	sendable()
-	if upErr != nil {
-		return nil, fmt.Errorf("bring up %s: open the UDP socket (is ListenPort %d used by another program?): %w", name, cfg.Interface.ListenPort, upErr)
-	}
 	if keepaliveErr != nil {
 		return nil, fmt.Errorf("bring up %s: %w", name, keepaliveErr)
 	}

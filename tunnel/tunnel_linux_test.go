@@ -530,6 +530,7 @@ func TestEndpointHostnameIsResolvedAgainWhenTheNetworkChanges(t *testing.T) {
 	if !moved {
 		t.Error("the endpoint did not follow the host name to 10.99.0.3 after network changes")
 	}
+	l.client.Run(t, "ip", "route", "replace", "default", "via", addr(serverVeth))
 	l.client.Run(t, "ping", "-c1", "-W3", addr(serverTunnel))
 	child.Stop(t)
 	assertSame(t, "the client namespace", before, l.client.Snapshot(t))
