@@ -98,6 +98,8 @@ type manager struct {
 	// sealErr saying why, where the machine has no secret store.
 	sealed  seal.Store
 	sealErr error
+	// trusted is the machine's trusted networks and where the laptop is.
+	trusted *trusted
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -146,7 +148,8 @@ type managed struct {
 }
 
 func newManager(log *slog.Logger, ring *ringLog, st *store, eng engine, events *broker, ks *killSwitch) *manager {
-	return &manager{log: log, ring: ring, store: st, engine: eng, events: events, ks: ks, tunnels: make(map[string]*managed)}
+	return &manager{log: log, ring: ring, store: st, engine: eng, events: events, ks: ks, tunnels: make(map[string]*managed),
+		trusted: newTrusted(st, events, nil)}
 }
 
 // load reads the tunnels from the store. Tunnels that were meant to be up
@@ -933,7 +936,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 	if name != "" && len(items) == 0 {
 		return api.Status{}, notFound(name)
 	}
-	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state(caller)}
+	st := api.Status{Tunnels: make([]api.TunnelStatus, 0, len(items)), KillSwitch: m.ks.state(caller), Network: m.trusted.currentView()}
 	for _, it := range items {
 		if it.cfg != nil {
 			it.view.Interface, it.view.Peers = liveView(it.cfg, it.pub, it.run, it.rp)

@@ -449,8 +449,11 @@ func TestEventsStartWithSnapshotThenFollowChanges(t *testing.T) {
 	if e := next(); e.Type != api.EventKillSwitch {
 		t.Errorf("second event %+v, want the kill switch", e)
 	}
+	if e := next(); e.Type != api.EventNetwork || e.Networks == nil {
+		t.Errorf("third event %+v, want the network", e)
+	}
 	if e := next(); e.Type != api.EventReady {
-		t.Errorf("third event %+v, want ready", e)
+		t.Errorf("fourth event %+v, want ready", e)
 	}
 	if _, err := c.Up(ctx, "a"); err != nil {
 		t.Fatal(err)

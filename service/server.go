@@ -45,6 +45,7 @@ type server struct {
 	ring    *ringLog
 	mgr     *manager
 	ks      *killSwitch
+	trusted *trusted
 	events  *broker
 	streams atomic.Int32
 	http    *http.Server
@@ -57,7 +58,7 @@ type server struct {
 type peerKey struct{}
 
 func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, events *broker) *server {
-	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, events: events, requestTimeout: requestTimeout, upQueueWait: upQueueWait}
+	s := &server{log: log, ring: ring, mgr: mgr, ks: ks, trusted: mgr.trusted, events: events, requestTimeout: requestTimeout, upQueueWait: upQueueWait}
 	mux := http.NewServeMux()
 	handlers := map[api.Route]func(http.ResponseWriter, *http.Request, ipc.Peer){
 		api.RouteVersion:       s.version,
@@ -78,6 +79,9 @@ func newServer(log *slog.Logger, ring *ringLog, mgr *manager, ks *killSwitch, ev
 		api.RouteLogs:          s.logs,
 		api.RouteKillSwitch:    s.getKillSwitch,
 		api.RouteSetKillSwitch: s.setKillSwitch,
+		api.RouteNetworks:      s.getNetworks,
+		api.RouteTrust:         s.trust,
+		api.RouteDistrust:      s.distrust,
 	}
 	paths := map[string]bool{}
 	for _, r := range api.Routes {
@@ -340,6 +344,33 @@ func (s *server) setKillSwitch(w http.ResponseWriter, r *http.Request, p ipc.Pee
 	reply(w, http.StatusOK, k, err)
 }
 
+func (s *server) getNetworks(w http.ResponseWriter, _ *http.Request, p ipc.Peer) {
+	writeJSON(w, http.StatusOK, s.trusted.view(p))
+}
+
+func (s *server) trust(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	var req api.TrustRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	n, err := s.trusted.add(p, req)
+	if err == nil {
+		s.log.Info("network trusted", "network", n.Name, "identifies", n.Identifies, "by", p.UID)
+	}
+	reply(w, http.StatusCreated, n, err)
+}
+
+func (s *server) distrust(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
+	id := r.PathValue("id")
+	if err := s.trusted.remove(p, id); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.log.Info("network no longer trusted", "network", id, "by", p.UID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // openStream admits one more long-lived answer, or refuses it when too
 // many are open.
 func (s *server) openStream(w http.ResponseWriter) bool {
@@ -381,7 +412,9 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 		}
 	}
 	ks := s.ks.state(p)
-	if !send(api.Event{Type: api.EventKillSwitch, Time: now, KillSwitch: &ks}) || !send(api.Event{Type: api.EventReady, Time: now}) {
+	nets := s.trusted.view(p)
+	if !send(api.Event{Type: api.EventKillSwitch, Time: now, KillSwitch: &ks}) || !send(api.Event{Type: api.EventNetwork, Time: now, Networks: &nets}) ||
+		!send(api.Event{Type: api.EventReady, Time: now}) {
 		return
 	}
 	for {
@@ -399,6 +432,10 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request, p ipc.Peer)
 			if e.KillSwitch != nil {
 				ks := ksFor(p, *e.KillSwitch)
 				e.KillSwitch = &ks
+			}
+			if e.Networks != nil {
+				n := networksFor(p, *e.Networks)
+				e.Networks = &n
 			}
 			if !send(e) {
 				return

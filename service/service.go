@@ -71,6 +71,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err := mgr.load(); err != nil {
 		return err
 	}
+	if mgr.trusted.list, err = st.loadTrusted(); err != nil {
+		// Trusting nothing favours the VPN.
+		log.Error("the trusted networks are damaged; trusting none until they are added again", "error", err.Error())
+	}
 	mgr.sweepSealed()
 	mgr.reconcileKillSwitch()
 
@@ -81,6 +85,7 @@ func Run(ctx context.Context, opts Options) error {
 	srv := newServer(log, ring, mgr, ks, events)
 	stop := make(chan struct{})
 	go ks.follow(mgr.refreshEndpoints, endpointFollowInterval, stop)
+	go mgr.watchNetwork(stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.serve(l) }()
 	log.Info("wgtrayd ready", "socket", opts.Socket)

@@ -350,6 +350,7 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "network: %s\n", currentNetworkText(st.Network))
 	k := st.KillSwitch
 	fmt.Fprintf(w, "kill switch: %s (allow LAN: %t, blocking now: %t)\n", k.Mode, k.AllowLAN, k.Active)
 	if k.Error != "" {

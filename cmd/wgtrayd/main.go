@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},
 	"remove":    {"remove a tunnel and its keys: remove NAME", removeCmd},
 	"rename":    {"rename a tunnel that is down, keys included: rename NAME NEWNAME", renameCmd},
+	"trusted":   {"networks on which tunnels set to networks=untrusted stay down: " + trustedUsage, trustedCmd},
 	"rosenpass": {"post-quantum keys with Rosenpass: " + rosenpassUsage, rosenpassCmd},
 	"logs":      {"print the service log [-f]", logsCmd},
 	"install":   {"register wgtrayd with the OS service manager", serviceControl("install")},

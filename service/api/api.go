@@ -24,6 +24,9 @@
 //	GET    /v1/logs[?follow=true]       LogEntry a line
 //	GET    /v1/killswitch               KillSwitch
 //	PUT    /v1/killswitch               SetKillSwitch → KillSwitch
+//	GET    /v1/networks                 Networks (the current network, the trusted ones)
+//	POST   /v1/networks/trusted         TrustRequest → 201 TrustedNetwork
+//	DELETE /v1/networks/trusted/{id}    204
 //
 // Bodies are application/json. Every error is ErrorBody with a status and
 // a Code* code. Callers are identified by the OS: root is admin, members
@@ -47,7 +50,7 @@ import (
 const Version = "v1"
 
 // Route is one method and path of the API. {name} in Path stands for a
-// tunnel's name.
+// tunnel's name, {id} for a trusted network's.
 type Route struct {
 	Method string
 	Path   string
@@ -73,6 +76,9 @@ var (
 	RouteLogs          = Route{"GET", "/v1/logs"}
 	RouteKillSwitch    = Route{"GET", "/v1/killswitch"}
 	RouteSetKillSwitch = Route{"PUT", "/v1/killswitch"}
+	RouteNetworks      = Route{"GET", "/v1/networks"}
+	RouteTrust         = Route{"POST", "/v1/networks/trusted"}
+	RouteDistrust      = Route{"DELETE", "/v1/networks/trusted/{id}"}
 )
 
 // Routes is every route the service serves; any other method on one of
@@ -80,14 +86,17 @@ var (
 var Routes = []Route{
 	RouteVersion, RouteTunnels, RouteCreate, RouteTunnel, RouteUpdate, RouteDelete, RouteRename, RouteUp, RouteDown,
 	RouteTunnelStatus, RouteSettings, RouteRosenpassKey, RouteRosenpass, RouteStatus, RouteEvents, RouteLogs, RouteKillSwitch, RouteSetKillSwitch,
+	RouteNetworks, RouteTrust, RouteDistrust,
 }
 
 // Pattern is the route as http.ServeMux takes it.
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
-// URL is the route's path with name in place of {name}, and query.
+// URL is the route's path with name in place of {name} (or {id}), and
+// query.
 func (r Route) URL(name string, query url.Values) string {
 	u := strings.Replace(r.Path, "{name}", url.PathEscape(name), 1)
+	u = strings.Replace(u, "{id}", url.PathEscape(name), 1)
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
@@ -132,6 +141,37 @@ type Tunnel struct {
 	// tunnel that starts at boot ("systemd-creds with the host key");
 	// empty when the service holds no keys at rest.
 	SealedBy string `json:"sealed_by,omitempty"`
+	// Networks says on which networks the tunnel runs; empty for another
+	// operator's tunnel.
+	Networks NetworksMode `json:"networks,omitempty"`
+	// Paused says why a tunnel meant to be up is held down: the laptop is
+	// on a trusted network and the tunnel runs only on untrusted ones
+	// ("paused: trusted network home"). Its keys stay in the service's
+	// memory; it comes up again when the laptop leaves the network.
+	Paused string `json:"paused,omitempty"`
+}
+
+// NetworksMode says on which networks a tunnel runs.
+type NetworksMode string
+
+// The networks modes.
+const (
+	// NetworksAny: wherever the laptop is.
+	NetworksAny NetworksMode = "any"
+	// NetworksUntrusted: only while the current network is not a trusted
+	// one; an unknown network counts as untrusted.
+	NetworksUntrusted NetworksMode = "untrusted"
+)
+
+// Valid reports whether m is one of the two modes.
+func (m NetworksMode) Valid() bool { return m == NetworksAny || m == NetworksUntrusted }
+
+// ParseNetworksMode reads a networks mode as the user types it.
+func ParseNetworksMode(s string) (NetworksMode, error) {
+	if m := NetworksMode(s); m.Valid() {
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown networks mode %q: use any or untrusted", s)
 }
 
 // StartMode says when a tunnel comes up without anyone asking.
@@ -172,10 +212,79 @@ func ParseStartMode(s string) (StartMode, error) {
 // settings to change; an empty field stays as it is. Only the tunnel's
 // owner or an admin may change them.
 type SettingsRequest struct {
-	Start StartMode `json:"start,omitempty"`
+	Start    StartMode    `json:"start,omitempty"`
+	Networks NetworksMode `json:"networks,omitempty"`
 	// Keys go with Start boot, for the service to seal. Without them the
 	// service seals the keys of the running tunnel, if it is up.
 	Keys *UpRequest `json:"keys,omitempty"`
+}
+
+// Networks is the answer of GET /v1/networks: where the laptop is and
+// which networks the machine trusts. Trusted networks belong to the
+// machine: administrators and operators may add them; an operator removes
+// only those they added, an administrator any.
+type Networks struct {
+	Current CurrentNetwork   `json:"current"`
+	Trusted []TrustedNetwork `json:"trusted"`
+}
+
+// CurrentNetwork is the network the laptop reaches the internet through.
+// An unknown network (no default route, the gateway's MAC not known) is
+// never trusted: doubt favours the VPN.
+type CurrentNetwork struct {
+	// Text is the network in words ("Wi-Fi \"home\", gateway
+	// aa:bb:cc:dd:ee:ff" or "unknown network").
+	Text       string     `json:"text"`
+	Known      bool       `json:"known"`
+	Interface  string     `json:"interface,omitempty"`
+	Gateway    netip.Addr `json:"gateway,omitzero"`
+	GatewayMAC string     `json:"gateway_mac,omitempty"`
+	Router6    netip.Addr `json:"router6,omitzero"`
+	SSID       string     `json:"ssid,omitempty"`
+	// Trusted is set when a trusted network matches; TrustedID and
+	// TrustedName say which.
+	Trusted     bool   `json:"trusted"`
+	TrustedID   string `json:"trusted_id,omitempty"`
+	TrustedName string `json:"trusted_name,omitempty"`
+}
+
+// TrustedNetwork is one network the machine trusts: each identifying field
+// that is set must match (GatewayMAC, Router6 when both sides have one,
+// SSID).
+type TrustedNetwork struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	GatewayMAC string     `json:"gateway_mac,omitempty"`
+	Router6    netip.Addr `json:"router6,omitzero"`
+	SSID       string     `json:"ssid,omitempty"`
+	// Identifies says in words what identifies it ("gateway
+	// aa:bb:cc:dd:ee:ff, IPv6 router fe80::1, Wi-Fi \"home\"").
+	Identifies string    `json:"identifies"`
+	AddedBy    Owner     `json:"added_by"`
+	AddedAt    time.Time `json:"added_at"`
+	// Warning is set for a network trusted by its SSID alone
+	// (SSIDOnlyWarning).
+	Warning string `json:"warning,omitempty"`
+	// Current: the laptop is on this network now.
+	Current bool `json:"current"`
+	// Removable: the caller may remove it (an admin, or who added it).
+	Removable bool `json:"removable"`
+}
+
+// SSIDOnlyWarning is what the API, the CLI and the window say when a
+// network is trusted by its Wi-Fi name alone.
+const SSIDOnlyWarning = "trusted by its Wi-Fi name alone: anyone nearby can name a Wi-Fi network so and turn the VPN off; trust it by its gateway too (`wgtrayd trusted add current` while on it)"
+
+// TrustRequest is the body of POST /v1/networks/trusted: with Current the
+// network the laptop is on now (its gateway's MAC, IPv6 router and SSID;
+// refused with CodeUnknownNetwork while it cannot be identified), else
+// the fields given. Name is a label ("home"); the SSID or the gateway's
+// MAC when empty.
+type TrustRequest struct {
+	Current    bool   `json:"current,omitempty"`
+	GatewayMAC string `json:"gateway_mac,omitempty"`
+	SSID       string `json:"ssid,omitempty"`
+	Name       string `json:"name,omitempty"`
 }
 
 // Owner identifies the user a tunnel belongs to.
@@ -311,6 +420,8 @@ func (s *Secret) UnmarshalText(b []byte) error {
 type Status struct {
 	Tunnels    []TunnelStatus `json:"tunnels"`
 	KillSwitch KillSwitch     `json:"killswitch"`
+	// Network is the current network and whether it is trusted.
+	Network CurrentNetwork `json:"network"`
 }
 
 // TunnelStatus is one tunnel with live statistics while it is up. Another
@@ -319,11 +430,13 @@ type Status struct {
 // counters), which keeps the answer for many tunnels small and cheap to
 // decode; they decode to their zero values.
 type TunnelStatus struct {
-	Name      string    `json:"name"`
-	State     State     `json:"state"`
-	Start     StartMode `json:"start,omitempty"`
-	Error     string    `json:"error,omitempty"`
-	NeedsKeys bool      `json:"needs_keys,omitempty"`
+	Name      string       `json:"name"`
+	State     State        `json:"state"`
+	Start     StartMode    `json:"start,omitempty"`
+	Networks  NetworksMode `json:"networks,omitempty"`
+	Paused    string       `json:"paused,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	NeedsKeys bool         `json:"needs_keys,omitempty"`
 	Health
 	Interface *InterfaceStatus `json:"interface,omitempty"`
 	Peers     []PeerStatus     `json:"peers,omitempty"`
@@ -441,6 +554,10 @@ const (
 	EventKillSwitch EventType = "killswitch"
 	// EventReady ends the initial snapshot.
 	EventReady EventType = "ready"
+	// EventNetwork carries the current network and the trusted list
+	// (Networks), after a move or a change of the list; also sent once
+	// when the stream opens, before EventReady.
+	EventNetwork EventType = "network"
 	// EventApplied says an edit reached the running tunnel Tunnel, as
 	// Applied says (live or reconnected).
 	EventApplied EventType = "applied"
@@ -452,6 +569,7 @@ type Event struct {
 	Time       time.Time   `json:"time"`
 	Tunnel     *Tunnel     `json:"tunnel,omitempty"`
 	KillSwitch *KillSwitch `json:"killswitch,omitempty"`
+	Networks   *Networks   `json:"networks,omitempty"`
 	Applied    Applied     `json:"applied,omitempty"`
 }
 
@@ -516,5 +634,9 @@ const (
 	// The machine has no secret store to seal the keys of a tunnel that
 	// starts at boot, or it failed.
 	CodeNoMachineStore = "no_machine_store"
+	// CodeUnknownNetwork: trusting the current network was asked while
+	// the service cannot identify it (no default route, or the gateway's
+	// MAC address is not known).
+	CodeUnknownNetwork = "unknown_network"
 	CodeInternal       = "internal"
 )

@@ -395,8 +395,29 @@ func (c *Client) setKillSwitch(ctx context.Context, req api.SetKillSwitch) (api.
 	return k, err
 }
 
+// Networks is the current network and the machine's trusted networks.
+func (c *Client) Networks(ctx context.Context) (api.Networks, error) {
+	var n api.Networks
+	err := c.do(ctx, api.RouteNetworks, "", nil, nil, &n)
+	return n, err
+}
+
+// Trust adds a trusted network (req.Current: the one the laptop is on).
+// The answer's Warning is set for a network trusted by its SSID alone.
+func (c *Client) Trust(ctx context.Context, req api.TrustRequest) (api.TrustedNetwork, error) {
+	var n api.TrustedNetwork
+	err := c.do(ctx, api.RouteTrust, "", nil, req, &n)
+	return n, err
+}
+
+// Distrust removes the trusted network with this ID or name.
+func (c *Client) Distrust(ctx context.Context, id string) error {
+	return c.do(ctx, api.RouteDistrust, id, nil, nil, nil)
+}
+
 // Events calls fn for every event until ctx is done or the connection ends;
-// it starts with the state of every visible tunnel and the kill switch,
+// it starts with the state of every visible tunnel, the kill switch and
+// the network (api.EventNetwork),
 // then api.EventReady. Reconnecting is the caller's job: the error says why
 // the stream ended (nil after ctx is done).
 func (c *Client) Events(ctx context.Context, fn func(api.Event)) error {
