@@ -462,6 +462,7 @@ func TestTrayFollowsTheNetworkUnderATunnel(t *testing.T) {
 		svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Health: api.Health{Unanswered: true}})
 	}
 	h.waitFor("the notification", func() bool { return len(h.notes.all()) > 0 })
+	h.waitFor("the stale icon", h.shows(assets.Stale, "office: connected, the peer answers nothing"))
 	h.advance(5 * time.Minute)
 	h.agent.wakeCheck()
 	time.Sleep(100 * time.Millisecond)

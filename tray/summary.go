@@ -30,6 +30,7 @@ const (
 	textNoShake    = "%s: connected, no handshake for %s"
 	textStopping   = "%s: disconnecting…"
 	textNoNetwork  = "%s: waiting for the network"
+	textNoAnswer   = "%s: connected, the peer answers nothing"
 	textBlocking   = "Blocking all traffic (kill switch: always)"
 	textKSError    = "Kill switch: %s"
 )
@@ -80,6 +81,11 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 				// network is back: it is connecting again.
 				connecting = true
 				lines = append(lines, fmt.Sprintf(tr(textNoNetwork), t.Name))
+			case t.Unanswered:
+				// Sent traffic, no answer for 3 minutes: as good as a
+				// stale handshake, known without waiting for a check.
+				stale = true
+				lines = append(lines, fmt.Sprintf(tr(textNoAnswer), t.Name))
 			case last.IsZero() && seen && now.Sub(since) < StaleAfter:
 				connecting = true
 				lines = append(lines, fmt.Sprintf(tr(textWaiting), t.Name))
