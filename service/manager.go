@@ -18,6 +18,7 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
+	"github.com/wgtray/wgtray/platform/netid"
 	"github.com/wgtray/wgtray/platform/seal"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/tunnel"
@@ -100,6 +101,8 @@ type manager struct {
 	sealErr error
 	// trusted is the machine's trusted networks and where the laptop is.
 	trusted *trusted
+	// ruleMu serializes runs of the networks rule.
+	ruleMu sync.Mutex
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -138,6 +141,14 @@ type managed struct {
 	// endpoints are where the tunnel sends while it is up: resolved at
 	// start, then as the device reports them (roamed, resolved again).
 	endpoints []netip.AddrPort
+	// paused says why a tunnel set to networks=untrusted and meant to be
+	// up is held down: the laptop is on a trusted network. A paused tunnel
+	// keeps its keys in full (wiped on down and remove) to come up again
+	// when the laptop leaves the network.
+	paused string
+	// manualOn is the trusted network on which the user brought the
+	// tunnel up by hand: it stays up there until the network changes.
+	manualOn *netid.Identity
 	// cancelStart aborts a start in progress, so that down does not wait
 	// for endpoints that do not resolve.
 	cancelStart context.CancelFunc
@@ -197,6 +208,7 @@ func (t *managed) view(caller ipc.Peer) api.Tunnel {
 	v.PublicKey = t.rec.PublicKey
 	v.Config = t.rec.Config
 	v.Start, v.SealedBy = t.rec.startMode(), t.rec.SealedBy
+	v.Networks, v.Paused = t.rec.networksMode(), t.paused
 	return v
 }
 
@@ -581,13 +593,18 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 // up brings a tunnel up with the caller's keys. The keys are wiped here on
 // every path; while the tunnel runs, the manager's copy lives in t.full.
 func (m *manager) up(caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
-	return m.upWithin(context.Background(), caller, name, secrets)
+	return m.upWithin(context.Background(), caller, name, secrets, caller != bootCaller)
 }
 
 // upWithin is up that waits for another operation on the tunnel only until
 // queue ends; the start itself is bounded by startTimeout and the kill
 // switch by applyWait, so an up answers within the sum.
-func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, secrets importer.Secrets) (api.Tunnel, error) {
+//
+// byHand says the user asked: on a trusted network a tunnel set to
+// networks=untrusted then comes up all the same, and stays up until the
+// network changes. An up the client or the service makes by itself
+// (restore at login, boot) there only pauses the tunnel with its keys.
+func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, secrets importer.Secrets, byHand bool) (api.Tunnel, error) {
 	defer wipeSecrets(&secrets)
 	t, err := m.lookup(caller, name)
 	if err != nil {
@@ -619,6 +636,17 @@ func (m *manager) upWithin(queue context.Context, caller ipc.Peer, name string, 
 		m.mu.Unlock()
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeKeyMismatch, "keys for %s: %v", name, err)
 	}
+	if t.full != nil {
+		// Paused with the keys of the last up: these replace them.
+		m.forgetKeysLocked(t)
+	}
+	if id, entry, trusted := m.trusted.now(); trusted && t.rec.networksMode() == api.NetworksUntrusted {
+		if !byHand {
+			return m.holdPausedLocked(t, caller, full, secrets.RosenpassSecretKey, entry.Name), nil
+		}
+		t.manualOn = &id
+	}
+	t.paused = ""
 	if err := m.overlapLocked(name, t.cfg); err != nil {
 		m.mu.Unlock()
 		wipeConfig(full)
@@ -767,7 +795,7 @@ func (m *manager) stop(t *managed, persist bool) {
 	m.mu.Lock()
 	name := t.rec.Name
 	if t.state == api.StateDown {
-		m.mu.Unlock()
+		m.stopPausedLocked(t, persist)
 		return
 	}
 	run := t.run
@@ -775,6 +803,7 @@ func (m *manager) stop(t *managed, persist bool) {
 	closing := m.closing
 	if !closing {
 		t.rec.WantUp, t.needsKeys = false, false
+		t.paused, t.manualOn = "", nil
 	}
 	rec := t.rec
 	m.publish(t)
@@ -925,6 +954,7 @@ func (m *manager) status(caller ipc.Peer, name string) (api.Status, error) {
 		if mayAct(caller, t.rec) {
 			it.view.Error, it.view.NeedsKeys, it.view.Health = t.reason, t.needsKeys, t.health
 			it.view.Start = t.rec.startMode()
+			it.view.Networks, it.view.Paused = t.rec.networksMode(), t.paused
 			it.cfg, it.pub, it.run, it.rp = t.cfg, t.rec.PublicKey, t.run, t.rec.Rosenpass
 			if t.run != nil && t.upCfg != nil {
 				it.cfg, it.pub = t.upCfg, t.upPub
@@ -1009,7 +1039,7 @@ func (m *manager) policyLocked() []firewall.FirewallTunnel {
 	var fts []firewall.FirewallTunnel
 	for _, t := range m.tunnels {
 		name := t.rec.Name
-		if t.state == api.StateDown || !t.rec.WantUp {
+		if t.state == api.StateDown || !t.rec.WantUp || t.paused != "" {
 			continue
 		}
 		cfg := t.activeCfg()

@@ -240,7 +240,7 @@ func (s *server) upTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	}
 	queue, cancel := context.WithTimeout(r.Context(), s.upQueueWait)
 	defer cancel()
-	t, err := s.mgr.upWithin(queue, p, r.PathValue("name"), secrets)
+	t, err := s.mgr.upWithin(queue, p, r.PathValue("name"), secrets, !req.Restore)
 	reply(w, http.StatusOK, t, err)
 }
 
@@ -357,6 +357,7 @@ func (s *server) trust(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 	n, err := s.trusted.add(p, req)
 	if err == nil {
 		s.log.Info("network trusted", "network", n.Name, "identifies", n.Identifies, "by", p.UID)
+		s.mgr.applyNetworkRule()
 	}
 	reply(w, http.StatusCreated, n, err)
 }
@@ -368,6 +369,7 @@ func (s *server) distrust(w http.ResponseWriter, r *http.Request, p ipc.Peer) {
 		return
 	}
 	s.log.Info("network no longer trusted", "network", id, "by", p.UID)
+	s.mgr.applyNetworkRule()
 	w.WriteHeader(http.StatusNoContent)
 }
 

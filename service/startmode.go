@@ -16,10 +16,11 @@ import (
 // bootCaller is who brings tunnels up at boot: the service itself.
 var bootCaller = ipc.Peer{Admin: true, Name: "wgtrayd"}
 
-// setSettings changes when a tunnel starts. Only its owner or an admin may
-// (lookup refuses anyone else). For boot the keys are sealed by the
-// machine's secret store: those sent (wiped here on every path), else
-// those of the running tunnel. Leaving boot deletes the sealed copy.
+// setSettings changes when a tunnel starts and on which networks it runs.
+// Only its owner or an admin may (lookup refuses anyone else). For boot the
+// keys are sealed by the machine's secret store: those sent (wiped here on
+// every path), else those of the running tunnel. Leaving boot deletes the
+// sealed copy. A change of networks applies the rule at once.
 func (m *manager) setSettings(caller ipc.Peer, name string, req api.SettingsRequest, secrets *importer.Secrets) (api.Tunnel, error) {
 	if secrets != nil {
 		defer wipeSecrets(secrets)
@@ -27,6 +28,18 @@ func (m *manager) setSettings(caller ipc.Peer, name string, req api.SettingsRequ
 	if req.Start != "" && !req.Start.Valid() {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown start mode %q: use manual, login or boot", req.Start)
 	}
+	if req.Networks != "" && !req.Networks.Valid() {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "unknown networks mode %q: use any or untrusted", req.Networks)
+	}
+	v, err := m.setStart(caller, name, req, secrets)
+	if err != nil || req.Networks == "" {
+		return v, err
+	}
+	return m.setNetworks(caller, v.Name, req.Networks)
+}
+
+// setStart is setSettings' part for the start mode.
+func (m *manager) setStart(caller ipc.Peer, name string, req api.SettingsRequest, secrets *importer.Secrets) (api.Tunnel, error) {
 	t, err := m.lookup(caller, name)
 	if err != nil {
 		return api.Tunnel{}, err

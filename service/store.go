@@ -42,6 +42,8 @@ type record struct {
 	// SealedBy names the secret store that seals the keys of a tunnel
 	// that starts at boot; the sealed copy itself is not in this file.
 	SealedBy string `json:"sealed_by,omitempty"`
+	// Networks says on which networks the tunnel runs (empty: any).
+	Networks api.NetworksMode `json:"networks,omitempty"`
 	// Rosenpass is nil until Rosenpass is turned on for a peer.
 	Rosenpass *rosenpassRecord `json:"rosenpass,omitempty"`
 }
@@ -119,6 +121,9 @@ func readRecord(path string) (record, error) {
 	if r.Start != "" && !r.Start.Valid() {
 		return r, fmt.Errorf("unknown start mode %q", r.Start)
 	}
+	if r.Networks != "" && !r.Networks.Valid() {
+		return r, fmt.Errorf("unknown networks mode %q", r.Networks)
+	}
 	return r, nil
 }
 
@@ -184,6 +189,14 @@ func (s *store) saveSettings(st settings) error {
 		return err
 	}
 	return s.write(s.settingsPath(), b, 0o600)
+}
+
+// networksMode is where the tunnel runs, any when the file does not say.
+func (r record) networksMode() api.NetworksMode {
+	if r.Networks == "" {
+		return api.NetworksAny
+	}
+	return r.Networks
 }
 
 // startMode is when the tunnel starts, manual when the file does not say.

@@ -71,6 +71,14 @@ func (tr *trusted) matchLocked(id netid.Identity) (trustedRecord, bool) {
 	return trustedRecord{}, false
 }
 
+// now is the current network and the trusted entry it matches, if any.
+func (tr *trusted) now() (netid.Identity, trustedRecord, bool) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	r, ok := tr.matchLocked(tr.current)
+	return tr.current, r, ok
+}
+
 // setCurrent records where the laptop is now and reports whether that
 // changed.
 func (tr *trusted) setCurrent(id netid.Identity) bool {

@@ -131,7 +131,7 @@ var listCmd = simple("list", "list [--json]", func(fs *flag.FlagSet) { fs.Bool("
 			return printJSON(stdout, map[string]any{"tunnels": ts})
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSTATE\tSTART\tOWNER\tNOTE")
+		fmt.Fprintln(tw, "NAME\tSTATE\tSTART\tNETWORKS\tOWNER\tNOTE")
 		for _, t := range ts {
 			owner := "(another user)"
 			if t.Owner != nil {
@@ -140,11 +140,18 @@ var listCmd = simple("list", "list [--json]", func(fs *flag.FlagSet) { fs.Bool("
 					owner = "uid " + t.Owner.UID
 				}
 			}
-			start := string(t.Start)
+			start, networks := string(t.Start), string(t.Networks)
 			if start == "" {
 				start = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.State, start, owner, t.Error)
+			if networks == "" {
+				networks = "-"
+			}
+			note := t.Error
+			if t.Paused != "" {
+				note = t.Paused
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.State, start, networks, owner, note)
 		}
 		return tw.Flush()
 	})
@@ -201,34 +208,65 @@ var removeCmd = simple("remove", "remove NAME", nil,
 		return nil
 	})
 
+// setUsage is the set command's usage.
+const setUsage = "set NAME [start=manual|login|boot] [networks=any|untrusted]"
+
 // setCmd changes a tunnel's settings, given as KEY=VALUE.
-var setCmd = simple("set", "set NAME start=manual|login|boot", nil,
+var setCmd = simple("set", setUsage, nil,
 	func(ctx context.Context, c *client.Client, fs *flag.FlagSet, stdout, _ io.Writer) error {
 		if fs.NArg() < 2 {
 			return usageError("give a tunnel name and at least one setting")
 		}
 		name := fs.Arg(0)
-		var start api.StartMode
-		for _, arg := range fs.Args()[1:] {
-			key, value, _ := strings.Cut(arg, "=")
-			switch key {
-			case "start":
-				m, err := api.ParseStartMode(value)
-				if err != nil {
-					return usageError(err.Error())
-				}
-				start = m
-			default:
-				return usageError(fmt.Sprintf("unknown setting %q: the settings are start=manual|login|boot", arg))
-			}
+		req, err := parseSettings(fs.Args()[1:])
+		if err != nil {
+			return usageError(err.Error())
 		}
-		t, err := c.SetStart(ctx, name, start)
+		t, err := c.SetSettings(ctx, name, req)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s starts: %s\n", t.Name, startMeaning(t))
+		if req.Start != "" {
+			fmt.Fprintf(stdout, "%s starts: %s\n", t.Name, startMeaning(t))
+		}
+		if req.Networks != "" {
+			fmt.Fprintf(stdout, "%s runs: %s\n", t.Name, networksMeaning(t))
+		}
 		return nil
 	})
+
+// parseSettings reads KEY=VALUE settings, each at most once.
+func parseSettings(args []string) (api.SettingsRequest, error) {
+	var req api.SettingsRequest
+	for _, arg := range args {
+		key, value, _ := strings.Cut(arg, "=")
+		var err error
+		switch {
+		case key == "start" && req.Start == "":
+			req.Start, err = api.ParseStartMode(value)
+		case key == "networks" && req.Networks == "":
+			req.Networks, err = api.ParseNetworksMode(value)
+		default:
+			err = fmt.Errorf("unknown or repeated setting %q: the settings are start=manual|login|boot and networks=any|untrusted", arg)
+		}
+		if err != nil {
+			return api.SettingsRequest{}, err
+		}
+	}
+	return req, nil
+}
+
+// networksMeaning says in words where tunnel t runs.
+func networksMeaning(t api.Tunnel) string {
+	if t.Networks == api.NetworksUntrusted {
+		s := "untrusted: only on networks the machine does not trust (`wgtrayd trusted list`); on a trusted one it is paused with its keys held and comes back when you leave it. `down` keeps it down everywhere; `up` on a trusted network keeps it up until the network changes"
+		if t.Paused != "" {
+			s += " (now " + t.Paused + ")"
+		}
+		return s
+	}
+	return "any: on every network"
+}
 
 // startMeaning says in words when tunnel t comes up by itself.
 func startMeaning(t api.Tunnel) string {
@@ -300,6 +338,12 @@ func printStatus(w io.Writer, st api.Status, now time.Time) {
 		fmt.Fprintf(w, "tunnel: %s\n  state: %s\n", t.Name, t.State)
 		if t.Start != "" {
 			fmt.Fprintf(w, "  start: %s\n", t.Start)
+		}
+		if t.Networks != "" {
+			fmt.Fprintf(w, "  networks: %s\n", t.Networks)
+		}
+		if t.Paused != "" {
+			fmt.Fprintf(w, "  %s (comes back up when the laptop leaves it)\n", t.Paused)
 		}
 		if t.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", t.Error)

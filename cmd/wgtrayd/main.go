@@ -29,7 +29,7 @@ var commands = map[string]command{
 	"list":      {"list the tunnels [--json]", listCmd},
 	"up":        {"bring a tunnel up with the keys from your keyring: up NAME", upCmd},
 	"down":      {"bring a tunnel down: down NAME", downCmd},
-	"set":       {"set when a tunnel starts: set NAME start=manual|login|boot (boot gives its keys to this machine)", setCmd},
+	"set":       {"set when a tunnel starts and where it runs: " + setUsage + " (boot gives its keys to this machine; untrusted: down on trusted networks)", setCmd},
 	"status":    {"show tunnels with handshake and transfer: status [NAME] [--json]", statusCmd},
 	"edit":      {"change a tunnel's config in $EDITOR or from a file; a running tunnel takes it at once: edit NAME [FILE|-]", runEdit},
 	"export":    {"print a tunnel's full config, keys included: export NAME [-o FILE]", exportCmd},

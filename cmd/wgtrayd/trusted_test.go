@@ -58,3 +58,28 @@ func FuzzParseTrust(f *testing.F) {
 		}
 	})
 }
+
+func TestSetReadsStartAndNetworksTogether(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want api.SettingsRequest
+		err  string
+	}{
+		{[]string{"networks=untrusted"}, api.SettingsRequest{Networks: api.NetworksUntrusted}, ""},
+		{[]string{"start=login", "networks=any"}, api.SettingsRequest{Start: api.StartLogin, Networks: api.NetworksAny}, ""},
+		{[]string{"networks=trusted"}, api.SettingsRequest{}, "use any or untrusted"},
+		{[]string{"networks=any", "networks=untrusted"}, api.SettingsRequest{}, "repeated"},
+		{[]string{"colour=red"}, api.SettingsRequest{}, "networks=any|untrusted"},
+	} {
+		got, err := parseSettings(c.args)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: %v, want an error with %q", c.args, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got.Start != c.want.Start || got.Networks != c.want.Networks {
+			t.Errorf("%q: %+v, %v; want %+v", c.args, got, err, c.want)
+		}
+	}
+}

@@ -354,6 +354,11 @@ type UpRequest struct {
 	// RosenpassSecretKey is the tunnel's Rosenpass secret key (13,608
 	// bytes), sent when Rosenpass is on for a peer.
 	RosenpassSecretKey []byte `json:"rosenpass_secret_key,omitempty"`
+	// Restore: the client brings the tunnel back by itself (at login,
+	// after the service restarted), not at the user's word. On a trusted
+	// network a tunnel set to networks=untrusted then stays paused with
+	// its keys, where a user's up brings it up until the network changes.
+	Restore bool `json:"restore,omitempty"`
 }
 
 // RosenpassRequest is the body of PUT /v1/tunnels/{name}/rosenpass: it

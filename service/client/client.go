@@ -227,9 +227,14 @@ func (c *Client) Update(ctx context.Context, name string, cfg *importer.Config) 
 // store for the service to seal; with none there (another user's tunnel,
 // set by an admin) the service seals the keys the running tunnel has.
 func (c *Client) SetStart(ctx context.Context, name string, mode api.StartMode) (api.Tunnel, error) {
-	req := api.SettingsRequest{Start: mode}
+	return c.SetSettings(ctx, name, api.SettingsRequest{Start: mode})
+}
+
+// SetSettings changes a tunnel's settings: those set in req (Keys are
+// read from the key store for start=boot).
+func (c *Client) SetSettings(ctx context.Context, name string, req api.SettingsRequest) (api.Tunnel, error) {
 	var keysErr error
-	if mode == api.StartBoot {
+	if req.Start == api.StartBoot {
 		var data string
 		if data, keysErr = c.keys.Get(name); keysErr == nil {
 			up, err := decodeUpRequest(data)
@@ -266,6 +271,12 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 // Up reads the tunnel's keys from the keyring and asks the service to bring
 // it up with them. It returns when the tunnel is up or has failed.
 func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
+	return c.up(ctx, name, false)
+}
+
+// up is Up; restore says the client brings the tunnel back by itself
+// (api.UpRequest.Restore).
+func (c *Client) up(ctx context.Context, name string, restore bool) (api.Tunnel, error) {
 	data, err := c.keys.Get(name)
 	if err != nil {
 		// Without keys, say first what the service knows: no such tunnel,
@@ -285,6 +296,7 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 	if req.RosenpassSecretKey, err = c.rosenpassSecret(name); err != nil {
 		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
 	}
+	req.Restore = restore
 	var t api.Tunnel
 	err = c.do(ctx, api.RouteUp, name, nil, req, &t)
 	return t, err
@@ -338,7 +350,10 @@ func (c *Client) Export(ctx context.Context, name string) (*importer.Config, err
 // tunnel of the caller that the service wants up but holds no keys for
 // (after a restart of the service), and every one set to start at login
 // that is not up. The tray agent calls it each time it connects: when the
-// user logs in, and when the service has restarted. It returns the names
+// user logs in, and when the service has restarted. These ups are the
+// client's, not the user's: on a trusted network a tunnel set to
+// networks=untrusted stays paused (the service keeps its keys to bring it
+// up when the laptop leaves). It returns the names
 // it brought up; a tunnel that fails does not stop the others, its error
 // is joined into the result.
 func (c *Client) Restore(ctx context.Context) ([]string, error) {
@@ -354,7 +369,7 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 		if !t.Mine || !(t.NeedsKeys || StartsAtLogin(t)) {
 			continue
 		}
-		if _, err := c.Up(ctx, t.Name); err != nil {
+		if _, err := c.up(ctx, t.Name, true); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -363,10 +378,11 @@ func (c *Client) Restore(ctx context.Context) ([]string, error) {
 	return restored, errors.Join(errs...)
 }
 
-// StartsAtLogin reports whether t is set to start at login and is not up
-// or on its way.
+// StartsAtLogin reports whether t is set to start at login and is not up,
+// on its way, or paused on a trusted network (the service holds its keys
+// then).
 func StartsAtLogin(t api.Tunnel) bool {
-	return t.Start == api.StartLogin && (t.State == api.StateDown || t.State == api.StateFailed)
+	return t.Start == api.StartLogin && t.Paused == "" && (t.State == api.StateDown || t.State == api.StateFailed)
 }
 
 // KillSwitch returns the kill-switch settings and whether rules are active.
