@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -45,7 +47,7 @@ type linuxNetwork struct {
 // main table's more specific routes (the LAN, the endpoint's gateway)
 // working. On error nothing is left behind.
 func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
-	link, err := netlink.LinkByName(cfg.Interface)
+	link, err := linkByName(cfg.Interface)
 	if err != nil {
 		return nil, fmt.Errorf("find interface %s: %w", cfg.Interface, err)
 	}
@@ -212,13 +214,13 @@ func (n *linuxNetwork) Close() error {
 
 // checkAddresses fails if another interface has one of the addresses.
 func (n *linuxNetwork) checkAddresses(addrs []netip.Prefix) error {
-	existing, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	existing, err := addressesInUse()
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
 	}
 	for _, p := range addrs {
 		for _, e := range existing {
-			if e.LinkIndex != n.index && e.IP.Equal(net.IP(p.Addr().AsSlice())) {
+			if e.LinkIndex != n.index && e.Addr == p.Addr().Unmap() {
 				other := fmt.Sprint(e.LinkIndex)
 				if l, err := netlink.LinkByIndex(e.LinkIndex); err == nil {
 					other = l.Attrs().Name
@@ -308,6 +310,83 @@ func (n *linuxNetwork) addPolicyRules(families []int, table int) error {
 		}
 	}
 	return nil
+}
+
+// The network is looked at before the first handshake without the netlink
+// package: its reader keeps a 64 KiB buffer on the goroutine's stack, and
+// the first call in a goroutine grows the stack to fit it, onto memory the
+// kernel has to fault in: a third to half a millisecond on the way to the
+// first handshake on a small machine, for a question two ioctls or one
+// dump of the standard library answer.
+
+// linkByName is the interface's index and MTU, all ApplyNetwork needs of
+// it.
+func linkByName(name string) (netlink.Link, error) {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return nil, err
+	}
+	index := int(ifr.Uint32())
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFMTU, ifr); err != nil {
+		return nil, err
+	}
+	return &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index, Name: name, MTU: int(ifr.Uint32())}}, nil
+}
+
+// addressInUse is an address of an interface.
+type addressInUse struct {
+	LinkIndex int
+	Addr      netip.Addr
+}
+
+// addressesInUse lists the addresses of every interface, as
+// netlink.AddrList reads them: the local address of a point-to-point
+// link, else the address.
+func addressesInUse() ([]addressInUse, error) {
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETADDR, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		return nil, err
+	}
+	var in []addressInUse
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWADDR || len(m.Data) < syscall.SizeofIfAddrmsg {
+			continue
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return nil, err
+		}
+		var address, local []byte
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFA_ADDRESS:
+				address = a.Value
+			case syscall.IFA_LOCAL:
+				local = a.Value
+			}
+		}
+		if local != nil {
+			address = local
+		}
+		if a, ok := netip.AddrFromSlice(address); ok {
+			// ifaddrmsg: family, prefix length, flags, scope (a byte
+			// each), then the interface index.
+			in = append(in, addressInUse{LinkIndex: int(binary.NativeEndian.Uint32(m.Data[4:8])), Addr: a.Unmap()})
+		}
+	}
+	return in, nil
 }
 
 // srcValidMark is the sysctl that lets replies to marked packets pass
