@@ -406,26 +406,56 @@ func enableSrcValidMark() error {
 }
 
 // freeTable returns the first routing table from mark (or 51820) on that
-// has no routes in either family, as wg-quick picks it.
+// has no routes in either family, as wg-quick picks it. It reads every
+// route once, with the standard library (see linkByName), instead of
+// asking per table and family.
 func freeTable(mark uint32) (int, error) {
 	start := firstPolicyTable
 	if mark != 0 {
 		start = int(mark)
 	}
+	used, err := tablesInUse()
+	if err != nil {
+		return 0, fmt.Errorf("list routes: %w", err)
+	}
 	for t := start; t < start+1000; t++ {
-		used := false
-		for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-			routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: t}, netlink.RT_FILTER_TABLE)
-			if err != nil {
-				return 0, fmt.Errorf("list routes of table %d: %w", t, err)
-			}
-			used = used || len(routes) > 0
-		}
-		if !used {
+		if !used[t] {
 			return t, nil
 		}
 	}
 	return 0, fmt.Errorf("no free routing table from %d on", start)
+}
+
+// tablesInUse are the routing tables that hold a route of either family.
+func tablesInUse() (map[int]bool, error) {
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETROUTE, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWROUTE || len(m.Data) < syscall.SizeofRtMsg {
+			continue
+		}
+		// rtmsg: family, destination and source length, TOS, then the
+		// table (a byte; RTA_TABLE holds tables past 255).
+		table := int(m.Data[4])
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range attrs {
+			if a.Attr.Type == syscall.RTA_TABLE && len(a.Value) >= 4 {
+				table = int(binary.NativeEndian.Uint32(a.Value))
+			}
+		}
+		used[table] = true
+	}
+	return used, nil
 }
 
 // pathMTU is the largest MTU of the routes or interfaces that lead to the
