@@ -91,6 +91,9 @@ func ssidOnlyWarning() string {
 func (v *networksView) refresh() {
 	a := v.a
 	cur := a.networks.Current
+	weak := cur.Trusted && cur.GatewayMAC != "" && !slices.ContainsFunc(a.networks.Trusted, func(n api.TrustedNetwork) bool {
+		return n.Current && n.GatewayMAC != ""
+	})
 	switch {
 	case !a.connected:
 		v.current.SetText(lang.L("Unknown until the service answers again"))
@@ -98,6 +101,9 @@ func (v *networksView) refresh() {
 	case !cur.Known:
 		v.current.SetText(lang.L("Unknown network"))
 		v.trustState.SetText(lang.L("Its gateway is not known (yet), so it counts as untrusted: it cannot be trusted and every tunnel runs here."))
+	case weak:
+		v.current.SetText(identifies(cur.SSID, cur.GatewayMAC, cur.Router6))
+		v.trustState.SetText(lang.L("Trusted as {{.Name}} by its Wi-Fi name alone, which anyone nearby can fake. To trust it by its gateway instead, trust this network, then remove {{.Name}}.", map[string]string{"Name": cur.TrustedName}))
 	default:
 		v.current.SetText(identifies(cur.SSID, cur.GatewayMAC, cur.Router6))
 		if cur.Trusted {
@@ -107,8 +113,11 @@ func (v *networksView) refresh() {
 		}
 	}
 	v.trustState.Hidden = v.trustState.Text == ""
-	setEnabled(v.trust, a.connected && cur.Known && !cur.Trusted)
-	setEnabled(v.name, a.connected && cur.Known && !cur.Trusted)
+	// A network trusted by its Wi-Fi name alone may still be trusted by
+	// its gateway: that is what the warning asks for.
+	trustable := a.connected && cur.Known && (!cur.Trusted || weak)
+	setEnabled(v.trust, trustable)
+	setEnabled(v.name, trustable)
 	setEnabled(v.add, a.connected)
 
 	list := a.networks.Trusted

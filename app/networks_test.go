@@ -245,6 +245,24 @@ func TestTrustingAWiFiNameAloneWarnsBeforeItIsDone(t *testing.T) {
 		h.waitFor(c.call, h.called(c.call))
 	}
 	h.waitFor("both in the list", func() bool { return len(v.rows) == 2 })
+
+	// On a network trusted by its Wi-Fi name alone, the tab says so and
+	// offers to trust it by its gateway, as the warning asks.
+	svc.moveTo(api.CurrentNetwork{Known: true, Interface: "wlan0", GatewayMAC: "02:00:00:00:00:07", SSID: "airport"})
+	h.waitFor("on airport", func() bool { return strings.HasPrefix(v.trustState.Text, "Trusted as airport by its Wi-Fi name alone") })
+	if v.trust.Disabled() {
+		t.Fatal("a network trusted by its Wi-Fi name alone cannot be trusted by its gateway")
+	}
+	test.Type(v.name, "airport-gw")
+	test.Tap(v.trust)
+	if h.dialogSays(warning) {
+		t.Errorf("warned about a Wi-Fi name alone for a network with its gateway: %q", h.overlayTexts())
+	}
+	h.tapDialogButton("Trust")
+	h.waitFor("trusted by its gateway", func() bool { return strings.HasPrefix(v.trustState.Text, "Trusted, as ") })
+	if !v.trust.Disabled() {
+		t.Error("a network trusted by its gateway can be trusted again")
+	}
 	for i, warns := range []bool{true, false} {
 		if got := strings.Join(texts(v.rows[i].content), "\n"); strings.Contains(got, warning) != warns {
 			t.Errorf("row %d warns %v, want %v (only airport):\n%s", i, !warns, warns, got)
