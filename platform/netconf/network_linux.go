@@ -341,6 +341,16 @@ func linkByName(name string) (netlink.Link, error) {
 	return &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index, Name: name, MTU: int(ifr.Uint32())}}, nil
 }
 
+// dump reads one of the kernel's tables (RTM_GETADDR, RTM_GETROUTE), every
+// family, with the standard library.
+func dump(request int) ([]syscall.NetlinkMessage, error) {
+	rib, err := syscall.NetlinkRIB(request, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	return syscall.ParseNetlinkMessage(rib)
+}
+
 // addressInUse is an address of an interface.
 type addressInUse struct {
 	LinkIndex int
@@ -351,11 +361,7 @@ type addressInUse struct {
 // netlink.AddrList reads them: the local address of a point-to-point
 // link, else the address.
 func addressesInUse() ([]addressInUse, error) {
-	rib, err := syscall.NetlinkRIB(syscall.RTM_GETADDR, syscall.AF_UNSPEC)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := syscall.ParseNetlinkMessage(rib)
+	msgs, err := dump(syscall.RTM_GETADDR)
 	if err != nil {
 		return nil, err
 	}
@@ -428,11 +434,7 @@ func freeTable(mark uint32) (int, error) {
 
 // tablesInUse are the routing tables that hold a route of either family.
 func tablesInUse() (map[int]bool, error) {
-	rib, err := syscall.NetlinkRIB(syscall.RTM_GETROUTE, syscall.AF_UNSPEC)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := syscall.ParseNetlinkMessage(rib)
+	msgs, err := dump(syscall.RTM_GETROUTE)
 	if err != nil {
 		return nil, err
 	}
