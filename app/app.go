@@ -62,6 +62,7 @@ type App struct {
 	unlisted   map[string]bool
 	serviceErr error
 	killSwitch api.KillSwitch
+	networks   api.Networks // the current network and the trusted ones
 	visible    bool
 
 	poll chan time.Duration // to the poll loop: its interval, 0 to stop
@@ -287,6 +288,10 @@ func (a *App) applyEvent(ev api.Event) {
 	case api.EventKillSwitch:
 		if ev.KillSwitch != nil {
 			a.killSwitch = *ev.KillSwitch
+		}
+	case api.EventNetwork:
+		if ev.Networks != nil {
+			a.networks = *ev.Networks
 		}
 	case api.EventReady:
 		for name := range a.unlisted {

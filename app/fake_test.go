@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,13 @@ type fakeService struct {
 	// would report; pqKeys the tunnels' own public keys.
 	rosenpass map[string]map[string]*api.RosenpassStatus
 	pqKeys    map[string][]byte
+	// networks is where the computer is and what it trusts; admin says
+	// whether the caller is an administrator (removes any trusted
+	// network), uid who the caller is.
+	networks api.Networks
+	admin    bool
+	uid      string
+	nextID   int
 }
 
 type fakeTunnel struct {
@@ -45,7 +53,126 @@ type fakeTunnel struct {
 
 func newFakeService() *fakeService {
 	return &fakeService{tunnels: map[string]*fakeTunnel{}, killSwitch: api.KillSwitch{Mode: api.KillSwitchOff, Changeable: true}, stats: map[string][]api.PeerStatus{},
-		rosenpass: map[string]map[string]*api.RosenpassStatus{}, pqKeys: map[string][]byte{}}
+		rosenpass: map[string]map[string]*api.RosenpassStatus{}, pqKeys: map[string][]byte{},
+		networks: api.Networks{Current: api.CurrentNetwork{Text: "unknown network"}}, uid: "1000"}
+}
+
+// moveTo puts the computer on network cur, as the service reports a move.
+func (f *fakeService) moveTo(cur api.CurrentNetwork) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks.Current = cur
+	f.networkChangedLocked()
+}
+
+// addTrusted stores a trusted network as if added earlier by owner.
+func (f *fakeService) addTrusted(n api.TrustedNetwork) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks.Trusted = append(f.networks.Trusted, n)
+	f.networkChangedLocked()
+}
+
+// networkChangedLocked matches the current network against the trusted
+// ones, as the service does, and tells every stream.
+func (f *fakeService) networkChangedLocked() {
+	cur := &f.networks.Current
+	cur.Trusted, cur.TrustedID, cur.TrustedName = false, "", ""
+	for i := range f.networks.Trusted {
+		n := &f.networks.Trusted[i]
+		n.Current = cur.Known && (n.GatewayMAC == "" || n.GatewayMAC == cur.GatewayMAC) && (n.SSID == "" || n.SSID == cur.SSID)
+		n.Removable = f.admin || n.AddedBy.UID == f.uid
+		if n.Current && !cur.Trusted {
+			cur.Trusted, cur.TrustedID, cur.TrustedName = true, n.ID, n.Name
+		}
+	}
+	v := f.networksLocked()
+	f.broadcast(api.Event{Type: api.EventNetwork, Networks: &v})
+}
+
+func (f *fakeService) networksLocked() api.Networks {
+	v := f.networks
+	v.Trusted = slices.Clone(v.Trusted)
+	return v
+}
+
+func (f *fakeService) SetSettings(_ context.Context, name string, req api.SettingsRequest) (api.Tunnel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("settings %s start=%s networks=%s", name, req.Start, req.Networks)
+	if err := f.check(); err != nil {
+		return api.Tunnel{}, err
+	}
+	t := f.tunnels[name]
+	if !t.Mine && !f.admin {
+		return api.Tunnel{}, &client.Error{Status: 403, Code: api.CodeForbidden, Message: "only its owner or an administrator may change " + name}
+	}
+	if req.Start != "" {
+		t.Start = req.Start
+	}
+	if req.Networks != "" {
+		t.Networks = req.Networks
+	}
+	f.broadcast(f.tunnelEvent(t))
+	return t.Tunnel, nil
+}
+
+func (f *fakeService) Networks(context.Context) (api.Networks, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return api.Networks{}, err
+	}
+	return f.networksLocked(), nil
+}
+
+func (f *fakeService) Trust(_ context.Context, req api.TrustRequest) (api.TrustedNetwork, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("trust current=%v mac=%s ssid=%s name=%s", req.Current, req.GatewayMAC, req.SSID, req.Name)
+	if err := f.check(); err != nil {
+		return api.TrustedNetwork{}, err
+	}
+	n := api.TrustedNetwork{GatewayMAC: req.GatewayMAC, SSID: req.SSID, Name: req.Name,
+		AddedBy: api.Owner{UID: f.uid, Name: "me"}, AddedAt: epoch}
+	if req.Current {
+		cur := f.networks.Current
+		if !cur.Known {
+			return api.TrustedNetwork{}, &client.Error{Status: 409, Code: api.CodeUnknownNetwork, Message: "the current network is not known yet"}
+		}
+		n.GatewayMAC, n.SSID = cur.GatewayMAC, cur.SSID
+	}
+	if n.Name == "" {
+		n.Name = cmp.Or(n.SSID, n.GatewayMAC)
+	}
+	f.nextID++
+	n.ID = fmt.Sprintf("n%d", f.nextID)
+	n.Identifies = cmp.Or(n.GatewayMAC, n.SSID)
+	if n.GatewayMAC == "" {
+		n.Warning = api.SSIDOnlyWarning
+	}
+	f.networks.Trusted = append(f.networks.Trusted, n)
+	f.networkChangedLocked()
+	return n, nil
+}
+
+func (f *fakeService) Distrust(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.called("distrust %s", id)
+	if err := f.check(); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(f.networks.Trusted, func(n api.TrustedNetwork) bool { return n.ID == id })
+	if i < 0 {
+		return &client.Error{Status: 404, Code: api.CodeNotFound, Message: "no trusted network " + id}
+	}
+	if n := f.networks.Trusted[i]; !f.admin && n.AddedBy.UID != f.uid {
+		return &client.Error{Status: 403, Code: api.CodeForbidden, Message: "only they or an administrator may remove it"}
+	}
+	f.networks.Trusted = slices.Delete(f.networks.Trusted, i, i+1)
+	f.networkChangedLocked()
+	return nil
 }
 
 func (f *fakeService) called(format string, args ...any) {
@@ -136,12 +263,12 @@ func (f *fakeService) Status(_ context.Context, name string) (api.Status, error)
 	if err := f.check(); err != nil {
 		return api.Status{}, err
 	}
-	st := api.Status{KillSwitch: f.killSwitch}
+	st := api.Status{KillSwitch: f.killSwitch, Network: f.networks.Current}
 	for _, t := range f.tunnels {
 		if name != "" && t.Name != name {
 			continue
 		}
-		ts := api.TunnelStatus{Name: t.Name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys}
+		ts := api.TunnelStatus{Name: t.Name, State: t.State, Start: t.Start, Networks: t.Networks, Paused: t.Paused, Error: t.Error, NeedsKeys: t.NeedsKeys, Health: t.Health}
 		cfg := t.cfg
 		ts.Interface = &api.InterfaceStatus{PublicKey: t.PublicKey, ListenPort: cfg.Interface.ListenPort, Addresses: cfg.Interface.Addresses, DNS: cfg.Interface.DNS}
 		if t.State == api.StateUp {
@@ -183,11 +310,13 @@ func (f *fakeService) Events(ctx context.Context, fn func(api.Event)) error {
 		snapshot = append(snapshot, f.tunnelEvent(t))
 	}
 	ks := f.killSwitch
+	nets := f.networksLocked()
 	f.mu.Unlock()
 	for _, ev := range snapshot {
 		fn(ev)
 	}
 	fn(api.Event{Type: api.EventKillSwitch, KillSwitch: &ks})
+	fn(api.Event{Type: api.EventNetwork, Networks: &nets})
 	fn(api.Event{Type: api.EventReady})
 	for {
 		select {

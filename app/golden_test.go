@@ -238,3 +238,34 @@ func TestMainWindowInGermanGolden(t *testing.T) {
 	test.AssertRendersToMarkup(t, "tunnels_de.xml", c)
 	test.AssertRendersToImage(t, "tunnels_de.png", c)
 }
+
+// The Networks tab on a trusted network: one network trusted by its
+// gateway and Wi-Fi name (this one), one by its Wi-Fi name alone (warned)
+// that another user added and this one may not remove.
+func TestMainWindowNetworksGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		german bool
+	}{{"networks", false}, {"networks_de", true}} {
+		t.Run(tc.golden, func(t *testing.T) {
+			if tc.german {
+				inGerman(t)
+			}
+			svc := newFakeService()
+			svc.moveTo(api.CurrentNetwork{Known: true, Interface: "wlan0", GatewayMAC: "02:00:5e:10:00:01", SSID: "home",
+				Router6: netip.MustParseAddr("fe80::1")})
+			svc.addTrusted(api.TrustedNetwork{ID: "n1", Name: "home", GatewayMAC: "02:00:5e:10:00:01", SSID: "home",
+				Router6: netip.MustParseAddr("fe80::1"), AddedBy: api.Owner{UID: "1000", Name: "me"}, AddedAt: epoch.Add(-50 * time.Hour)})
+			svc.addTrusted(api.TrustedNetwork{ID: "n2", Name: "cafe", SSID: "cafe", Warning: api.SSIDOnlyWarning,
+				AddedBy: api.Owner{UID: "1001", Name: "anna"}, AddedAt: epoch.Add(-30 * time.Hour)})
+			h := newHarness(t, svc)
+			h.ready()
+			h.app.Window().Resize(fyne.NewSize(920, 720))
+			h.app.ui.tabs.SelectIndex(2)
+			h.settle()
+			c := h.app.Window().Canvas()
+			test.AssertRendersToMarkup(t, tc.golden+".xml", c)
+			test.AssertRendersToImage(t, tc.golden+".png", c)
+		})
+	}
+}

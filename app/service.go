@@ -15,7 +15,7 @@ type Service interface {
 	Status(ctx context.Context, name string) (api.Status, error)
 	// Events calls fn for every state change until ctx ends or the
 	// connection breaks. The stream opens with one EventTunnel per tunnel,
-	// the kill switch, and EventReady.
+	// the kill switch, the network (EventNetwork), and EventReady.
 	Events(ctx context.Context, fn func(api.Event)) error
 	// Import stores a new tunnel; its secrets go to the keyring.
 	Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error)
@@ -37,6 +37,15 @@ type Service interface {
 	// SetStart sets when a tunnel starts: manual, at login or at boot
 	// (its keys then go to the service, sealed for this machine).
 	SetStart(ctx context.Context, name string, mode api.StartMode) (api.Tunnel, error)
+	// SetSettings changes a tunnel's settings: those set in req (start,
+	// networks); the others stay.
+	SetSettings(ctx context.Context, name string, req api.SettingsRequest) (api.Tunnel, error)
+	// Networks is the current network and the machine's trusted networks.
+	Networks(ctx context.Context) (api.Networks, error)
+	// Trust adds a trusted network (req.Current: the one the computer is
+	// on); Distrust removes one by its ID.
+	Trust(ctx context.Context, req api.TrustRequest) (api.TrustedNetwork, error)
+	Distrust(ctx context.Context, id string) error
 	// Restore sends the keys again for tunnels the service wants up but
 	// holds no keys for (it restarted), brings up those that start at
 	// login, and returns their names.

@@ -19,16 +19,17 @@ func startLabels() []string {
 	return []string{lang.L("Starts manually"), lang.L("Starts at login"), lang.L("Starts at boot")}
 }
 
+// networksModes are the choices of the details' networks menu, in its
+// order.
+var networksModes = []api.NetworksMode{api.NetworksAny, api.NetworksUntrusted}
+
+func networksLabels() []string {
+	return []string{lang.L("On any network"), lang.L("Only on untrusted networks")}
+}
+
 // newStartSelect is the details' menu of when the selected tunnel starts.
 func newStartSelect(a *App) *widget.Select {
-	labels := startLabels()
-	s := widget.NewSelect(labels, nil)
-	// The menu is as wide as its placeholder: the longest choice fits.
-	for _, l := range labels {
-		if len([]rune(l)) > len([]rune(s.PlaceHolder)) {
-			s.PlaceHolder = l
-		}
-	}
+	s := widget.NewSelect(startLabels(), nil)
 	s.OnChanged = func(string) {
 		t, ok := a.tunnels[a.selected]
 		if !ok || s.SelectedIndex() < 0 {
@@ -84,4 +85,49 @@ func (a *App) setStart(name string, mode api.StartMode, revert func()) {
 			}
 			apply()
 		}, a.win).Show()
+}
+
+// newNetworksSelect is the details' menu of where the selected tunnel
+// runs: on any network, or only on networks this machine does not trust.
+func newNetworksSelect(a *App) *widget.Select {
+	s := widget.NewSelect(networksLabels(), nil)
+	s.OnChanged = func(string) {
+		t, ok := a.tunnels[a.selected]
+		if !ok || s.SelectedIndex() < 0 {
+			return
+		}
+		if mode := networksModes[s.SelectedIndex()]; mode != networksOf(t.Tunnel) {
+			a.setNetworks(t.Name, mode, func() { showNetworks(s, t.Tunnel) })
+		}
+	}
+	return s
+}
+
+// networksOf is where t runs, any network when the service does not say.
+func networksOf(t api.Tunnel) api.NetworksMode {
+	if t.Networks == "" {
+		return api.NetworksAny
+	}
+	return t.Networks
+}
+
+// showNetworks selects where t runs in s.
+func showNetworks(s *widget.Select, t api.Tunnel) {
+	if i := slices.Index(networksModes, networksOf(t)); i >= 0 && s.SelectedIndex() != i {
+		s.SetSelectedIndex(i)
+	}
+}
+
+// setNetworks asks the service to run name on the networks mode says;
+// revert puts the menu back when the service refuses.
+func (a *App) setNetworks(name string, mode api.NetworksMode, revert func()) {
+	a.async(func(ctx context.Context) error {
+		_, err := a.svc.SetSettings(ctx, name, api.SettingsRequest{Networks: mode})
+		return err
+	}, func(err error) {
+		if err != nil {
+			revert()
+			a.showError(fmt.Errorf("networks %s %s: %w", name, mode, err))
+		}
+	})
 }

@@ -39,6 +39,7 @@ type window struct {
 	importButton, pasteButton, newButton, exportAllButton *widget.Button
 
 	killSwitch *killSwitchView
+	networks   *networksView
 	logs       *logView
 }
 
@@ -93,11 +94,13 @@ func newWindow(a *App) *window {
 	tunnelsTab := container.NewBorder(toolbar, nil, nil, nil, split)
 
 	w.killSwitch = newKillSwitchView(a)
+	w.networks = newNetworksView(a)
 	w.logs = newLogView(a)
 	w.logsTab = container.NewTabItem(lang.L("Log"), w.logs.content)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("Tunnels"), tunnelsTab),
 		container.NewTabItem(lang.L("Kill switch"), w.killSwitch.content),
+		container.NewTabItem(lang.L("Networks"), w.networks.content),
 		w.logsTab,
 	)
 	w.tabs.OnSelected = func(*container.TabItem) { w.shown() }
@@ -157,6 +160,7 @@ func (w *window) refresh() {
 		w.details.content.Hide()
 	}
 	w.killSwitch.refresh()
+	w.networks.refresh()
 }
 
 func setEnabled(o fyne.Disableable, on bool) {
@@ -174,7 +178,49 @@ func (a *App) shownState(t *tunnel) (string, color.Color) {
 	if !a.connected {
 		return lang.L("Unknown"), nil
 	}
+	switch {
+	case t.State == api.StateUp && t.NoNetwork:
+		return lang.L("Waiting for the network"), stateColor(api.StateStarting)
+	case t.State == api.StateUp && t.Unanswered:
+		return lang.L("Active, the peer answers nothing"), stateColor(api.StateStarting)
+	case t.State == api.StateDown && t.Paused != "":
+		if network, ok := pausedOn(t.Paused); ok {
+			return lang.L("Paused, trusted network {{.Network}}", map[string]string{"Network": network}), stateColor(api.StateDown)
+		}
+		return lang.L("Paused"), stateColor(api.StateDown)
+	}
 	return stateText(t.State), stateColor(t.State)
+}
+
+// pausedOn is the trusted network that api.Tunnel.Paused names ("paused:
+// trusted network home").
+func pausedOn(paused string) (string, bool) {
+	return strings.CutPrefix(paused, "paused: trusted network ")
+}
+
+// noteOf explains what the state alone does not: why a tunnel is paused
+// or what its health means, and who may change it. Empty when all is
+// plain.
+func (a *App) noteOf(t *tunnel) string {
+	switch {
+	case !a.connected:
+		return ""
+	case t.State == api.StateDown && t.Paused != "":
+		return lang.L("This computer is on a network this machine trusts, and {{.Name}} runs only on untrusted networks: it comes up by itself when the computer leaves this network. Activate brings it up here all the same, until the network changes.", map[string]string{"Name": t.Name})
+	case t.State == api.StateUp && t.NoNetwork:
+		return lang.L("There is no way to the peer: the network under the tunnel is gone. It reconnects by itself when the network is back.")
+	case t.State == api.StateUp && t.Unanswered:
+		return lang.L("The peer has answered nothing for 3 minutes, although wgtray reconnected to it. Check that the peer is running and that its endpoint is right.")
+	case !mayChangeSettings(t.Tunnel):
+		return lang.L("{{.Name}} belongs to another user: only they or an administrator can change it.", map[string]string{"Name": t.Name})
+	}
+	return ""
+}
+
+// mayChangeSettings says whether the caller may change when and where t
+// runs: its owner or an administrator, who alone see its owner.
+func mayChangeSettings(t api.Tunnel) bool {
+	return t.Mine || t.Owner != nil
 }
 
 // setDot fills dot with fill, or draws it hollow for nil.
@@ -225,6 +271,7 @@ type detailsView struct {
 	shown   string // the tunnel shown, to scroll back up for another one
 
 	name, state, errText *widget.Label
+	note                 *widget.Label // why it is paused, its health, who may change it
 	dot                  *canvas.Circle
 	toggle               *widget.Button
 
@@ -243,7 +290,7 @@ type detailsView struct {
 	graph              *graph
 
 	edit, export, exportPQ, remove *widget.Button
-	start                          *widget.Select
+	start, networks                *widget.Select
 }
 
 func newDetailsView(a *App) *detailsView {
@@ -255,6 +302,9 @@ func newDetailsView(a *App) *detailsView {
 	d.errText = widget.NewLabel("")
 	d.errText.Wrapping = fyne.TextWrapWord
 	d.errText.Importance = widget.DangerImportance
+	d.note = widget.NewLabel("")
+	d.note.Wrapping = fyne.TextWrapWord
+	d.note.Hide()
 	d.toggle = widget.NewButton(lang.L("Activate"), func() { a.toggle(a.selected) })
 	d.toggle.Importance = widget.HighImportance
 	header := container.NewBorder(nil, nil, nil, d.toggle, container.NewHBox(
@@ -265,10 +315,15 @@ func newDetailsView(a *App) *detailsView {
 	d.addresses = widget.NewLabel("")
 	d.dns = widget.NewLabel("")
 	d.listenPort = widget.NewLabel("")
-	// The heading rows hold Rosenpass: they have room beside their title,
-	// and a row more would push one peer into scrolling at the default size.
 	d.exportPQ = widget.NewButtonWithIcon(lang.L("Rosenpass key…"), theme.DocumentSaveIcon(), func() { a.exportRosenpassKey(a.selected) })
-	iface := clearOfScrollBar(container.NewBorder(nil, nil, heading(lang.L("Interface")), d.exportPQ), d.fields(
+	// The heading rows hold when and where the tunnel runs and the peers'
+	// Rosenpass: they have room beside their title, and a row more would
+	// push one peer into scrolling at the default size. The two menus share
+	// the row; a long choice ends in "…" in a narrow window.
+	d.start = newStartSelect(a)
+	d.networks = newNetworksSelect(a)
+	iface := clearOfScrollBar(container.NewBorder(nil, nil, heading(lang.L("Interface")), nil,
+		container.NewGridWithColumns(2, d.start, d.networks)), d.fields(
 		lang.L("Public key"), container.NewBorder(nil, nil, nil, d.copyKey, d.publicKey),
 		lang.L("Addresses"), d.addresses,
 		lang.L("DNS servers"), d.dns,
@@ -300,10 +355,9 @@ func newDetailsView(a *App) *detailsView {
 	d.edit = widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { a.editTunnel(a.selected) })
 	d.export = widget.NewButtonWithIcon(lang.L("Export…"), theme.DocumentSaveIcon(), func() { a.exportTunnel(a.selected) })
 	d.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { a.removeTunnel(a.selected) })
-	d.start = newStartSelect(a)
-	actions := container.NewHBox(d.edit, d.export, d.start, layout.NewSpacer(), d.remove)
+	actions := container.NewHBox(d.edit, d.export, d.exportPQ, layout.NewSpacer(), d.remove)
 
-	d.content = container.NewBorder(container.NewVBox(header, d.errText), actions, nil, nil, compact)
+	d.content = container.NewBorder(container.NewVBox(header, d.errText, d.note), actions, nil, nil, compact)
 	return d
 }
 
@@ -391,8 +445,18 @@ func (d *detailsView) show(t *tunnel) {
 	for _, b := range []*widget.Button{d.edit, d.export, d.exportPQ, d.remove} {
 		setEnabled(b, mine)
 	}
+	if note := a.noteOf(t); note != d.note.Text || d.note.Visible() != (note != "") {
+		d.note.SetText(note)
+		d.note.Hidden = note == ""
+		// A wrapped label learns its height from its width: twice.
+		d.content.Refresh()
+		d.content.Refresh()
+	}
 	showStart(d.start, t.Tunnel)
-	setEnabled(d.start, mine)
+	showNetworks(d.networks, t.Tunnel)
+	settings := a.connected && mayChangeSettings(t.Tunnel)
+	setEnabled(d.start, settings)
+	setEnabled(d.networks, settings)
 
 	d.publicKey.SetText(orDash(iface.PublicKey))
 	setEnabled(d.copyKey, iface.PublicKey != "")

@@ -282,7 +282,12 @@ func (a *Agent) applyTunnel(t api.Tunnel) bool {
 	case api.StateUp:
 		a.say(tr("{{.Name}} connected", map[string]string{"Name": t.Name}), tr("The tunnel is up."))
 	case api.StateDown:
-		if prev.State == api.StateUp || prev.State == api.StateStopping {
+		switch {
+		case t.Paused != "" && prev.State == api.StateUp:
+			// The laptop joined a trusted network: the service took the
+			// tunnel down by itself, and says so.
+			a.say(pausedText(t.Name, t.Paused), tr(textPausedBody))
+		case prev.State == api.StateUp || prev.State == api.StateStopping:
 			a.say(tr("{{.Name}} disconnected", map[string]string{"Name": t.Name}), tr("The tunnel is down."))
 		}
 	case api.StateFailed:
@@ -458,7 +463,7 @@ func (a *Agent) status() api.Status {
 	st := api.Status{KillSwitch: a.ks}
 	for _, name := range a.names() {
 		t := a.tunnels[name]
-		st.Tunnels = append(st.Tunnels, api.TunnelStatus{Name: name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys, Health: t.Health, Peers: a.peers[name]})
+		st.Tunnels = append(st.Tunnels, api.TunnelStatus{Name: name, State: t.State, Error: t.Error, NeedsKeys: t.NeedsKeys, Health: t.Health, Paused: t.Paused, Peers: a.peers[name]})
 	}
 	return st
 }
@@ -554,6 +559,10 @@ func tunnelLabel(t api.Tunnel) string {
 			return fmt.Sprintf(tr(textFailedBare), t.Name)
 		}
 		return fmt.Sprintf(tr(textFailed), t.Name, t.Error)
+	case api.StateDown:
+		if t.Paused != "" {
+			return pausedText(t.Name, t.Paused)
+		}
 	}
 	return t.Name
 }

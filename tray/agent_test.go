@@ -257,10 +257,12 @@ Quit
 	svc.tunnels["home"] = api.Tunnel{Name: "home", State: api.StateFailed, Error: "no route to host", Mine: true}
 	svc.tunnels["lab"] = api.Tunnel{Name: "lab", State: api.StateStarting, Mine: true}
 	svc.tunnels["theirs"] = api.Tunnel{Name: "theirs", State: api.StateDown}
+	svc.tunnels["paused"] = api.Tunnel{Name: "paused", State: api.StateDown, Mine: true, Networks: api.NetworksUntrusted, Paused: "paused: trusted network home"}
 	svc.mu.Unlock()
 	want = `[ ] home: failed: no route to host
 [x] lab: connecting…
 [x] office
+[ ] paused: paused, trusted network home
 [ ] theirs (disabled)
 --
 Kill switch
@@ -280,6 +282,7 @@ Quit
 	for _, c := range []struct{ label, call string }{
 		{"home: failed: no route to host", "up home"},
 		{"office", "down office"},
+		{"paused: paused, trusted network home", "up paused"},
 		{"Always", "killswitch always lan=false"},
 	} {
 		it, _ := h.host.item(c.label)
@@ -468,5 +471,34 @@ func TestTrayFollowsTheNetworkUnderATunnel(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if got := h.notes.all(); len(got) != 1 || !strings.HasPrefix(got[0], "office: no answer: ") {
 		t.Errorf("notifications %q, want one that office has no answer", got)
+	}
+}
+
+// A tunnel the service takes down because the laptop joined a trusted
+// network says so in the tooltip, the menu and one notification; its icon
+// is idle (nothing is meant to run), not failed and not connecting; and
+// it is connected again when the laptop leaves.
+func TestTunnelPausedOnATrustedNetworkSaysSoAndIsNotUp(t *testing.T) {
+	svc := newFakeService()
+	hs := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	svc.status = api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp, Peers: []api.PeerStatus{{LatestHandshake: &hs}}}}}
+	svc.tunnels["office"] = api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Networks: api.NetworksUntrusted}
+	h := newHarness(t, svc)
+	h.waitFor("connected", h.shows(assets.Up, "office: connected, handshake"))
+
+	svc.set(api.Tunnel{Name: "office", State: api.StateDown, Mine: true, Networks: api.NetworksUntrusted, Paused: "paused: trusted network home"})
+	h.waitFor("paused", h.shows(assets.Idle, "office: paused, trusted network home"))
+	if it, ok := h.host.item("office: paused, trusted network home"); !ok || it.Checked || it.Disabled {
+		t.Errorf("the menu lacks the enabled, unticked entry \"office: paused, trusted network home\":\n%s", h.host.text())
+	}
+	h.waitFor("the notification", func() bool { return len(h.notes.all()) > 0 })
+	if got, want := h.notes.all(), "office: paused, trusted network home: This network is trusted: the tunnel runs only on untrusted networks and comes up again when this computer leaves it."; len(got) != 1 || got[0] != want {
+		t.Errorf("notifications %q, want only %q", got, want)
+	}
+
+	svc.set(api.Tunnel{Name: "office", State: api.StateUp, Mine: true, Networks: api.NetworksUntrusted})
+	h.waitFor("connected again", h.shows(assets.Up, "office: connected, handshake"))
+	if !strings.Contains(h.host.text(), "[x] office\n") {
+		t.Errorf("office is not ticked once up again:\n%s", h.host.text())
 	}
 }

@@ -22,15 +22,20 @@ func TestTrayMenuAndTooltipFollowTheLocale(t *testing.T) {
 	for _, c := range []struct {
 		env                    map[string]string
 		quit, tooltip, offline string
+		paused                 string
 	}{
-		{map[string]string{"LANG": "de_DE.UTF-8"}, "Beenden", "home: verbindet…", "wgtray: der Dienst läuft nicht (starten mit: sudo wgtrayd start)"},
-		{map[string]string{"LANG": "C.UTF-8", "LANGUAGE": "de"}, "Quit", "home: connecting…", "wgtray: the service is not running (start it with: sudo wgtrayd start)"},
-		{map[string]string{"LANG": "en_US.UTF-8", "LANGUAGE": "fr:de"}, "Beenden", "home: verbindet…", "wgtray: der Dienst läuft nicht (starten mit: sudo wgtrayd start)"},
-		{map[string]string{"LANG": "C"}, "Quit", "home: connecting…", "wgtray: the service is not running (start it with: sudo wgtrayd start)"},
+		{map[string]string{"LANG": "de_DE.UTF-8"}, "Beenden", "home: verbindet…", "wgtray: der Dienst läuft nicht (starten mit: sudo wgtrayd start)", "office: pausiert, vertrauenswürdiges Netzwerk home"},
+		{map[string]string{"LANG": "C.UTF-8", "LANGUAGE": "de"}, "Quit", "home: connecting…", "wgtray: the service is not running (start it with: sudo wgtrayd start)", "office: paused, trusted network home"},
+		{map[string]string{"LANG": "en_US.UTF-8", "LANGUAGE": "fr:de"}, "Beenden", "home: verbindet…", "wgtray: der Dienst läuft nicht (starten mit: sudo wgtrayd start)", "office: pausiert, vertrauenswürdiges Netzwerk home"},
+		{map[string]string{"LANG": "C"}, "Quit", "home: connecting…", "wgtray: the service is not running (start it with: sudo wgtrayd start)", "office: paused, trusted network home"},
 	} {
 		t.Run(c.env["LANG"]+"/"+c.env["LANGUAGE"], func(t *testing.T) {
 			inLanguage(t, c.env)
 			st := api.Status{Tunnels: []api.TunnelStatus{{Name: "home", State: api.StateStarting}}}
+			paused := api.Status{Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateDown, Paused: "paused: trusted network home"}}}
+			if got, want := Summarize(paused, true, nil, now).Tooltip, c.paused; got != want {
+				t.Errorf("tooltip of a paused tunnel %q, want %q", got, want)
+			}
 			if got := Summarize(st, true, nil, now).Tooltip; !strings.Contains(got, c.tooltip) {
 				t.Errorf("tooltip %q, want %q", got, c.tooltip)
 			}

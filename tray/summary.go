@@ -31,6 +31,8 @@ const (
 	textStopping   = "%s: disconnecting…"
 	textNoNetwork  = "%s: waiting for the network"
 	textNoAnswer   = "%s: connected, the peer answers nothing"
+	textPaused     = "%s: paused, trusted network %s"
+	textPausedBody = "This network is trusted: the tunnel runs only on untrusted networks and comes up again when this computer leaves it."
 	textBlocking   = "Blocking all traffic (kill switch: always)"
 	textKSError    = "Kill switch: %s"
 )
@@ -72,6 +74,12 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 			lines = append(lines, fmt.Sprintf(tr(textConnecting), t.Name))
 		case api.StateStopping:
 			lines = append(lines, fmt.Sprintf(tr(textStopping), t.Name))
+		case api.StateDown:
+			// Held down on a trusted network: nothing is meant to run, so
+			// it adds a line but not to the icon.
+			if t.Paused != "" {
+				lines = append(lines, pausedText(t.Name, t.Paused))
+			}
 		case api.StateUp:
 			last := latestHandshake(t.Peers)
 			since, seen := upSince[t.Name]
@@ -134,6 +142,19 @@ func Summarize(st api.Status, connected bool, upSince map[string]time.Time, now 
 		s.Icon = assets.Idle
 	}
 	return s
+}
+
+// pausedPrefix starts api.Tunnel.Paused when the service names the
+// trusted network the tunnel is paused on.
+const pausedPrefix = "paused: trusted network "
+
+// pausedText says that tunnel name is paused, in the user's language when
+// the service's reason names the network.
+func pausedText(name, paused string) string {
+	if network, ok := strings.CutPrefix(paused, pausedPrefix); ok {
+		return fmt.Sprintf(tr(textPaused), name, network)
+	}
+	return name + ": " + paused
 }
 
 // sooner is the earlier of two delays, zero meaning none.

@@ -38,6 +38,16 @@ func TestSummaryIconAndTooltipTellTheOverallState(t *testing.T) {
 			{Name: "home", State: api.StateUp, Peers: shake(time.Second)},
 			{Name: "office", State: api.StateFailed, Error: "no route to endpoint"}}}, true,
 			assets.Error, "home: connected, handshake 1 s ago\noffice: failed: no route to endpoint", StaleAfter - time.Second},
+		{"paused on a trusted network is not up, not connecting, not failed", api.Status{Tunnels: []api.TunnelStatus{
+			{Name: "office", State: api.StateDown, Networks: api.NetworksUntrusted, Paused: "paused: trusted network home"}}}, true,
+			assets.Idle, "office: paused, trusted network home", 0},
+		{"paused beside a tunnel up", api.Status{Tunnels: []api.TunnelStatus{
+			{Name: "home", State: api.StateUp, Peers: shake(time.Second)},
+			{Name: "office", State: api.StateDown, Paused: "paused: trusted network home"}}}, true,
+			assets.Up, "home: connected, handshake 1 s ago\noffice: paused, trusted network home", StaleAfter - time.Second},
+		{"paused in lockdown", api.Status{KillSwitch: always, Tunnels: []api.TunnelStatus{
+			{Name: "office", State: api.StateDown, Paused: "paused: trusted network home"}}}, true,
+			assets.Lockdown, "office: paused, trusted network home\nBlocking all traffic (kill switch: always)", 0},
 		{"lockdown", api.Status{KillSwitch: always}, true, assets.Lockdown, "Blocking all traffic (kill switch: always)", 0},
 		{"lockdown with a tunnel up is up", api.Status{KillSwitch: always, Tunnels: []api.TunnelStatus{{Name: "office", State: api.StateUp, Peers: shake(time.Minute)}}}, true,
 			assets.Up, "office: connected, handshake 1 min ago", 2 * time.Minute},

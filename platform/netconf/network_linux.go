@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -45,7 +47,7 @@ type linuxNetwork struct {
 // main table's more specific routes (the LAN, the endpoint's gateway)
 // working. On error nothing is left behind.
 func ApplyNetwork(cfg NetworkConfig) (_ Network, err error) {
-	link, err := netlink.LinkByName(cfg.Interface)
+	link, err := linkByName(cfg.Interface)
 	if err != nil {
 		return nil, fmt.Errorf("find interface %s: %w", cfg.Interface, err)
 	}
@@ -212,13 +214,13 @@ func (n *linuxNetwork) Close() error {
 
 // checkAddresses fails if another interface has one of the addresses.
 func (n *linuxNetwork) checkAddresses(addrs []netip.Prefix) error {
-	existing, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	existing, err := addressesInUse()
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
 	}
 	for _, p := range addrs {
 		for _, e := range existing {
-			if e.LinkIndex != n.index && e.IP.Equal(net.IP(p.Addr().AsSlice())) {
+			if e.LinkIndex != n.index && e.Addr == p.Addr().Unmap() {
 				other := fmt.Sprint(e.LinkIndex)
 				if l, err := netlink.LinkByIndex(e.LinkIndex); err == nil {
 					other = l.Attrs().Name
@@ -310,6 +312,89 @@ func (n *linuxNetwork) addPolicyRules(families []int, table int) error {
 	return nil
 }
 
+// The network is looked at before the first handshake without the netlink
+// package: its reader keeps a 64 KiB buffer on the goroutine's stack, and
+// the first call in a goroutine grows the stack to fit it, onto memory the
+// kernel has to fault in: a third to half a millisecond on the way to the
+// first handshake on a small machine, for a question two ioctls or one
+// dump of the standard library answer.
+
+// linkByName is the interface's index and MTU, all ApplyNetwork needs of
+// it.
+func linkByName(name string) (netlink.Link, error) {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return nil, err
+	}
+	index := int(ifr.Uint32())
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFMTU, ifr); err != nil {
+		return nil, err
+	}
+	return &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index, Name: name, MTU: int(ifr.Uint32())}}, nil
+}
+
+// dump reads one of the kernel's tables (RTM_GETADDR, RTM_GETROUTE), every
+// family, with the standard library.
+func dump(request int) ([]syscall.NetlinkMessage, error) {
+	rib, err := syscall.NetlinkRIB(request, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	return syscall.ParseNetlinkMessage(rib)
+}
+
+// addressInUse is an address of an interface.
+type addressInUse struct {
+	LinkIndex int
+	Addr      netip.Addr
+}
+
+// addressesInUse lists the addresses of every interface, as
+// netlink.AddrList reads them: the local address of a point-to-point
+// link, else the address.
+func addressesInUse() ([]addressInUse, error) {
+	msgs, err := dump(syscall.RTM_GETADDR)
+	if err != nil {
+		return nil, err
+	}
+	var in []addressInUse
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWADDR || len(m.Data) < syscall.SizeofIfAddrmsg {
+			continue
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return nil, err
+		}
+		var address, local []byte
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFA_ADDRESS:
+				address = a.Value
+			case syscall.IFA_LOCAL:
+				local = a.Value
+			}
+		}
+		if local != nil {
+			address = local
+		}
+		if a, ok := netip.AddrFromSlice(address); ok {
+			// ifaddrmsg: family, prefix length, flags, scope (a byte
+			// each), then the interface index.
+			in = append(in, addressInUse{LinkIndex: int(binary.NativeEndian.Uint32(m.Data[4:8])), Addr: a.Unmap()})
+		}
+	}
+	return in, nil
+}
+
 // srcValidMark is the sysctl that lets replies to marked packets pass
 // reverse-path filtering.
 const srcValidMark = "/proc/sys/net/ipv4/conf/all/src_valid_mark"
@@ -327,26 +412,52 @@ func enableSrcValidMark() error {
 }
 
 // freeTable returns the first routing table from mark (or 51820) on that
-// has no routes in either family, as wg-quick picks it.
+// has no routes in either family, as wg-quick picks it. It reads every
+// route once, with the standard library (see linkByName), instead of
+// asking per table and family.
 func freeTable(mark uint32) (int, error) {
 	start := firstPolicyTable
 	if mark != 0 {
 		start = int(mark)
 	}
+	used, err := tablesInUse()
+	if err != nil {
+		return 0, fmt.Errorf("list routes: %w", err)
+	}
 	for t := start; t < start+1000; t++ {
-		used := false
-		for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-			routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: t}, netlink.RT_FILTER_TABLE)
-			if err != nil {
-				return 0, fmt.Errorf("list routes of table %d: %w", t, err)
-			}
-			used = used || len(routes) > 0
-		}
-		if !used {
+		if !used[t] {
 			return t, nil
 		}
 	}
 	return 0, fmt.Errorf("no free routing table from %d on", start)
+}
+
+// tablesInUse are the routing tables that hold a route of either family.
+func tablesInUse() (map[int]bool, error) {
+	msgs, err := dump(syscall.RTM_GETROUTE)
+	if err != nil {
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWROUTE || len(m.Data) < syscall.SizeofRtMsg {
+			continue
+		}
+		// rtmsg: family, destination and source length, TOS, then the
+		// table (a byte; RTA_TABLE holds tables past 255).
+		table := int(m.Data[4])
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range attrs {
+			if a.Attr.Type == syscall.RTA_TABLE && len(a.Value) >= 4 {
+				table = int(binary.NativeEndian.Uint32(a.Value))
+			}
+		}
+		used[table] = true
+	}
+	return used, nil
 }
 
 // pathMTU is the largest MTU of the routes or interfaces that lead to the
