@@ -188,3 +188,76 @@ func waitForWithin(d time.Duration, cond func() bool) bool {
 	}
 	return true
 }
+
+// Wi-Fi is identified by its SSID together with the gateway's MAC, from
+// NetworkManager (a stand-in on a private system bus): the trusted home
+// network with another SSID is untrusted, and the tunnel comes up there
+// without a packet to the outside host on that router's link; a network
+// trusted by its SSID alone pauses the tunnel, and the CLI warns that an
+// SSID alone can be spoofed.
+func TestUntrustedOnlyTunnelKnowsWiFiBySSIDAndGateway(t *testing.T) {
+	testnet.RequireRoot(t)
+	n := newKillSwitchNet(t)
+	_, _ = secondRouter(t, n)
+	ifaceTo := func(subnet string) string {
+		name, _, _ := strings.Cut(strings.Fields(n.client.Run(t, "ip", "-o", "addr", "show", "to", subnet))[1], "@")
+		return name
+	}
+	wlanA, wlanB := ifaceTo("192.168.60.0/24"), ifaceTo("192.168.61.0/24")
+	bus, setSSID := testnet.StartNetworkManager(t, map[string]string{wlanA: "home", wlanB: "cafe"})
+	w := startWgtraydWith(t, n.client, "DBUS_SYSTEM_BUS_ADDRESS="+bus)
+	name := fullTunnel(t, n, w)
+	w.cli(t, "killswitch", "auto")
+	w.cli(t, "set", name, "networks=untrusted")
+	status := func() api.Status {
+		st, err := w.client.Status(ctx(t), name)
+		if err != nil || len(st.Tunnels) != 1 {
+			t.Fatalf("status: %+v, %v", st, err)
+		}
+		return st
+	}
+	waitFor(t, "the service to know the home Wi-Fi", func() bool { return status().Network.SSID == "home" && status().Network.Known })
+	if out := w.cli(t, "trusted", "add", "current"); !strings.Contains(out, `Wi-Fi "home"`) || !strings.Contains(out, "gateway ") || strings.Contains(out, "spoof") {
+		t.Errorf("trusted add current on Wi-Fi: %s", out)
+	}
+	if out := w.cli(t, "trusted", "add", "ssid:cafe"); !strings.Contains(out, "anyone nearby") {
+		t.Errorf("trusting an SSID alone gives no warning: %s", out)
+	}
+	w.up(t, name) // a user's up: stays up on this network
+	w.handshake(t, n, name)
+	for _, args := range [][]string{{"-4", ksInternet}, {"-6", ksInternet6}} {
+		p := n.client.Start(t, nil, "ping", append([]string{"-n", "-q", "-i", "0.05", "-W", "1", "-c", "600"}, args...)...)
+		defer func() { _ = p.Stop(time.Second) }()
+	}
+	moveTo := func(gw string) time.Time {
+		n.client.Run(t, "ip", "route", "replace", "default", "via", gw)
+		return time.Now()
+	}
+	expect := func(step string, since time.Time, trustedAs string) {
+		t.Helper()
+		ok := waitForWithin(5*time.Second, func() bool {
+			st := status()
+			s := st.Tunnels[0]
+			if trustedAs != "" {
+				return st.Network.TrustedName == trustedAs && s.State == api.StateDown && s.Paused == "paused: trusted network "+trustedAs
+			}
+			return !st.Network.Trusted && st.Network.Known && s.State == api.StateUp && len(s.Peers) == 1 && s.Peers[0].LatestHandshake != nil && s.Peers[0].LatestHandshake.After(since)
+		})
+		if !ok {
+			t.Fatalf("%s: %+v\n%s", step, status(), w.proc.Output())
+		}
+		t.Logf("%s: %v after the move", step, time.Since(since).Round(time.Millisecond))
+	}
+	expect("to the cafe, trusted by its SSID alone", moveTo("192.168.61.1"), "cafe")
+	// Home's router with another SSID: not the trusted network.
+	setSSID(wlanA, "home-guest")
+	toA := leakCounter(t, n)
+	before := toA()
+	expect("to the home router under another SSID", moveTo(ksLANHost), "")
+	if c := toA() - before; c != 0 {
+		t.Errorf("%d packets to the outside host left on the home router's link under another SSID", c)
+	}
+	setSSID(wlanA, "home")
+	moveTo("192.168.61.1")
+	expect("back home", moveTo(ksLANHost), "home")
+}

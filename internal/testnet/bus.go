@@ -41,18 +41,31 @@ func StartBus(t testing.TB) string {
 func StartLogind(t testing.TB) (bus string, prepareForSleep func(sleeping bool)) {
 	t.Helper()
 	bus = StartBus(t)
-	conn, err := dbus.Connect(bus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if reply, err := conn.RequestName("org.freedesktop.login1", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own org.freedesktop.login1 on the test bus: %v %v", reply, err)
-	}
+	conn := connect(t, bus)
+	own(t, conn, "org.freedesktop.login1")
 	return bus, func(sleeping bool) {
 		t.Helper()
 		if err := conn.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", sleeping); err != nil {
 			t.Fatalf("send PrepareForSleep: %v", err)
 		}
+	}
+}
+
+// connect is a connection to the test bus at addr, closed by t.Cleanup.
+func connect(t testing.TB, addr string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// own makes conn the owner of name on its bus.
+func own(t testing.TB, conn *dbus.Conn, name string) {
+	t.Helper()
+	if reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own %s on the test bus: %v %v", name, reply, err)
 	}
 }

@@ -5,52 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-	"github.com/godbus/dbus/v5/prop"
-
 	"github.com/wgtray/wgtray/internal/testnet"
 )
-
-// fakeNM stands in for NetworkManager: one Wi-Fi device, associated with
-// an access point whose SSID the test picks.
-type fakeNM struct{ iface string }
-
-func (f fakeNM) GetDeviceByIpIface(iface string) (dbus.ObjectPath, *dbus.Error) {
-	if iface != f.iface {
-		return "", dbus.NewError("org.freedesktop.NetworkManager.UnknownDevice", []any{"no device " + iface})
-	}
-	return "/org/freedesktop/NetworkManager/Devices/3", nil
-}
-
-// serveFakeNM owns org.freedesktop.NetworkManager on a private bus (a
-// dbus-daemon of its own) and exports what wifiSSID reads; it returns the
-// bus's address.
-func serveFakeNM(t *testing.T, iface, ssid string) string {
-	t.Helper()
-	addr := testnet.StartBus(t)
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if err := conn.Export(fakeNM{iface}, nmPath, nmName); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := prop.Export(conn, "/org/freedesktop/NetworkManager/Devices/3", prop.Map{
-		nmWireless: {"ActiveAccessPoint": {Value: dbus.ObjectPath("/org/freedesktop/NetworkManager/AccessPoint/7")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := prop.Export(conn, "/org/freedesktop/NetworkManager/AccessPoint/7", prop.Map{
-		nmAP: {"Ssid": {Value: []byte(ssid)}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if reply, err := conn.RequestName(nmName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own %s: %v %v", nmName, reply, err)
-	}
-	return addr
-}
 
 type watchPayload struct{ WiFi, SSID string }
 
@@ -64,7 +20,8 @@ func TestIdentityFollowsTheDefaultRouteToAnotherRouter(t *testing.T) {
 		if err := testnet.Payload(&p); err != nil {
 			t.Fatal(err)
 		}
-		t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", serveFakeNM(t, p.WiFi, p.SSID))
+		bus, _ := testnet.StartNetworkManager(t, map[string]string{p.WiFi: p.SSID})
+		t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", bus)
 		stop := make(chan struct{})
 		ids, err := Watch(stop)
 		if err != nil {
