@@ -80,7 +80,7 @@ func (m *manager) applyPeersLocked(caller ipc.Peer, t *managed, full *importer.C
 				t.endpoints = append(t.endpoints, e)
 			}
 		}
-		gen := m.ks.reconcile(m.policyLocked())
+		gen := m.reconcileLocked()
 		m.mu.Unlock()
 		m.ks.wait(ctx, gen)
 	})
@@ -106,7 +106,7 @@ func (m *manager) applyPeersLocked(caller ipc.Peer, t *managed, full *importer.C
 	m.log.Info("edit applied to the running tunnel", "tunnel", name, "applied", string(api.AppliedLive))
 	m.publish(t)
 	m.publishApplied(t, api.AppliedLive)
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	view := t.view(caller)
 	m.mu.Unlock()
 	m.ks.waitFor(gen, applyWait)

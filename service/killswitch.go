@@ -40,6 +40,9 @@ type killSwitch struct {
 	mu       sync.Mutex
 	settings settings
 	tunnels  []firewall.FirewallTunnel
+	// trusted is the way out of the trusted network while a full tunnel
+	// is paused there (auto then lets plain traffic out only that way).
+	trusted  *firewall.TrustedWay
 	want     uint64 // generation of the newest snapshot
 	done     uint64 // generation the firewall was last brought to
 	announce bool   // publish the state after the next apply, even if unchanged
@@ -128,10 +131,10 @@ func (k *killSwitch) set(ctx context.Context, caller ipc.Peer, req api.SetKillSw
 
 // reconcile hands over the tunnels' view (the manager's, taken under its
 // lock so generations follow its changes) and returns its generation.
-func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel) uint64 {
+func (k *killSwitch) reconcile(tunnels []firewall.FirewallTunnel, trusted *firewall.TrustedWay) uint64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.tunnels = tunnels
+	k.tunnels, k.trusted = tunnels, trusted
 	return k.submitLocked()
 }
 
@@ -174,7 +177,7 @@ func (k *killSwitch) wait(ctx context.Context, gen uint64) {
 // sooner).
 func (k *killSwitch) waitForTraffic(ctx context.Context, gen uint64) {
 	k.mu.Lock()
-	p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+	p := k.policyLocked()
 	free := k.want == gen && !k.active && !k.applying && !p.Blocking()
 	k.mu.Unlock()
 	if !free {
@@ -207,7 +210,7 @@ func (k *killSwitch) run() {
 		}
 		gen, announce := k.want, k.announce
 		k.announce = false
-		p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+		p := k.policyLocked()
 		same := k.applied != nil && reflect.DeepEqual(*k.applied, p)
 		before := k.stateLocked()
 		k.applying = !same && p.Blocking()
@@ -276,4 +279,14 @@ func (k *killSwitch) follow(refresh func(), interval time.Duration, stop <-chan 
 			}
 		}
 	}
+}
+
+// policyLocked is the policy of the settings and the tunnels' view. Must
+// hold k.mu.
+func (k *killSwitch) policyLocked() firewall.FirewallPolicy {
+	p := firewall.FirewallPolicy{Mode: k.settings.KillSwitch, AllowLAN: k.settings.AllowLAN, Tunnels: k.tunnels}
+	if p.Mode == api.KillSwitchAuto {
+		p.Trusted = k.trusted
+	}
+	return p
 }

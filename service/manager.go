@@ -581,7 +581,7 @@ func (m *manager) remove(caller ipc.Peer, name string) error {
 	}
 	m.log.Info("tunnel removed", "tunnel", name)
 	m.events.publish(api.Event{Type: api.EventRemoved, Time: time.Now(), Tunnel: &api.Tunnel{Name: name}})
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	m.mu.Unlock()
 	if err := m.store.removeUnusedKeys(recs); err != nil {
 		m.log.Warn("cannot remove Rosenpass public keys no tunnel uses", "error", err.Error())
@@ -676,7 +676,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	t.cancelStart = cancel
 	m.publish(t)
-	m.ks.reconcile(m.policyLocked())
+	m.reconcileLocked()
 	m.mu.Unlock()
 
 	// Nothing on the way to the first handshake waits for the disk: the
@@ -687,7 +687,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 		m.mu.Lock()
 		t.starting = &firewall.FirewallTunnel{Interface: iface, FwMark: mark}
 		t.endpoints = slices.Clone(endpoints)
-		gen := m.ks.reconcile(m.policyLocked())
+		gen := m.reconcileLocked()
 		m.mu.Unlock()
 		m.ks.waitForTraffic(ctx, gen)
 	}, func(h tunnel.Health) { m.healthChanged(t, h) })
@@ -714,7 +714,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 		rec := t.rec
 		m.log.Error("tunnel failed to come up", "tunnel", name, "error", t.reason)
 		m.publish(t)
-		gen := m.ks.reconcile(m.policyLocked())
+		gen := m.reconcileLocked()
 		m.mu.Unlock()
 		m.saveWantUp(rec)
 		m.ks.waitFor(gen, applyWait)
@@ -729,7 +729,7 @@ func (m *manager) startLocked(caller ipc.Peer, t *managed, full *importer.Config
 		m.log.Warn("config not applied", "tunnel", name, "what", note)
 	}
 	m.publish(t)
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	view, rec := t.view(caller), t.rec
 	m.mu.Unlock()
 	m.saveWantUp(rec)
@@ -837,7 +837,7 @@ func (m *manager) stop(t *managed, persist bool) {
 		m.mu.Unlock()
 		return
 	}
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	m.mu.Unlock()
 	m.ks.waitFor(gen, applyWait)
 }
@@ -1079,7 +1079,7 @@ func (m *manager) policyLocked() []firewall.FirewallTunnel {
 // change's is, so generations follow the changes.
 func (m *manager) reconcileKillSwitch() {
 	m.mu.Lock()
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	m.mu.Unlock()
 	m.ks.waitFor(gen, applyWait)
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/wgtray/wgtray/importer"
+	"github.com/wgtray/wgtray/platform/firewall"
 	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/platform/netid"
 	"github.com/wgtray/wgtray/service/api"
@@ -25,6 +26,13 @@ func (m *manager) watchNetwork(stop <-chan struct{}) {
 			m.log.Info("network changed", "network", id.String())
 			m.applyNetworkRule()
 		}
+	}
+	select {
+	case <-stop:
+	default:
+		m.log.Error("the network watch ended; no network counts as trusted until the service restarts")
+		m.trusted.setCurrent(netid.Identity{})
+		m.applyNetworkRule()
 	}
 }
 
@@ -86,6 +94,9 @@ func (m *manager) applyNetworkRule() {
 		}()
 	}
 	wg.Wait()
+	// The way out may have changed with no tunnel changing: from one
+	// trusted network to another that the same entry matches.
+	m.reconcileKillSwitch()
 }
 
 // ruleFor applies the networks rule to one tunnel: paused (down, keys
@@ -120,7 +131,7 @@ func (m *manager) ruleFor(t *managed) {
 			// Waiting for its keys (or failed): it is meant up again,
 			// which the kill switch follows.
 			m.publish(t)
-			gen := m.ks.reconcile(m.policyLocked())
+			gen := m.reconcileLocked()
 			m.mu.Unlock()
 			m.ks.waitFor(gen, applyWait)
 			return
@@ -146,7 +157,7 @@ func (m *manager) ruleFor(t *managed) {
 			clear(rp)
 			t.state, t.reason = api.StateFailed, fmt.Sprintf("cannot come back up after leaving a trusted network: %v; bring it up again", err)
 			m.publish(t)
-			gen := m.ks.reconcile(m.policyLocked())
+			gen := m.reconcileLocked()
 			m.mu.Unlock()
 			m.log.Error("tunnel cannot come back up", "tunnel", name, "error", err.Error())
 			m.ks.waitFor(gen, applyWait)
@@ -182,7 +193,7 @@ func (m *manager) pauseLocked(t *managed) {
 		}
 	}
 	m.publish(t)
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	m.mu.Unlock()
 	m.ks.waitFor(gen, applyWait)
 }
@@ -199,7 +210,7 @@ func (m *manager) holdPausedLocked(t *managed, caller ipc.Peer, full *importer.C
 	t.rec.WantUp = true
 	m.log.Info("tunnel paused on a trusted network", "tunnel", t.rec.Name, "network", network)
 	m.publish(t)
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	view, rec := t.view(caller), t.rec
 	m.mu.Unlock()
 	m.saveWantUp(rec)
@@ -224,10 +235,38 @@ func (m *manager) stopPausedLocked(t *managed, persist bool) {
 	rec := t.rec
 	m.log.Info("tunnel down", "tunnel", rec.Name)
 	m.publish(t)
-	gen := m.ks.reconcile(m.policyLocked())
+	gen := m.reconcileLocked()
 	m.mu.Unlock()
 	if persist {
 		m.saveWantUp(rec)
 	}
 	m.ks.waitFor(gen, applyWait)
+}
+
+// reconcileLocked hands the kill switch the tunnels' policy and, while a
+// full tunnel is paused on the trusted network, that network's way out.
+// Must hold m.mu.
+func (m *manager) reconcileLocked() uint64 {
+	return m.ks.reconcile(m.policyLocked(), m.trustedWayLocked())
+}
+
+// trustedWayLocked is the way out of the current network when it is
+// trusted and a tunnel routing a default route is paused on it; nil
+// otherwise. Must hold m.mu.
+func (m *manager) trustedWayLocked() *firewall.TrustedWay {
+	paused := false
+	for _, t := range m.tunnels {
+		if t.paused != "" && t.rec.WantUp && defaultRoutes(t.activeCfg()) != 0 {
+			paused = true
+			break
+		}
+	}
+	if !paused {
+		return nil
+	}
+	id, _, trusted := m.trusted.now()
+	if !trusted || id.Interface == "" || !id.Gateway.IsValid() {
+		return nil
+	}
+	return &firewall.TrustedWay{Interface: id.Interface, Gateway: id.Gateway, GatewayMAC: id.GatewayMAC, Router6: id.Router6}
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/wgtray/wgtray/service/api"
 )
 
-// A tunnel set to networks=untrusted is paused (down, keys held, out of
-// the kill switch's policy) on a trusted network and comes back when the
+// A tunnel set to networks=untrusted is paused (down, keys held; the
+// kill switch lets plain traffic out only through the trusted network's
+// router) on a trusted network and comes back when the
 // laptop leaves; down means down everywhere; a user's up on the trusted
 // network holds until the network changes; an up the client makes by
 // itself there only pauses the tunnel.
@@ -52,8 +53,14 @@ func TestUntrustedOnlyTunnelFollowsTheTrustedNetwork(t *testing.T) {
 		if held != (up || paused != "") {
 			t.Errorf("%s: keys held %t", step, held)
 		}
-		if blocks := h.fw.last().Blocking(); blocks != up {
-			t.Errorf("%s: the kill switch blocks: %t, want %t", step, blocks, up)
+		// Paused, the kill switch lets plain traffic out only through the
+		// trusted network's router.
+		p := h.fw.last()
+		if blocks := p.Blocking(); blocks != (up || paused != "") {
+			t.Errorf("%s: the kill switch blocks: %t", step, blocks)
+		}
+		if way := p.Trusted; (way != nil) != (paused != "") || way != nil && (way.Gateway != home.Gateway || way.GatewayMAC != home.GatewayMAC || way.Interface != "eth0") {
+			t.Errorf("%s: the kill switch's way out of the trusted network: %+v", step, way)
 		}
 	}
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -30,6 +31,23 @@ type FirewallPolicy struct {
 	Mode     api.KillSwitchMode `json:"mode"`
 	AllowLAN bool               `json:"allow_lan"` // private, link-local and multicast ranges stay reachable
 	Tunnels  []FirewallTunnel   `json:"tunnels"`
+	// Trusted is set in auto mode while the laptop is on a trusted
+	// network and a tunnel that routes a default route is paused there.
+	// The kill switch then keeps blocking, but lets plain traffic out
+	// through that network's router: its interface and next hop, and on
+	// Linux only to the router's MAC address. A move to another router
+	// is blocked from its first packet, before the service notices it
+	// and brings the tunnel back.
+	Trusted *TrustedWay `json:"trusted,omitempty"`
+}
+
+// TrustedWay is the way out of a trusted network: its interface, its
+// default gateway and IPv6 router, and the gateway's MAC address.
+type TrustedWay struct {
+	Interface  string     `json:"interface"`
+	Gateway    netip.Addr `json:"gateway"`
+	GatewayMAC string     `json:"gateway_mac,omitempty"`
+	Router6    netip.Addr `json:"router6,omitzero"`
 }
 
 // FirewallTunnel is one tunnel the kill switch lets through. The service
@@ -171,6 +189,9 @@ func (p FirewallPolicy) Blocking() bool {
 	case api.KillSwitchAlways:
 		return true
 	case api.KillSwitchAuto:
+		if p.Trusted != nil {
+			return true
+		}
 		for _, t := range p.Tunnels {
 			if t.DefaultRoute {
 				return true
@@ -184,6 +205,16 @@ func (p FirewallPolicy) Blocking() bool {
 func (p FirewallPolicy) Validate() error {
 	if _, err := api.ParseKillSwitchMode(string(p.Mode)); err != nil {
 		return err
+	}
+	if w := p.Trusted; w != nil {
+		if w.Interface == "" || len(w.Interface) > 15 || !w.Gateway.IsValid() || (w.Router6.IsValid() && !w.Router6.Is6()) {
+			return fmt.Errorf("kill switch: the trusted network's way out (%s via %s) is not an interface and a router", w.Interface, w.Gateway)
+		}
+		if w.GatewayMAC != "" {
+			if hw, err := net.ParseMAC(w.GatewayMAC); err != nil || len(hw) != 6 {
+				return fmt.Errorf("kill switch: the trusted network's gateway MAC %q is not a MAC address", w.GatewayMAC)
+			}
+		}
 	}
 	for _, t := range p.Tunnels {
 		if t.Interface == "" || len(t.Interface) > 15 {
@@ -270,6 +301,11 @@ type FirewallRule struct {
 	LocalPort  uint16
 	// ICMPv6Type matches that ICMPv6 message type (with ProtoICMPv6).
 	ICMPv6Type uint8
+	// NextHop matches outbound and forwarded packets that routing sends
+	// to this next hop (the router, or the destination itself when it is
+	// on the link). Backends that cannot match it (WFP, pf) match the
+	// interface alone.
+	NextHop netip.Addr
 	// OnLink matches IPv6 packets with hop limit 255, which only a
 	// neighbour on the link can send (RFC 4861).
 	OnLink bool
@@ -279,9 +315,9 @@ type FirewallRule struct {
 // IPFamily is the IP version the rule matches, 0 for both.
 func (r FirewallRule) IPFamily() uint8 {
 	switch {
-	case r.Remote.IsValid() && r.Remote.Addr().Is4():
+	case r.Remote.IsValid() && r.Remote.Addr().Is4(), r.NextHop.Is4():
 		return 4
-	case r.Remote.IsValid():
+	case r.Remote.IsValid(), r.NextHop.Is6():
 		return 6
 	case r.Protocol == ProtoICMPv6 || r.OnLink:
 		return 6
@@ -333,6 +369,8 @@ var (
 //     endpoint on port 53 keeps working;
 //  3. DHCPv4, DHCPv6, neighbour discovery and multicast listener
 //     discovery;
+//  3. with Trusted, what leaves through the trusted network's interface to
+//     its router (the router's own DNS among it);
 //  4. DNS to the tunnels' resolvers, then every other DNS query refused,
 //     before the tunnel and LAN allowances so that a resolver on the LAN
 //     (or a route that bypasses the tunnel) gets no query. A resolver
@@ -410,6 +448,18 @@ func (p FirewallPolicy) Rules() []FirewallRule {
 		add(FirewallRule{Hook: HookOutbound, Why: "multicast listener report", Protocol: ProtoICMPv6, ICMPv6Type: typ, Remote: linkScopeMulticast, Action: Accept})
 	}
 	add(FirewallRule{Hook: HookInbound, Why: "multicast listener query", Protocol: ProtoICMPv6, ICMPv6Type: mldQuery, Remote: linkLocal6, Action: Accept})
+
+	if w := p.Trusted; w != nil {
+		hops := []netip.Addr{w.Gateway}
+		if w.Router6.IsValid() && w.Router6 != w.Gateway {
+			hops = append(hops, w.Router6)
+		}
+		for _, hop := range hops {
+			for _, h := range []FirewallHook{HookOutbound, HookForwarded} {
+				add(FirewallRule{Hook: h, Why: "trusted network", Interface: w.Interface, NextHop: hop, Action: Accept})
+			}
+		}
+	}
 
 	for _, h := range []FirewallHook{HookOutbound, HookForwarded} {
 		for _, t := range p.Tunnels {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 
 	"github.com/google/nftables"
@@ -13,8 +14,13 @@ import (
 )
 
 // FirewallTable is the nftables table (family inet) that holds all of the
-// kill switch's rules. Nothing else is ever touched.
+// kill switch's rules. Nothing else is ever touched but TrustedTable.
 const FirewallTable = "wgtray"
+
+// TrustedTable is the nftables table (family netdev) that, while the
+// policy has a trusted way out, lets the trusted interface send to no
+// other router than the trusted gateway's MAC address (egress hook).
+const TrustedTable = "wgtray_trusted"
 
 // firewallSys is the kill switch on Linux: one nftables table of its own,
 // written through netlink. The rules are kernel state, so they stay in
@@ -49,15 +55,34 @@ func (f firewallSys) apply(p FirewallPolicy) error {
 			return nil
 		}
 	}
+	err := f.write(p, true)
+	if err != nil && p.Blocking() && p.Trusted != nil && p.Trusted.GatewayMAC != "" {
+		// The egress hook needs the interface (gone at boot, or after a
+		// move) and Linux 5.16: the inet rules alone still hold the
+		// trusted way to its interface and next hop.
+		err = f.write(p, false)
+	}
+	return err
+}
+
+// write replaces the kill switch's tables in one batch; egress adds the
+// trusted interface's check of the router's MAC address.
+func (f firewallSys) write(p FirewallPolicy, egress bool) error {
 	c, err := f.conn()
 	if err != nil {
 		return err
 	}
 	table := &nftables.Table{Name: FirewallTable, Family: nftables.TableFamilyINet}
+	trusted := &nftables.Table{Name: TrustedTable, Family: nftables.TableFamilyNetdev}
 	// Adding first makes the delete succeed whether or not the table
 	// exists; the batch is one transaction, so no packet sees the gap.
 	c.AddTable(table)
 	c.DelTable(table)
+	c.AddTable(trusted)
+	c.DelTable(trusted)
+	if w := p.Trusted; egress && p.Blocking() && w != nil && w.GatewayMAC != "" {
+		addTrustedEgress(c, trusted, *w)
+	}
 	if p.Blocking() {
 		c.AddTable(table)
 		chains := map[FirewallHook]*nftables.Chain{}
@@ -157,6 +182,11 @@ func nftExprs(r FirewallRule) []expr.Any {
 	case 6:
 		match(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1}, []byte{unix.NFPROTO_IPV6})
 	}
+	if r.NextHop.Is4() {
+		match(&expr.Rt{Register: 1, Key: expr.RtNexthop4}, r.NextHop.AsSlice())
+	} else if r.NextHop.Is6() {
+		match(&expr.Rt{Register: 1, Key: expr.RtNexthop6}, r.NextHop.AsSlice())
+	}
 	if r.Protocol != 0 {
 		match(&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, []byte{r.Protocol})
 	}
@@ -227,4 +257,55 @@ func ifname(name string) []byte {
 	b := make([]byte, unix.IFNAMSIZ)
 	copy(b, name)
 	return b
+}
+
+// addTrustedEgress adds the egress chain of the trusted interface: unicast
+// IP that leaves it for anywhere but the LAN ranges must go to the trusted
+// gateway's MAC address, and nothing goes to the gateway's address at
+// another MAC. A move to another router on the same interface (even one
+// with the same address) is dropped from its first packet, before the
+// service has noticed it.
+func addTrustedEgress(c *nftables.Conn, table *nftables.Table, w TrustedWay) {
+	mac, _ := net.ParseMAC(w.GatewayMAC) // Validate checked it
+	c.AddTable(table)
+	accept := nftables.ChainPolicyAccept
+	chain := c.AddChain(&nftables.Chain{
+		Name: "egress", Table: table, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookEgress, Priority: nftables.ChainPriorityFilter,
+		Device: w.Interface, Policy: &accept,
+	})
+	rule := func(why string, es ...expr.Any) {
+		c.AddRule(&nftables.Rule{Table: table, Chain: chain, Exprs: es, UserData: userdata.AppendString(nil, userdata.TypeComment, why)})
+	}
+	eq := func(data []byte) *expr.Cmp { return &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: data} }
+	etherDst := &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseLLHeader, Offset: 0, Len: 6}
+	protocol := func(ethertype uint16) []expr.Any {
+		return []expr.Any{&expr.Meta{Key: expr.MetaKeyPROTOCOL, Register: 1}, eq(binary.BigEndian.AppendUint16(nil, ethertype))}
+	}
+	family := func(a netip.Addr) []expr.Any {
+		if a.Is4() {
+			return protocol(unix.ETH_P_IP)
+		}
+		return protocol(unix.ETH_P_IPV6)
+	}
+	accepted := &expr.Verdict{Kind: expr.VerdictAccept}
+	dropped := &expr.Verdict{Kind: expr.VerdictDrop}
+
+	rule("to the trusted gateway", etherDst, eq(mac), accepted)
+	for _, gw := range []netip.Addr{w.Gateway, w.Router6} {
+		if gw.IsValid() {
+			es := append(family(gw), remoteExprs(netip.PrefixFrom(gw, gw.BitLen()), false)...)
+			rule("the trusted gateway's address at another MAC: another router", append(es, dropped)...)
+		}
+	}
+	rule("broadcast and multicast",
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseLLHeader, Offset: 0, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{1}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0}}, accepted)
+	for _, pfx := range LANPrefixes {
+		es := append(family(pfx.Addr()), remoteExprs(pfx, false)...)
+		rule("a host on the LAN", append(es, accepted)...)
+	}
+	rule("IPv4 to another router", append(protocol(unix.ETH_P_IP), dropped)...)
+	rule("IPv6 to another router", append(protocol(unix.ETH_P_IPV6), dropped)...)
 }

@@ -22,6 +22,7 @@ type packet struct {
 	localPort   uint16
 	icmpv6Type  uint8
 	hopLimit    uint8
+	nextHop     netip.Addr // where routing sends it: the router, or remote on the link
 }
 
 func (p packet) family() uint8 {
@@ -46,7 +47,8 @@ func (r FirewallRule) matches(p packet) bool {
 		r.RemotePort != 0 && r.RemotePort != p.remotePort,
 		r.LocalPort != 0 && r.LocalPort != p.localPort,
 		r.ICMPv6Type != 0 && r.ICMPv6Type != p.icmpv6Type,
-		r.OnLink && p.hopLimit != 255:
+		r.OnLink && p.hopLimit != 255,
+		r.NextHop.IsValid() && r.NextHop != p.nextHop:
 		return false
 	}
 	return true
@@ -249,5 +251,40 @@ func TestParseKillSwitchMode(t *testing.T) {
 	}
 	if _, err := api.ParseKillSwitchMode("on"); err == nil {
 		t.Error(`api.ParseKillSwitchMode("on") succeeded`)
+	}
+}
+
+// On a trusted network with a paused full tunnel, auto lets plain traffic
+// out through that network's router only: another router, or another
+// interface, is blocked from the first packet.
+func TestKillSwitchOnATrustedNetworkLetsOutOnlyThroughItsRouter(t *testing.T) {
+	gw, gw6 := netip.MustParseAddr("192.168.1.1"), netip.MustParseAddr("fe80::1")
+	p := FirewallPolicy{Mode: api.KillSwitchAuto, Trusted: &TrustedWay{Interface: "eth0", Gateway: gw, GatewayMAC: "02:00:00:00:00:0a", Router6: gw6}}
+	if !p.Blocking() || p.Validate() != nil {
+		t.Fatalf("blocking %t, valid %v", p.Blocking(), p.Validate())
+	}
+	via := func(iface, remote string, port uint16, hop netip.Addr) packet {
+		return packet{hook: HookOutbound, iface: iface, proto: ProtoTCP, remote: netip.MustParseAddr(remote), remotePort: port, nextHop: hop}
+	}
+	for _, tc := range []struct {
+		name string
+		p    packet
+		want FirewallAction
+	}{
+		{"the internet through the trusted router", via("eth0", "203.0.113.9", 443, gw), Accept},
+		{"DNS to the trusted router itself", packet{hook: HookOutbound, iface: "eth0", proto: ProtoUDP, remote: gw, remotePort: 53, nextHop: gw}, Accept},
+		{"IPv6 through the trusted router", via("eth0", "2001:db8::9", 443, gw6), Accept},
+		{"the internet through another router", via("eth0", "203.0.113.9", 443, netip.MustParseAddr("10.0.0.1")), Reject},
+		{"another IPv6 router", via("eth0", "2001:db8::9", 443, netip.MustParseAddr("fe80::2")), Reject},
+		{"the trusted router's address on another interface", via("wlan0", "203.0.113.9", 443, gw), Reject},
+		{"a host on the link (not the router)", via("eth0", "192.168.1.20", 22, netip.MustParseAddr("192.168.1.20")), Reject},
+	} {
+		if got := verdict(p.Rules(), tc.p); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	p.Trusted.GatewayMAC = "not a MAC"
+	if p.Validate() == nil {
+		t.Error("a bad gateway MAC passes")
 	}
 }

@@ -97,8 +97,8 @@ func ParseMAC(s string) (string, error) {
 	return hw.String(), nil
 }
 
-// settle is how long changes must rest before the identity is read again:
-// a move changes routes, addresses and neighbours in a burst.
+// settle is how long after a change the identity is read again: a move
+// changes routes, addresses and neighbours in a burst.
 const settle = 150 * time.Millisecond
 
 // Watch sends the current identity at once and again whenever it changes,
@@ -129,7 +129,13 @@ func Watch(stop <-chan struct{}) (<-chan Identity, error) {
 				if !ok {
 					return
 				}
-				timer = time.After(settle)
+				// Read 150 ms after the first change of a burst, not
+				// after the last: a steady trickle of neighbour updates
+				// (traffic through the gateway) must not hold the read
+				// off for ever.
+				if timer == nil {
+					timer = time.After(settle)
+				}
 			case <-timer:
 				timer = nil
 				id, _ := Current()
