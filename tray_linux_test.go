@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,8 +149,9 @@ func cli(t *testing.T, env []string, args ...string) error {
 // TestTrayAgentTellsTheTruthWithinASecond drives the real agent through a
 // stand-in tray host: the icon and tooltip follow up and down done by the
 // command line, a service restart (after which the agent sends the keys
-// again), a failing tunnel and the network going away under a tunnel
-// (and coming back), each within a second; the menu holds every listed
+// again), a failing tunnel, the network going away under a tunnel (and
+// coming back) and a tunnel paused on a trusted network, each within a
+// second; the menu holds every listed
 // entry; a second start leaves one icon and opens the window; with the
 // window closed the wgtray processes stay under 25 MB, without GL in the
 // agent; Quit ends them all.
@@ -264,6 +266,28 @@ func TestTrayAgentTellsTheTruthWithinASecond(t *testing.T) {
 	view.within(time.Second, "the network gone", assets.Connecting, name+": waiting for the network")
 	svcNS.Run(t, "ip", "link", "set", link, "up")
 	view.within(2*time.Second, "the network back", assets.Up, name+": connected, handshake")
+
+	// The laptop is on a network this machine trusts: a tunnel that runs
+	// only on untrusted networks is paused, and the tray says so with the
+	// network's name (idle: nothing is meant to run); it is back when the
+	// network is no longer trusted.
+	svcNS.Run(t, "ip", "route", "replace", "default", "via", netip.MustParsePrefix(e2ePeerVeth).Addr().String())
+	if err := cli(t, env, "set", name, "networks=untrusted"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the service to know the network", func() bool {
+		return cli(t, env, "trusted", "add", "current", "--name", "home") == nil
+	})
+	view.within(time.Second, "paused on a trusted network", assets.Idle, name+": paused, trusted network home")
+	menuLabels(t, watcher, item, func(m []desktoptest.MenuItem) bool {
+		return slices.ContainsFunc(m, func(it desktoptest.MenuItem) bool {
+			return it.Label == name+": paused, trusted network home" && !it.Checked
+		})
+	})
+	if err := cli(t, env, "trusted", "remove", "home"); err != nil {
+		t.Fatal(err)
+	}
+	view.within(3*time.Second, "back up on an untrusted network", assets.Up, name+": connected")
 
 	// A second start leaves one icon and shows the window.
 	agent, _ := binaries(t)

@@ -283,10 +283,12 @@ func (a *Agent) applyTunnel(t api.Tunnel) bool {
 		a.say(tr("{{.Name}} connected", map[string]string{"Name": t.Name}), tr("The tunnel is up."))
 	case api.StateDown:
 		switch {
-		case t.Paused != "" && prev.State == api.StateUp:
+		case t.Paused != "":
 			// The laptop joined a trusted network: the service took the
-			// tunnel down by itself, and says so.
-			a.say(pausedText(t.Name, t.Paused), tr(textPausedBody))
+			// tunnel down by itself (up, stopping, down), and says so.
+			if prev.State == api.StateUp || prev.State == api.StateStopping {
+				a.say(pausedText(t.Name, t.Paused), tr(textPausedBody))
+			}
 		case prev.State == api.StateUp || prev.State == api.StateStopping:
 			a.say(tr("{{.Name}} disconnected", map[string]string{"Name": t.Name}), tr("The tunnel is down."))
 		}

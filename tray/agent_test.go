@@ -486,6 +486,8 @@ func TestTunnelPausedOnATrustedNetworkSaysSoAndIsNotUp(t *testing.T) {
 	h := newHarness(t, svc)
 	h.waitFor("connected", h.shows(assets.Up, "office: connected, handshake"))
 
+	// As the service pauses it: stopping, then down, both with the reason.
+	svc.set(api.Tunnel{Name: "office", State: api.StateStopping, Mine: true, Networks: api.NetworksUntrusted, Paused: "paused: trusted network home"})
 	svc.set(api.Tunnel{Name: "office", State: api.StateDown, Mine: true, Networks: api.NetworksUntrusted, Paused: "paused: trusted network home"})
 	h.waitFor("paused", h.shows(assets.Idle, "office: paused, trusted network home"))
 	if it, ok := h.host.item("office: paused, trusted network home"); !ok || it.Checked || it.Disabled {
