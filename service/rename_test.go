@@ -1,9 +1,11 @@
 package service
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
@@ -83,5 +85,40 @@ func TestRenameMovesTheTunnelAndItsKeysOnlyWhileDown(t *testing.T) {
 	h2 := startHarness(t, h.dir)
 	if _, err := testClient(t, h2).Get(ctx, "House"); err != nil {
 		t.Errorf("after a restart: %v", err)
+	}
+}
+
+// An import tells the service before it stores the keys, so the tray can be
+// asked to bring a tunnel up a moment before its keys are in the keyring:
+// Up waits for them a little, and says what is missing when they never come.
+func TestUpRightAfterAnImportWaitsForItsKeys(t *testing.T) {
+	h, c, ctx := startWithTunnel(t, "home")
+	keys := client.FileKeyStore(filepath.Join(h.dir, "keys"))
+	data, err := keys.Get("home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Delete("home"); err != nil {
+		t.Fatal(err)
+	}
+	stored := make(chan error, 1)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		stored <- keys.Set("home", data)
+	}()
+	if _, err := c.Up(ctx, "home"); err != nil {
+		t.Errorf("up while the import stores the keys: %v", err)
+	}
+	if err := <-stored; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Down(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Delete("home"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Up(ctx, "home"); !errors.Is(err, client.ErrNoKeys) {
+		t.Errorf("up without keys: %v, want ErrNoKeys", err)
 	}
 }

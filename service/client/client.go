@@ -274,6 +274,31 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 	return c.up(ctx, name, false)
 }
 
+// keysGrace is how long up waits for the keys of the caller's own tunnel
+// to reach the keyring. An import tells the service first and stores the
+// keys after (the service names the tunnel), so the tray can show a tunnel
+// and be asked to bring it up a moment before its keys are there.
+const keysGrace = 3 * time.Second
+
+// awaitKeys reads name's keys from the keyring again until they are there,
+// for at most keysGrace, when the first read (err) found none. Other
+// errors of the keyring are returned at once.
+func (c *Client) awaitKeys(ctx context.Context, name string, err error) (string, error) {
+	deadline := time.Now().Add(keysGrace)
+	for errors.Is(err, ErrNoKeys) && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		var data string
+		if data, err = c.keys.Get(name); err == nil {
+			return data, nil
+		}
+	}
+	return "", err
+}
+
 // up is Up; restore says the client brings the tunnel back by itself
 // (api.UpRequest.Restore).
 func (c *Client) up(ctx context.Context, name string, restore bool) (api.Tunnel, error) {
@@ -286,7 +311,9 @@ func (c *Client) up(ctx context.Context, name string, restore bool) (api.Tunnel,
 		} else if t.Owner == nil {
 			return api.Tunnel{}, fmt.Errorf("bring up %s: the tunnel belongs to another user, whose keys only they have", name)
 		}
-		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+		if data, err = c.awaitKeys(ctx, name, err); err != nil {
+			return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
+		}
 	}
 	req, err := decodeUpRequest(data)
 	if err != nil {
