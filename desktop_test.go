@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +93,14 @@ func startDaemon(t testing.TB, cmd *exec.Cmd) {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
+		// SIGTERM first: Xvfb then removes its lock file and socket, which
+		// the next test's Xvfb may take over.
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+			return
+		case <-time.After(2 * time.Second):
+		}
 		cmd.Process.Kill()
 		select {
 		case <-done:
@@ -116,6 +125,18 @@ func newDesktop(t testing.TB, keyring bool) *session {
 	}
 	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
 	xvfb.ExtraFiles = []*os.File{w}
+	xlog := logFile(filepath.Join(d.home, "xvfb.log"))
+	xout, err := os.Create(string(xlog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xvfb.Stderr = xout
+	t.Cleanup(func() {
+		xout.Close()
+		if t.Failed() {
+			t.Logf("Xvfb's output:\n%s", xlog)
+		}
+	})
 	startDaemon(t, xvfb)
 	w.Close()
 	d.display = ":" + readLine(t, r, "Xvfb's display number")
