@@ -237,6 +237,14 @@ func startGUI(t testing.TB, env []string, args ...string) *gui {
 	}
 	go func() { g.err = g.cmd.Wait(); close(g.done) }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			// SIGQUIT makes a Go program print its goroutines: where it is stuck.
+			g.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-g.done:
+			case <-time.After(2 * time.Second):
+			}
+		}
 		g.cmd.Process.Kill()
 		<-g.done
 		if t.Failed() {

@@ -124,18 +124,14 @@ func run(hidden bool, keyStore string, args []string) error {
 	}
 	agent := tray.NewAgent(svc, tray.NewSystray(), notifier, win, opts)
 	go func() {
-		<-quit
-		systray.Quit()
-	}()
-	go func() {
 		for range systray.TrayOpenedCh {
 			win.Prepare()
 		}
 	}()
-	systray.Run(func() {
+	tray.RunSystray(func() {
 		agent.Start()
 		serve(req)
-	}, nil)
+	}, quit)
 	stop()
 	agent.Stop()
 	win.Close()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -195,6 +196,15 @@ func TestTrayAgentTellsTheTruthWithinASecond(t *testing.T) {
 	}
 
 	g := startGUI(t, env, "--hidden", "--key-store=file")
+	// After the agent's start, so that it runs before the agent is stopped.
+	t.Cleanup(func() {
+		if t.Failed() {
+			// SIGQUIT makes the service print its goroutines: where it is stuck.
+			syscall.Kill(service.Pid(), syscall.SIGQUIT)
+			service.Wait(2 * time.Second)
+			t.Logf("wgtrayd output:\n%s", service.Output())
+		}
+	})
 	item, err := watcher.WaitItem(30 * time.Second)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, g.out)
@@ -353,9 +363,6 @@ func TestTrayAgentTellsTheTruthWithinASecond(t *testing.T) {
 		t.Fatalf("wgtray ended with %v:\n%s", err, g.out)
 	}
 	waitFor(t, 5*time.Second, "every wgtray process to end", func() bool { return len(wgtrayProcesses(t, d.home)) == 0 })
-	if t.Failed() {
-		t.Logf("wgtrayd output:\n%s", service.Output())
-	}
 }
 
 // TestWithoutTrayHostTheWindowIsTheAppAndClosingItQuits: with no session

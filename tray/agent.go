@@ -179,6 +179,7 @@ const firstRetry = 250 * time.Millisecond
 // often, and at once when the socket appears.
 func (a *Agent) follow() {
 	retry := time.Duration(0)
+	said := "" // the last failure logged, so a service away for long is logged once
 	for a.ctx.Err() == nil {
 		err := a.svc.Events(a.ctx, a.apply)
 		if a.ctx.Err() != nil {
@@ -191,7 +192,10 @@ func (a *Agent) follow() {
 		if a.connected {
 			a.opts.Log.Info("lost the service", "err", err)
 			a.say(tr("wgtray service stopped"), tr("Tunnels cannot be changed until it is back."))
+		} else if err.Error() != said {
+			a.opts.Log.Info("cannot reach the service", "err", err)
 		}
+		said = err.Error()
 		if a.connected {
 			retry = 0
 		}
