@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +14,10 @@ import (
 	"github.com/wgtray/wgtray/importer"
 	"github.com/wgtray/wgtray/internal/testnet"
 )
+
+// statusWarmUp is how many status requests BenchmarkStatus sends before
+// it measures.
+const statusWarmUp = 200
 
 // BenchmarkStatus measures GET /v1/status through the client against the
 // real service in a namespace, with 1 and 100 tunnels imported, and the
@@ -40,23 +44,37 @@ func BenchmarkStatus(b *testing.B) {
 			}
 			time.Sleep(500 * time.Millisecond) // let the service settle before measuring its memory
 			rss := residentMB(b, l.service.Pid())
-			lat := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for range b.N {
+			status := func() time.Duration {
 				start := time.Now()
 				st, err := l.root.Status(ctx, "")
 				if err != nil {
 					b.Fatal(err)
 				}
-				lat = append(lat, time.Since(start))
+				took := time.Since(start)
 				if len(st.Tunnels) != n {
 					b.Fatalf("status lists %d tunnels, want %d", len(st.Tunnels), n)
 				}
+				return took
+			}
+			// The first requests after the imports are slower (with 100
+			// tunnels, p50 1.4 ms over the first 125 against 0.85 ms after):
+			// both processes' heaps are still small, so the collector runs
+			// every few requests. They are measured apart, and the figure
+			// is the steady state after them.
+			first := make([]time.Duration, statusWarmUp)
+			for i := range first {
+				first[i] = status()
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				lat = append(lat, status())
 			}
 			b.StopTimer()
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-			rows[n] = [2]string{fmt.Sprintf("status with %d tunnels: p50 / p99 (%d requests)", n, b.N),
-				fmt.Sprintf("%s / %s   (target p50 <= 1ms with 100)", ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]))}
+			slices.Sort(first)
+			slices.Sort(lat)
+			rows[n] = [2]string{fmt.Sprintf("status with %d tunnels: p50 / p99 (%d requests after %d)", n, b.N, statusWarmUp),
+				fmt.Sprintf("%s / %s   (target p50 <= 1ms with 100; p50 of the first %d: %s)", ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]), statusWarmUp, ms(first[len(first)/2]))}
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ms-p99")
 			b.ReportMetric(rss, "MB-RSS-idle")
