@@ -192,13 +192,11 @@ func (a *Agent) follow() {
 		if a.connected {
 			a.opts.Log.Info("lost the service", "err", err)
 			a.say(tr("wgtray service stopped"), tr("Tunnels cannot be changed until it is back."))
+			retry = 0
 		} else if err.Error() != said {
 			a.opts.Log.Info("cannot reach the service", "err", err)
 		}
 		said = err.Error()
-		if a.connected {
-			retry = 0
-		}
 		a.connected, a.ready = false, false
 		a.update()
 		a.mu.Unlock()
