@@ -10,6 +10,7 @@ require (
 	github.com/Microsoft/go-winio v0.6.4
 	github.com/cloudflare/circl v1.6.3
 	github.com/fsnotify/fsnotify v1.9.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/google/nftables v0.3.0
 	github.com/kardianos/service v1.3.0
