@@ -67,8 +67,8 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 		}()
 		return measure(b, l, standalone.Process.Pid())
 	}
-	// Two rounds of each first that are not counted, in the order A B B
-	// A: the run's first iperf3 runs were the slowest of all, whichever
+	// Two rounds of each first that are not counted, in the order
+	// A B B A: the run's first iperf3 runs were the slowest of all, whichever
 	// engine carried them (the peer, one process for the whole run, is
 	// still growing its heap and pools), and with one round of each,
 	// wgtray's first counted round was still below wireguard-go's in 3
@@ -95,7 +95,7 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 
 	o, s := summarize(ours), summarize(theirs)
 	ratios := pairedRatios(ours, theirs)
-	ratio := median(ratios, func(r float64) float64 { return r })
+	ratio := median(ratios)
 	slices.Sort(hr.Handshakes)
 	slices.Sort(hr.Started)
 	handshake := hr.Handshakes[len(hr.Handshakes)/2]
@@ -103,8 +103,8 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 	fmt.Printf("\nwgtray tunnel vs. standalone wireguard-go %s, iperf3 TCP %d s x %d alternating rounds each, %d CPUs\n\n", version, benchSeconds, benchRounds, runtimeCPUs())
 	fmt.Printf("%-36s %14s %14s %8s\n", "", "wgtray", "wireguard-go", "ratio")
 	fmt.Printf("%-36s %14.2f %14.2f %8.2f   (median of the rounds' ratios; target >= 1.00)\n", "TCP throughput, median (Gbit/s)", o.gbps, s.gbps, ratio)
-	fmt.Printf("  each round, wgtray:       %s\n", roundList(ours))
-	fmt.Printf("  each round, wireguard-go: %s\n", roundList(theirs))
+	fmt.Printf("  each round, wgtray:       %s\n", formatList(each(ours, throughput)))
+	fmt.Printf("  each round, wireguard-go: %s\n", formatList(each(theirs, throughput)))
 	fmt.Printf("  each round, ratio:        %s\n", formatList(ratios))
 	fmt.Printf("  warm-up rounds, not counted: wgtray %.2f, wireguard-go %.2f, wireguard-go %.2f, wgtray %.2f\n", warmOurs.gbps, warmTheirs.gbps, warmTheirs2.gbps, warmOurs2.gbps)
 	fmt.Printf("%-36s %14.2f %14.2f %8.2f\n", "CPU seconds per Gbit, median", o.cpuPerGbit, s.cpuPerGbit, o.cpuPerGbit/s.cpuPerGbit)
@@ -227,8 +227,8 @@ func measure(t testing.TB, l *lab, pid int) measurement {
 // memory.
 func summarize(rounds []measurement) measurement {
 	s := measurement{
-		gbps:       median(rounds, func(m measurement) float64 { return m.gbps }),
-		cpuPerGbit: median(rounds, func(m measurement) float64 { return m.cpuPerGbit }),
+		gbps:       median(each(rounds, throughput)),
+		cpuPerGbit: median(each(rounds, func(m measurement) float64 { return m.cpuPerGbit })),
 	}
 	for _, m := range rounds {
 		s.rssIdle = max(s.rssIdle, m.rssIdle)
@@ -249,24 +249,23 @@ func pairedRatios(ours, theirs []measurement) []float64 {
 	return r
 }
 
-func median[T any](items []T, f func(T) float64) float64 {
-	v := make([]float64, 0, len(items))
-	for _, it := range items {
-		v = append(v, f(it))
+// each is f of every round, in order.
+func each(rounds []measurement, f func(measurement) float64) []float64 {
+	v := make([]float64, len(rounds))
+	for i, m := range rounds {
+		v[i] = f(m)
 	}
-	slices.Sort(v)
+	return v
+}
+
+func throughput(m measurement) float64 { return m.gbps }
+
+func median(v []float64) float64 {
+	v = slices.Sorted(slices.Values(v))
 	if len(v)%2 == 1 {
 		return v[len(v)/2]
 	}
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
-}
-
-func roundList(rounds []measurement) string {
-	v := make([]float64, len(rounds))
-	for i, m := range rounds {
-		v[i] = m.gbps
-	}
-	return formatList(v)
 }
 
 func formatList(v []float64) string {
