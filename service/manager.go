@@ -118,7 +118,13 @@ type managed struct {
 	rec record
 	// creating hides a new tunnel until its record is stored; its name is
 	// taken meanwhile.
-	creating  bool
+	creating bool
+	// reservation, for a hidden placeholder that holds a name for an
+	// import (api.CreateRequest.Reserve), is its ID; the name is free
+	// again after reservedUntil.
+	reservation   string
+	reservedUntil time.Time
+
 	cfg       *importer.Config // redacted
 	state     api.State
 	reason    string
@@ -310,6 +316,9 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 	if err := importer.ValidateName(req.Name); err != nil {
 		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "%v", err)
 	}
+	if req.Reserve && len(req.Reservation) < 16 {
+		return api.Tunnel{}, errorf(http.StatusBadRequest, api.CodeBadRequest, "reserve needs a reservation ID of at least 16 random characters")
+	}
 	cfg, pub, err := parseConfig(req.Name, req.Config, req.PublicKey)
 	if err != nil {
 		return api.Tunnel{}, err
@@ -320,17 +329,24 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 	defer t.op.Unlock()
 	key := nameKey(req.Name)
 	m.mu.Lock()
+	m.dropReservationsLocked(caller, req.Reservation)
 	if req.Unique {
 		r.Name = m.freeNameLocked(req.Name)
 		t.rec.Name, key = r.Name, nameKey(r.Name)
 	}
 	if _, ok := m.tunnels[key]; ok {
 		m.mu.Unlock()
-		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", req.Name)
+		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", r.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		m.mu.Unlock()
 		return api.Tunnel{}, err
+	}
+	if req.Reserve {
+		m.tunnels[key] = &managed{rec: record{Name: r.Name, OwnerUID: caller.UID}, state: api.StateDown, creating: true,
+			reservation: req.Reservation, reservedUntil: time.Now().Add(reserveTime)}
+		m.mu.Unlock()
+		return t.view(caller), nil
 	}
 	m.tunnels[key] = t
 	m.mu.Unlock()
@@ -347,6 +363,26 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 	m.log.Info("tunnel imported", "tunnel", r.Name, "owner", caller.UID)
 	m.publish(t)
 	return t.view(caller), nil
+}
+
+// reserveTime is how long a name reserved for an import stays held: the
+// client stores the keys meanwhile, which may wait for the user to unlock
+// the keyring.
+const reserveTime = 2 * time.Minute
+
+// dropReservationsLocked frees the names whose reservation ran out, and
+// those held for the caller's reservation: a create with it takes its name
+// (or, reserving again, picks one anew). Must hold m.mu.
+func (m *manager) dropReservationsLocked(caller ipc.Peer, reservation string) {
+	now := time.Now()
+	for key, t := range m.tunnels {
+		if t.reservation == "" {
+			continue
+		}
+		if now.After(t.reservedUntil) || reservation != "" && t.reservation == reservation && t.rec.OwnerUID == caller.UID {
+			delete(m.tunnels, key)
+		}
+	}
 }
 
 // freeNameLocked is the first of base, base-2, base-3... that no tunnel
@@ -389,6 +425,7 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict,
 			"%s is %s: bring it down first (`wgtrayd down %s`), then rename it; its interface keeps the name while it runs", name, t.state, name)
 	}
+	m.dropReservationsLocked(caller, "")
 	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
 		m.mu.Unlock()
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", newName)

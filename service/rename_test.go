@@ -1,7 +1,6 @@
 package service
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,37 +87,64 @@ func TestRenameMovesTheTunnelAndItsKeysOnlyWhileDown(t *testing.T) {
 	}
 }
 
-// An import tells the service before it stores the keys, so the tray can be
-// asked to bring a tunnel up a moment before its keys are in the keyring:
-// Up waits for them a little, and says what is missing when they never come.
-func TestUpRightAfterAnImportWaitsForItsKeys(t *testing.T) {
-	h, c, ctx := startWithTunnel(t, "home")
-	keys := client.FileKeyStore(filepath.Join(h.dir, "keys"))
-	data, err := keys.Get("home")
-	if err != nil {
+// An import stores the keys before the service has the tunnel, so anyone
+// shown the tunnel (the tray, a click on Connect) finds its keys. The
+// service holds the name for it meanwhile: another import gets another
+// name or is refused, and never writes keys under it. When the hold ran
+// out and the name went to someone else, the keyring is left as it was
+// (here a stale entry of a tunnel deleted long ago).
+func TestImportStoresTheKeysBeforeTheTunnelExists(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	ctx := ctxFor(t)
+	stranger := client.New(h.socket, client.FileKeyStore(t.TempDir()))
+	files := client.FileKeyStore(filepath.Join(h.dir, "keys"))
+	keys := &watchedKeys{KeyStore: files}
+	c := client.New(h.socket, keys)
+	keys.onSet = func(name string) {
+		if _, err := stranger.Get(ctx, name); !client.IsCode(err, api.CodeNotFound) {
+			t.Errorf("keys stored for %s while the service answers %v; want the tunnel not to exist yet", name, err)
+		}
+		if _, err := stranger.Import(ctx, name, newConfig(t, "10.8.0.0/24")); !client.IsCode(err, api.CodeExists) {
+			t.Errorf("another import of %s while its keys are stored: %v, want exists", name, err)
+		}
+		if tun, err := stranger.ImportDerived(ctx, "office", newConfig(t, "10.8.0.0/24")); err != nil || tun.Name != "office-2" {
+			t.Errorf("another derived import of office = %q, %v; want office-2", tun.Name, err)
+		}
+	}
+	if _, err := c.ImportDerived(ctx, "office", newConfig(t, "10.9.0.0/24")); err != nil {
 		t.Fatal(err)
 	}
-	if err := keys.Delete("home"); err != nil {
+	if _, err := c.Up(ctx, "office"); err != nil {
+		t.Errorf("up right after the import: %v", err)
+	}
+
+	if err := files.Set("home", "stale"); err != nil {
 		t.Fatal(err)
 	}
-	stored := make(chan error, 1)
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		stored <- keys.Set("home", data)
-	}()
-	if _, err := c.Up(ctx, "home"); err != nil {
-		t.Errorf("up while the import stores the keys: %v", err)
+	keys.onSet = func(name string) {
+		keys.onSet = func(string) {} // the restore of the stale entry
+		h.mgr.mu.Lock()
+		h.mgr.tunnels[nameKey(name)].reservedUntil = time.Now().Add(-time.Second)
+		h.mgr.mu.Unlock()
+		if _, err := stranger.Import(ctx, name, newConfig(t, "10.8.0.0/24")); err != nil {
+			t.Errorf("import of %s once the hold ran out: %v", name, err)
+		}
 	}
-	if err := <-stored; err != nil {
-		t.Fatal(err)
+	if _, err := c.Import(ctx, "home", newConfig(t, "10.7.0.0/24")); !client.IsCode(err, api.CodeExists) {
+		t.Errorf("import of a name taken after the hold ran out: %v, want exists", err)
 	}
-	if _, err := c.Down(ctx, "home"); err != nil {
-		t.Fatal(err)
+	if data, err := files.Get("home"); data != "stale" {
+		t.Errorf("keyring entry of home after the failed import: %q, %v; want the stale one as before", data, err)
 	}
-	if err := keys.Delete("home"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Up(ctx, "home"); !errors.Is(err, client.ErrNoKeys) {
-		t.Errorf("up without keys: %v, want ErrNoKeys", err)
-	}
+}
+
+// watchedKeys calls onSet before it stores keys.
+type watchedKeys struct {
+	client.KeyStore
+	onSet func(name string)
+}
+
+func (k *watchedKeys) Set(name, secret string) error {
+	k.onSet(name)
+	return k.KeyStore.Set(name, secret)
 }

@@ -198,7 +198,11 @@ func (s *server) createTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer
 		return
 	}
 	t, err := s.mgr.create(p, req)
-	reply(w, http.StatusCreated, t, err)
+	status := http.StatusCreated
+	if req.Reserve {
+		status = http.StatusOK
+	}
+	reply(w, status, t, err)
 }
 
 func (s *server) updateTunnel(w http.ResponseWriter, r *http.Request, p ipc.Peer) {

@@ -304,6 +304,16 @@ type CreateRequest struct {
 	// importer.NumberedName) instead of refusing a name that is taken:
 	// for names derived from a file name. The answer says which.
 	Unique bool `json:"unique,omitempty"`
+	// Reserve only checks the request and holds the name the tunnel would
+	// get (the answer's Name) for Reservation, a random ID the client
+	// picks, for a few minutes; nothing is created, and the answer is 200,
+	// not 201. A create with the same Reservation takes that name, while
+	// any other create or rename finds it taken. The client stores the
+	// keys under the name in between, so that no one is shown a tunnel
+	// whose keys are not in the keyring yet, and no other import writes
+	// keys under that name.
+	Reserve     bool   `json:"reserve,omitempty"`
+	Reservation string `json:"reservation,omitempty"`
 }
 
 // RenameRequest is the body of POST /v1/tunnels/{name}/rename.

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,9 +128,10 @@ func (c *Client) Get(ctx context.Context, name string) (api.Tunnel, error) {
 }
 
 // Import creates the tunnel name from cfg: the service gets the config
-// without secrets, the keyring gets the private and preshared keys. When
-// the keys cannot be stored the tunnel is removed again, so nothing is
-// half-imported.
+// without secrets, the keyring gets the private and preshared keys, before
+// the tunnel exists: whoever sees it (the tray, another window) can bring
+// it up at once. When the tunnel cannot be created, the keyring is left as
+// it was.
 func (c *Client) Import(ctx context.Context, name string, cfg *importer.Config) (api.Tunnel, error) {
 	return c.create(ctx, api.CreateRequest{Name: name}, cfg)
 }
@@ -141,20 +143,56 @@ func (c *Client) ImportDerived(ctx context.Context, name string, cfg *importer.C
 	return c.create(ctx, api.CreateRequest{Name: name, Unique: true}, cfg)
 }
 
+// create asks the service to check the config and hold the name the
+// tunnel gets, stores the keys under that name, then creates the tunnel
+// under it. When that fails, the keyring entry is put back as it was: a
+// stale one (the name belonged to no tunnel) or none.
 func (c *Client) create(ctx context.Context, req api.CreateRequest, cfg *importer.Config) (api.Tunnel, error) {
 	redacted, secrets := cfg.Redact()
 	req.Config, req.PublicKey = redacted.String(), cfg.Interface.PrivateKey.Public().String()
+	req.Reservation = rand.Text()
+	reserve := req
+	reserve.Reserve = true
 	var t api.Tunnel
-	if err := c.do(ctx, api.RouteCreate, "", nil, req, &t); err != nil {
-		return t, err
+	if err := c.do(ctx, api.RouteCreate, "", nil, reserve, &t); err != nil {
+		return api.Tunnel{}, err
 	}
-	if err := c.keys.Set(t.Name, encodeSecrets(secrets)); err != nil {
-		if derr := c.do(ctx, api.RouteDelete, t.Name, nil, nil, nil); derr != nil {
-			err = errors.Join(err, fmt.Errorf("remove the half-imported tunnel %s: %w", t.Name, derr))
+	name := t.Name
+	previous, err := c.keys.Get(name)
+	if err != nil && !errors.Is(err, ErrNoKeys) {
+		return api.Tunnel{}, fmt.Errorf("import %s: %w", name, err)
+	}
+	encoded := encodeSecrets(secrets)
+	if err := c.keys.Set(name, encoded); err != nil {
+		return api.Tunnel{}, fmt.Errorf("import %s: %w", name, err)
+	}
+	req.Name, req.Unique = name, false
+	if err := c.do(ctx, api.RouteCreate, "", nil, req, &t); err != nil {
+		if rerr := c.restoreKeys(name, encoded, previous); rerr != nil {
+			err = errors.Join(err, rerr)
 		}
-		return api.Tunnel{}, fmt.Errorf("import %s: %w", t.Name, err)
+		return api.Tunnel{}, err
 	}
 	return t, nil
+}
+
+// restoreKeys puts the keyring entry of name back to previous ("" for
+// none) after an import that stored ours there did not happen, unless
+// something else was stored there since.
+func (c *Client) restoreKeys(name, ours, previous string) error {
+	current, err := c.keys.Get(name)
+	if err != nil || current != ours {
+		return nil
+	}
+	if previous != "" {
+		err = c.keys.Set(name, previous)
+	} else {
+		err = c.keys.Delete(name)
+	}
+	if err != nil {
+		return fmt.Errorf("the keys stored for %s stay in your keyring: %w", name, err)
+	}
+	return nil
 }
 
 // Rename gives the caller's tunnel name, which must be down, the name
@@ -275,31 +313,6 @@ func (c *Client) Up(ctx context.Context, name string) (api.Tunnel, error) {
 	return c.up(ctx, name, false)
 }
 
-// keysGrace is how long up waits for the keys of the caller's own tunnel
-// to reach the keyring. An import tells the service first and stores the
-// keys after (the service names the tunnel), so the tray can show a tunnel
-// and be asked to bring it up a moment before its keys are there.
-const keysGrace = 3 * time.Second
-
-// awaitKeys reads name's keys from the keyring again until they are there,
-// for at most keysGrace, when the first read (err) found none. Other
-// errors of the keyring are returned at once.
-func (c *Client) awaitKeys(ctx context.Context, name string, err error) (string, error) {
-	deadline := time.Now().Add(keysGrace)
-	for errors.Is(err, ErrNoKeys) && time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		var data string
-		if data, err = c.keys.Get(name); err == nil {
-			return data, nil
-		}
-	}
-	return "", err
-}
-
 // up is Up; restore says the client brings the tunnel back by itself
 // (api.UpRequest.Restore).
 func (c *Client) up(ctx context.Context, name string, restore bool) (api.Tunnel, error) {
@@ -312,9 +325,7 @@ func (c *Client) up(ctx context.Context, name string, restore bool) (api.Tunnel,
 		} else if t.Owner == nil {
 			return api.Tunnel{}, fmt.Errorf("bring up %s: the tunnel belongs to another user, whose keys only they have", name)
 		}
-		if data, err = c.awaitKeys(ctx, name, err); err != nil {
-			return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
-		}
+		return api.Tunnel{}, fmt.Errorf("bring up %s: %w", name, err)
 	}
 	req, err := decodeUpRequest(data)
 	if err != nil {
