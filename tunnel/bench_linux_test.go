@@ -102,7 +102,7 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 	started := hr.Started[len(hr.Started)/2]
 	fmt.Printf("\nwgtray tunnel vs. standalone wireguard-go %s, iperf3 TCP %d s x %d alternating rounds each, %d CPUs\n\n", version, benchSeconds, benchRounds, runtimeCPUs())
 	fmt.Printf("%-36s %14s %14s %8s\n", "", "wgtray", "wireguard-go", "ratio")
-	fmt.Printf("%-36s %14.2f %14.2f %8.2f   (median of the rounds' ratios; target >= 1.00)\n", "TCP throughput, median (Gbit/s)", o.gbps, s.gbps, ratio)
+	fmt.Printf("%-36s %14.2f %14.2f %8.3f   (median of the rounds' ratios; target >= 1.00)\n", "TCP throughput, median (Gbit/s)", o.gbps, s.gbps, ratio)
 	fmt.Printf("  each round, wgtray:       %s\n", formatList(each(ours, throughput)))
 	fmt.Printf("  each round, wireguard-go: %s\n", formatList(each(theirs, throughput)))
 	fmt.Printf("  each round, ratio:        %s\n", formatList(ratios))
@@ -114,7 +114,7 @@ func BenchmarkTunnelAgainstStandaloneWireguardGo(b *testing.B) {
 	fmt.Printf("%-36s %14s\n", "  min / max", fmt.Sprintf("%s / %s", ms(hr.Handshakes[0]), ms(hr.Handshakes[len(hr.Handshakes)-1])))
 	fmt.Printf("%-36s %14s\n", "  of which Start returns, median", ms(started))
 	fmt.Println("\nwgtray's RSS includes the Go test binary that hosts the tunnel.")
-	benchRow(fmt.Sprintf("TCP throughput, wgtray / wireguard-go %s, median of %d alternating rounds' ratios", version, benchRounds), fmt.Sprintf("%.2fx   (target >= 1.00x; medians %.2f / %.2f Gbit/s)", ratio, o.gbps, s.gbps))
+	benchRow(fmt.Sprintf("TCP throughput, wgtray / wireguard-go %s, median of %d alternating rounds' ratios", version, benchRounds), fmt.Sprintf("%.3fx   (target >= 1.00x; medians %.2f / %.2f Gbit/s)", ratio, o.gbps, s.gbps))
 	benchRow("CPU seconds per Gbit: wgtray / wireguard-go", fmt.Sprintf("%.2f / %.2f", o.cpuPerGbit, s.cpuPerGbit))
 	benchRow("RSS idle / under load: wgtray (test binary) / wireguard-go", fmt.Sprintf("%.1f / %.1f MiB, %.1f / %.1f MiB", o.rssIdle, o.rssLoad, s.rssIdle, s.rssLoad))
 	benchRow(fmt.Sprintf("tunnel.Start returns, median of %d", len(hr.Started)), fmt.Sprintf("%s   (min %s, max %s)", ms(started), ms(hr.Started[0]), ms(hr.Started[len(hr.Started)-1])))
