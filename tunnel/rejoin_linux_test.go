@@ -250,7 +250,7 @@ func TestTunnelRejoinsThenReportsAPeerThatStopsAnswering(t *testing.T) {
 	if took < 2500*time.Millisecond {
 		t.Errorf("reported after %v, before the report delay", took)
 	}
-	out := child.Output()
+	out := outputWithin(child, "a peer answers nothing", 2*time.Second)
 	if !strings.Contains(out, "answered nothing for 1s") {
 		t.Errorf("the tunnel did not rejoin the network for the silent peer:\n%s", out)
 	}
@@ -294,5 +294,19 @@ func TestTunnelRejoinsWhenLogindSaysTheMachineResumed(t *testing.T) {
 		t.Logf("handshake response %v after the resume", at.Sub(back).Round(time.Millisecond))
 	case <-time.After(2 * time.Second):
 		t.Fatalf("no handshake within 2 s of logind's resume:\n%s", child.Output())
+	}
+}
+
+// outputWithin is the child's output once it holds s, or after d: the
+// child logs before it reports, but its log reaches this process through
+// another pipe than the report and may come second.
+func outputWithin(child *testnet.Child, s string, d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for {
+		out := child.Output()
+		if strings.Contains(out, s) || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
