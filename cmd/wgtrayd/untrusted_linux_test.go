@@ -116,8 +116,11 @@ func TestUntrustedOnlyTunnelFollowsTheLaptopBetweenRouters(t *testing.T) {
 			t.Fatalf("%s: not paused within 5 s: %+v\n%s", step, state(), w.proc.Output())
 		}
 		t.Logf("%s: paused %v after the move", step, time.Since(since).Round(time.Millisecond))
-		if !n.client.TCPReaches(t, ksInternet) {
-			t.Errorf("%s: the trusted network does not reach the internet while the tunnel is paused", step)
+		// The status says paused once the tunnel is down; the kill switch
+		// opens the trusted network's way out right after (it follows
+		// the state, and fails closed meanwhile): 63 ms later in one run.
+		if !waitForWithin(time.Second, func() bool { return n.client.TCPReaches(t, ksInternet) }) {
+			t.Errorf("%s: the trusted network does not reach the internet within 1 s of the tunnel's pause", step)
 		}
 	}
 	upWithHandshakeSince("to the second router after a user's up", moveTo("192.168.61.1"))
