@@ -301,12 +301,6 @@ func TestTunnelRejoinsWhenLogindSaysTheMachineResumed(t *testing.T) {
 // child logs before it reports, but its log reaches this process through
 // another pipe than the report and may come second.
 func outputWithin(child *testnet.Child, s string, d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
-		out := child.Output()
-		if strings.Contains(out, s) || time.Now().After(deadline) {
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testnet.Within(d, func() bool { return strings.Contains(child.Output(), s) })
+	return child.Output()
 }

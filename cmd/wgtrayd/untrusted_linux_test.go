@@ -96,7 +96,7 @@ func TestUntrustedOnlyTunnelFollowsTheLaptopBetweenRouters(t *testing.T) {
 	}
 	upWithHandshakeSince := func(step string, since time.Time) {
 		t.Helper()
-		ok := waitForWithin(5*time.Second, func() bool {
+		ok := testnet.Within(5*time.Second, func() bool {
 			st := status()
 			s := st.Tunnels[0]
 			return !st.Network.Trusted && st.Network.Known && s.State == api.StateUp && len(s.Peers) == 1 && s.Peers[0].LatestHandshake != nil && s.Peers[0].LatestHandshake.After(since)
@@ -108,7 +108,7 @@ func TestUntrustedOnlyTunnelFollowsTheLaptopBetweenRouters(t *testing.T) {
 	}
 	paused := func(step string, since time.Time) {
 		t.Helper()
-		ok := waitForWithin(5*time.Second, func() bool {
+		ok := testnet.Within(5*time.Second, func() bool {
 			s := state()
 			return s.State == api.StateDown && s.Paused == "paused: trusted network home"
 		})
@@ -119,7 +119,7 @@ func TestUntrustedOnlyTunnelFollowsTheLaptopBetweenRouters(t *testing.T) {
 		// The status says paused once the tunnel is down; the kill switch
 		// opens the trusted network's way out right after (it follows
 		// the state, and fails closed meanwhile): 63 ms later in one run.
-		if !waitForWithin(time.Second, func() bool { return n.client.TCPReaches(t, ksInternet) }) {
+		if !testnet.Within(time.Second, func() bool { return n.client.TCPReaches(t, ksInternet) }) {
 			t.Errorf("%s: the trusted network does not reach the internet within 1 s of the tunnel's pause", step)
 		}
 	}
@@ -176,20 +176,9 @@ func TestUntrustedOnlyTunnelFollowsTheLaptopBetweenRouters(t *testing.T) {
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !waitForWithin(10*time.Second, cond) {
+	if !testnet.Within(10*time.Second, cond) {
 		t.Fatalf("waited 10 s for %s", what)
 	}
-}
-
-func waitForWithin(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return true
 }
 
 // Wi-Fi is identified by its SSID together with the gateway's MAC, from
@@ -238,7 +227,7 @@ func TestUntrustedOnlyTunnelKnowsWiFiBySSIDAndGateway(t *testing.T) {
 	}
 	expect := func(step string, since time.Time, trustedAs string) {
 		t.Helper()
-		ok := waitForWithin(5*time.Second, func() bool {
+		ok := testnet.Within(5*time.Second, func() bool {
 			st := status()
 			s := st.Tunnels[0]
 			if trustedAs != "" {
