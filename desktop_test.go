@@ -245,8 +245,17 @@ func startGUI(t testing.TB, env []string, args ...string) *gui {
 			case <-time.After(2 * time.Second):
 			}
 		}
-		g.cmd.Process.Kill()
-		<-g.done
+		// SIGTERM, so that the agent ends its window and waits for it:
+		// killed, it left the window to end on its own when its input
+		// closed, unwaited for; once the removal of the test's home then
+		// found it not empty.
+		g.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-g.done:
+		case <-time.After(5 * time.Second):
+			g.cmd.Process.Kill()
+			<-g.done
+		}
 		if t.Failed() {
 			t.Logf("wgtray output:\n%s", g.out)
 		}
