@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,45 +19,16 @@ import (
 // Xvfb display, a private D-Bus session bus and a gnome-keyring on it, so
 // they neither depend on nor disturb the session they run in.
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
-
 // binaries builds wgtray, wgtray-window (beside it, where the agent looks)
 // and wgtrayd once per test run.
 func binaries(t testing.TB) (agent, daemon string) {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "wgtray-bin-")
-		if buildErr != nil {
-			return
-		}
-		for _, b := range []struct{ out, pkg string }{
-			{"wgtray", testbuild.Agent},
-			{"wgtray-window", testbuild.Window},
-			{"wgtrayd", testbuild.Daemon},
-		} {
-			if out, err := testbuild.Command(b.pkg, filepath.Join(binDir, b.out)).CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, "wgtray"), filepath.Join(binDir, "wgtrayd")
+	agent = testbuild.Binary(t, testbuild.Agent, "wgtray")
+	testbuild.Binary(t, testbuild.Window, "wgtray-window")
+	return agent, testbuild.Binary(t, testbuild.Daemon, "wgtrayd")
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbuild.Main(m) }
 
 // session is a display, a session bus and a keyring for one test.
 type session struct {

@@ -34,35 +34,13 @@ const (
 	peerVeth    = "10.231.0.1/24"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// wgtrayd builds the service binary once per test run, into a directory
-// every user may read (the test runs it as other users too).
+// wgtrayd builds the service binary once per test run.
 func wgtrayd(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "wgtrayd-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		if buildErr = os.Chmod(dir, 0o755); buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(dir, "wgtrayd")
-		if out, err := testbuild.Command(testbuild.Daemon, builtBin).CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build wgtrayd: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
+	return testbuild.Binary(t, testbuild.Daemon, "wgtrayd")
 }
+
+func TestMain(m *testing.M) { testbuild.Main(m) }
 
 // lab is the service in one namespace, a WireGuard peer in another, and the
 // users who talk to the service.

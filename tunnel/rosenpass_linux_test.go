@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +21,7 @@ import (
 	"github.com/wgtray/wgtray/tunnel"
 )
 
-// rosenpassCmd builds go-rosenpass's own command, the server side's
-// Rosenpass in these tests.
-var rosenpassCmd = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "wgtray-rosenpass-")
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "go-rosenpass")
-	cmd := testbuild.Command(testbuild.RosenpassCmd, out)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{err: err, out: string(msg)}
-	}
-	return out, nil
-})
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return "build go-rosenpass: " + e.err.Error() + "\n" + e.out }
+func TestMain(m *testing.M) { testbuild.Main(m) }
 
 // rosenpassKeys makes a Rosenpass key pair and writes it to dir.
 func rosenpassKeys(t *testing.T, dir, name string) (pk, sk string) {
@@ -84,10 +63,8 @@ func newRosenpassLab(t *testing.T) *rosenpassLab {
 
 func (rl *rosenpassLab) startServer(t *testing.T) *testnet.Process {
 	t.Helper()
-	bin, err := rosenpassCmd()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// go-rosenpass's own command is the server side's Rosenpass.
+	bin := testbuild.Binary(t, testbuild.RosenpassCmd, "go-rosenpass")
 	return rl.server.Start(t, nil, bin, "exchange",
 		"public-key", rl.serverPK, "secret-key", rl.serverSK, "listen", "0.0.0.0:9999",
 		"peer", "public-key", rl.files.PublicKey, "wireguard", rl.peer.Interface, rl.key.Public().String())

@@ -168,10 +168,7 @@ func TestImportNeedsAFile(t *testing.T) {
 // a config and a QR image piped into `wgtrayd import --check -`.
 func TestImportCheckBinaryReadsAPipe(t *testing.T) {
 	testbuild.Require(t)
-	bin := filepath.Join(t.TempDir(), "wgtrayd")
-	if out, err := testbuild.Command(testbuild.Daemon, bin).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbuild.Binary(t, testbuild.Daemon, "wgtrayd")
 	for _, tc := range []struct {
 		file, want string
 		code       int

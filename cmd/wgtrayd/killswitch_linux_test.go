@@ -107,10 +107,7 @@ func startWgtrayd(t *testing.T, ns *testnet.Namespace) *wgtraydUnderTest {
 func startWgtraydWith(t *testing.T, ns *testnet.Namespace, env ...string) *wgtraydUnderTest {
 	t.Helper()
 	dir := t.TempDir()
-	w := &wgtraydUnderTest{bin: filepath.Join(dir, "wgtrayd"), state: filepath.Join(dir, "state"), socket: filepath.Join(dir, "wgtray.sock"), ns: ns, env: env}
-	if out, err := testbuild.Command(testbuild.Daemon, w.bin).CombinedOutput(); err != nil {
-		t.Fatalf("build wgtrayd: %v\n%s", err, out)
-	}
+	w := &wgtraydUnderTest{bin: testbuild.Binary(t, testbuild.Daemon, "wgtrayd"), state: filepath.Join(dir, "state"), socket: filepath.Join(dir, "wgtray.sock"), ns: ns, env: env}
 	w.client = client.New(w.socket, client.FileKeyStore(filepath.Join(dir, "keys")))
 	w.restart(t)
 	return w

@@ -68,10 +68,7 @@ func TestRosenpassThroughServiceUnderKillSwitch(t *testing.T) {
 		t.Errorf("wgtrayd status does not say %q:\n%s", want, out)
 	}
 
-	bin := filepath.Join(dir, "go-rosenpass")
-	if out, err := testbuild.Command(testbuild.RosenpassCmd, bin).CombinedOutput(); err != nil {
-		t.Fatalf("build go-rosenpass: %v\n%s", err, out)
-	}
+	bin := testbuild.Binary(t, testbuild.RosenpassCmd, "go-rosenpass")
 	n.peerNS.Start(t, nil, bin, "exchange", "public-key", srvPK, "secret-key", srvSK, "listen", ksPeerPublic+":9999",
 		"peer", "public-key", ourPK, "wireguard", n.peer.Interface, st.Tunnels[0].Interface.PublicKey)
 	// go-rosenpass sends its first message again after at most 10 s.

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -35,6 +37,59 @@ func Command(pkg, out string) *exec.Cmd {
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	return cmd
+}
+
+// built is what Binary built for this test binary: one directory, and
+// each file's build error (nil once built).
+var built struct {
+	mu   sync.Mutex
+	dir  string
+	errs map[string]error
+}
+
+// Binary builds pkg once per test binary, into the file name in a
+// directory every user may read (tests run the service as other users
+// too), and returns its path. The binaries of one test binary share that
+// directory, so the window lands beside the agent, where the agent looks
+// for it. Main removes the directory after the tests.
+func Binary(t testing.TB, pkg, name string) string {
+	t.Helper()
+	built.mu.Lock()
+	defer built.mu.Unlock()
+	if built.dir == "" {
+		dir, err := os.MkdirTemp("", "wgtray-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		built.dir, built.errs = dir, map[string]error{}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(built.dir, name)
+	err, done := built.errs[name]
+	if !done {
+		if msg, berr := Command(pkg, out).CombinedOutput(); berr != nil {
+			err = fmt.Errorf("go build %s: %v\n%s", pkg, berr, msg)
+		}
+		built.errs[name] = err
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Main runs the tests, removes what Binary built and exits: the TestMain
+// of a package whose tests call Binary.
+func Main(m *testing.M) {
+	code := m.Run()
+	built.mu.Lock()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	built.mu.Unlock()
+	os.Exit(code)
 }
 
 // Deps lists the packages that pkg links when built for goos, pkg itself
