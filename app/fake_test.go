@@ -73,6 +73,14 @@ func (f *fakeService) addTrusted(n api.TrustedNetwork) {
 	f.networkChangedLocked()
 }
 
+// removeTrusted removes a trusted network as another window or user would.
+func (f *fakeService) removeTrusted(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks.Trusted = slices.DeleteFunc(f.networks.Trusted, func(n api.TrustedNetwork) bool { return n.ID == id })
+	f.networkChangedLocked()
+}
+
 // networkChangedLocked matches the current network against the trusted
 // ones, as the service does, and tells every stream.
 func (f *fakeService) networkChangedLocked() {

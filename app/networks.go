@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgtray/wgtray/service/api"
+	"github.com/wgtray/wgtray/service/client"
 )
 
 // networksView is the Networks tab: the network the computer is on,
@@ -242,7 +243,8 @@ func (v *networksView) distrust(n api.TrustedNetwork) {
 			a.async(func(ctx context.Context) error {
 				return a.svc.Distrust(ctx, n.ID)
 			}, func(err error) {
-				if err != nil {
+				// Not found: removed elsewhere meanwhile, as asked.
+				if err != nil && !client.IsCode(err, api.CodeNotFound) {
 					a.showError(fmt.Errorf("%s: %w", lang.L("Cannot remove {{.Network}}", map[string]string{"Network": n.Name}), err))
 				}
 			})

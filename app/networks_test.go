@@ -206,6 +206,31 @@ func TestTrustThisNetworkAsksListsWhoAddedItAndFollowsMoves(t *testing.T) {
 	h.waitFor("the list without home", func() bool { return len(v.rows) == 1 })
 }
 
+// A trusted network removed elsewhere while the question was up is gone,
+// as the user asked: the window shows no error for it.
+func TestRemovingANetworkRemovedMeanwhileShowsNoError(t *testing.T) {
+	svc := newFakeService()
+	svc.addTrusted(api.TrustedNetwork{ID: "n0", Name: "lab", GatewayMAC: "02:00:00:00:00:09", AddedBy: api.Owner{UID: svc.uid, Name: "me"}, AddedAt: epoch})
+	h := newHarness(t, svc)
+	h.ready()
+	v := h.app.ui.networks
+	h.app.ui.tabs.SelectIndex(2)
+	test.Tap(v.rows[0].remove)
+	if !h.dialogSays("run on lab again") {
+		t.Fatalf("the question before removing: %q", h.overlayTexts())
+	}
+	svc.removeTrusted("n0")
+	h.tapDialogButton("Remove")
+	h.waitFor("the removal", h.called("distrust n0"))
+	h.settle()
+	if texts := h.overlayTexts(); len(texts) != 0 {
+		t.Errorf("after removing a network that was gone already: %q, want nothing shown", texts)
+	}
+	if len(v.rows) != 0 {
+		t.Errorf("the list still has %d networks", len(v.rows))
+	}
+}
+
 // Trusting a network by its Wi-Fi name alone, typed in or the one the
 // computer is on, says before it is done that the name can be faked to
 // turn the VPN off; the list keeps saying it.

@@ -18,10 +18,15 @@ func TestServiceErrorsCarryNoClientAdvice(t *testing.T) {
 	_, c, ctx := startWithTunnel(t, "a")
 	_, missing := c.Get(ctx, "absent")
 	_, dup := c.Import(ctx, "a", newConfig(t, "10.9.1.0/24"))
+	untrusted := c.Distrust(ctx, "absent")
+	if _, err := c.Up(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	_, running := c.Rename(ctx, "a", "b")
 	for _, w := range []struct {
 		err  error
 		code string
-	}{{missing, api.CodeNotFound}, {dup, api.CodeExists}} {
+	}{{missing, api.CodeNotFound}, {dup, api.CodeExists}, {untrusted, api.CodeNotFound}, {running, api.CodeConflict}} {
 		if !client.IsCode(w.err, w.code) {
 			t.Errorf("got %v, want code %s", w.err, w.code)
 			continue

@@ -423,7 +423,7 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 	if t.state != api.StateDown && (t.state != api.StateFailed || t.rec.WantUp) {
 		m.mu.Unlock()
 		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeConflict,
-			"%s is %s: bring it down first (`wgtrayd down %s`), then rename it; its interface keeps the name while it runs", name, t.state, name)
+			"%s is %s: bring it down first, then rename it; its interface keeps the name while it runs", name, t.state)
 	}
 	m.dropReservationsLocked(caller, "")
 	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {

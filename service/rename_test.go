@@ -1,8 +1,10 @@
 package service
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,12 +138,37 @@ func TestImportStoresTheKeysBeforeTheTunnelExists(t *testing.T) {
 	if data, err := files.Get("home"); data != "stale" {
 		t.Errorf("keyring entry of home after the failed import: %q, %v; want the stale one as before", data, err)
 	}
+
+	// When the keyring cannot be read back then, the user learns that the
+	// keys may have stayed there.
+	keys.onSet = func(name string) {
+		keys.onSet = func(string) {}
+		h.mgr.mu.Lock()
+		h.mgr.tunnels[nameKey(name)].reservedUntil = time.Now().Add(-time.Second)
+		h.mgr.mu.Unlock()
+		if _, err := stranger.Import(ctx, name, newConfig(t, "10.8.0.0/24")); err != nil {
+			t.Errorf("import of %s once the hold ran out: %v", name, err)
+		}
+		keys.getErr = errors.New("the keyring is locked")
+	}
+	if _, err := c.Import(ctx, "work", newConfig(t, "10.6.0.0/24")); !client.IsCode(err, api.CodeExists) || !strings.Contains(err.Error(), "the keys stored for work may stay in your keyring: the keyring is locked") {
+		t.Errorf("import when the keyring cannot be read back: %v, want exists and that the keys may stay", err)
+	}
 }
 
-// watchedKeys calls onSet before it stores keys.
+// watchedKeys calls onSet before it stores keys, and fails to read them
+// once getErr is set.
 type watchedKeys struct {
 	client.KeyStore
-	onSet func(name string)
+	onSet  func(name string)
+	getErr error
+}
+
+func (k *watchedKeys) Get(name string) (string, error) {
+	if k.getErr != nil {
+		return "", k.getErr
+	}
+	return k.KeyStore.Get(name)
 }
 
 func (k *watchedKeys) Set(name, secret string) error {

@@ -192,7 +192,7 @@ func (tr *trusted) add(caller ipc.Peer, req api.TrustRequest) (api.TrustedNetwor
 		}
 		if strings.EqualFold(r.Name, name) {
 			tr.mu.Unlock()
-			return api.TrustedNetwork{}, errorf(http.StatusConflict, api.CodeExists, "a trusted network named %q exists already; give this one another name", r.Name)
+			return api.TrustedNetwork{}, errorf(http.StatusConflict, api.CodeExists, "a trusted network named %q exists already", r.Name)
 		}
 	}
 	if len(tr.list) >= maxTrusted {
@@ -266,7 +266,7 @@ func (tr *trusted) remove(caller ipc.Peer, id string) error {
 	}
 	if i < 0 {
 		tr.mu.Unlock()
-		return errorf(http.StatusNotFound, api.CodeNotFound, "no trusted network is %q; `wgtrayd trusted list` shows them", id)
+		return errorf(http.StatusNotFound, api.CodeNotFound, "no trusted network is %q", id)
 	}
 	r := tr.list[i]
 	if !mayRemoveTrusted(caller, r.ByUID) {

@@ -62,7 +62,7 @@ func simple(name, usage string, setup func(*flag.FlagSet), run func(ctx context.
 				fmt.Fprintf(stderr, "wgtrayd %s: %v\nusage: wgtrayd %s\n", name, err, usage)
 				return 2
 			}
-			fmt.Fprintf(stderr, "wgtrayd %s: %v%s\n", name, err, hint(err))
+			fmt.Fprintf(stderr, "wgtrayd %s: %v%s\n", name, err, hint(name, err))
 			return 1
 		}
 		return 0
@@ -82,9 +82,24 @@ var hints = map[string]string{
 	api.CodeNoMachineStore:       "start=login needs no keys at rest: your tray agent brings the tunnel up when you log in",
 }
 
-// hint is "; " and the hint for err's code, or nothing.
-func hint(err error) string {
-	if h := hints[client.Code(err)]; h != "" {
+// trustedHints are the hints of `trusted`, whose errors are about trusted
+// networks, not tunnels.
+var trustedHints = map[string]string{
+	api.CodeNotFound: "`wgtrayd trusted list` shows the trusted networks",
+	api.CodeExists:   "give this one another label with --name",
+}
+
+// hint is "; " and the hint for err's code in the command that got it, or
+// nothing.
+func hint(command string, err error) string {
+	if errors.Is(err, client.ErrKeysTooLarge) {
+		return "; or import it with --key-store=file"
+	}
+	table := hints
+	if command == "trusted" {
+		table = trustedHints
+	}
+	if h := table[client.Code(err)]; h != "" {
 		return "; " + h
 	}
 	return ""

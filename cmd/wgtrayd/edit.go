@@ -66,7 +66,7 @@ func runEdit(args []string, stdout, stderr io.Writer) int {
 	} else {
 		current, err := c.Export(ctx, name)
 		if err != nil {
-			fmt.Fprintf(stderr, "wgtrayd edit: %v%s\n", err, hint(err))
+			fmt.Fprintf(stderr, "wgtrayd edit: %v%s\n", err, hint("edit", err))
 			return 1
 		}
 		// The editor may take as long as the user likes.
@@ -85,7 +85,7 @@ func runEdit(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := c.Update(ctx, name, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "wgtrayd edit: %v%s\n", err, hint(err))
+		fmt.Fprintf(stderr, "wgtrayd edit: %v%s\n", err, hint("edit", err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: saved; %s\n", res.Name, appliedText(res.Applied))

@@ -22,7 +22,7 @@ func TestCLIAddsItsHintByCode(t *testing.T) {
 		api.CodeKillSwitchLocked:     "sudo wgtrayd killswitch",
 	} {
 		err := fmt.Errorf("up: %w", &client.Error{Code: code, Message: "m"})
-		if h := hint(err); !strings.Contains(h, want) {
+		if h := hint("up", err); !strings.Contains(h, want) {
 			t.Errorf("hint for %s = %q, want it to mention %q", code, h, want)
 		}
 	}
@@ -30,8 +30,18 @@ func TestCLIAddsItsHintByCode(t *testing.T) {
 	// since the service says what its own OS needs (Linux's tun module,
 	// Windows' wintun.dll).
 	for _, code := range []string{api.CodeInternal, api.CodeNoTUN} {
-		if h := hint(&client.Error{Code: code}); h != "" {
+		if h := hint("up", &client.Error{Code: code}); h != "" {
 			t.Errorf("hint for %s = %q, want none", code, h)
+		}
+	}
+	// Keys too large for the keyring can go to a file, with this program.
+	if h := hint("import", fmt.Errorf("import a: %w", client.ErrKeysTooLarge)); !strings.Contains(h, "--key-store=file") {
+		t.Errorf("hint for keys too large for the keyring = %q, want --key-store=file", h)
+	}
+	// The errors of `trusted` are about trusted networks.
+	for code, want := range map[string]string{api.CodeNotFound: "wgtrayd trusted list", api.CodeExists: "--name"} {
+		if h := hint("trusted", &client.Error{Code: code}); !strings.Contains(h, want) || strings.Contains(h, "wgtrayd list") || strings.Contains(h, "wgtrayd remove") {
+			t.Errorf("hint of trusted for %s = %q, want it to mention %q and no tunnel commands", code, h, want)
 		}
 	}
 }

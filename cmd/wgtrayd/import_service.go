@@ -31,7 +31,7 @@ func importIntoService(results []importer.Result, stdout, stderr io.Writer) int 
 		t, err := importFn(ctx, r.Name, r.Config)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(stderr, "wgtrayd import: %s: %v%s\n", r.Source, err, hint(err))
+			fmt.Fprintf(stderr, "wgtrayd import: %s: %v%s\n", r.Source, err, hint("import", err))
 			status = 1
 			continue
 		}
@@ -55,7 +55,7 @@ func turnRosenpassOn(c *client.Client, name string, rk *importer.RosenpassKey, s
 	peer := rk.Peer.String()
 	if _, err := c.RosenpassOn(ctx, name, peer, rk.PublicKey, ""); err != nil {
 		fmt.Fprintf(stderr, "wgtrayd import: %s: Rosenpass stays off: %v%s; turn it on with `wgtrayd rosenpass %s --peer %s --key FILE`\n",
-			rk.File, err, hint(err), name, peer)
+			rk.File, err, hint("import", err), name, peer)
 		return false
 	}
 	fmt.Fprintf(stdout, "  Rosenpass is on for peer %s with the key from %s: the tunnel is post-quantum, and no traffic flows until the exchange completes\n", peer, rk.File)

@@ -181,7 +181,12 @@ func (c *Client) create(ctx context.Context, req api.CreateRequest, cfg *importe
 // something else was stored there since.
 func (c *Client) restoreKeys(name, ours, previous string) error {
 	current, err := c.keys.Get(name)
-	if err != nil || current != ours {
+	switch {
+	case errors.Is(err, ErrNoKeys):
+		return nil
+	case err != nil:
+		return fmt.Errorf("the keys stored for %s may stay in your keyring: %w", name, err)
+	case current != ours:
 		return nil
 	}
 	if previous != "" {

@@ -30,6 +30,10 @@ type KeyStore interface {
 // ErrNoKeys means the key store holds no keys for the tunnel.
 var ErrNoKeys = errors.New("no keys stored for this tunnel")
 
+// ErrKeysTooLarge means the keyring holds less in one item than a
+// tunnel's keys.
+var ErrKeysTooLarge = errors.New("the tunnel's keys are more than your keyring holds in one item")
+
 // ErrNoKeyring means no keyring service answers for the current user.
 var ErrNoKeyring = errors.New("no keyring is reachable")
 
@@ -58,7 +62,7 @@ func (osKeyring) Set(tunnel, secret string) error {
 // some 25 peers with preshared keys.
 func keyringSetError(err error, secret string) error {
 	if errors.Is(err, keyring.ErrSetDataTooBig) {
-		return fmt.Errorf("the tunnel's keys (%d bytes) are more than your keyring holds in one item: split the tunnel into tunnels with fewer peers, or import it with --key-store=file", len(secret))
+		return fmt.Errorf("%w (%d bytes): split the tunnel into tunnels with fewer peers", ErrKeysTooLarge, len(secret))
 	}
 	return noKeyring(err)
 }

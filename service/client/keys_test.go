@@ -16,8 +16,12 @@ func TestKeysTooBigForTheKeyringSayWhatToDoInstead(t *testing.T) {
 	if errors.Is(err, ErrNoKeyring) {
 		t.Errorf("a keyring that refused a big item is reported as missing: %v", err)
 	}
-	if !strings.Contains(err.Error(), "3000 bytes") || !strings.Contains(err.Error(), "--key-store=file") {
+	if !errors.Is(err, ErrKeysTooLarge) || !strings.Contains(err.Error(), "3000 bytes") || !strings.Contains(err.Error(), "fewer peers") {
 		t.Errorf("the error does not say the size and the way out: %v", err)
+	}
+	// The app has no key store to choose: the CLI adds its own way out.
+	if strings.Contains(err.Error(), "--") {
+		t.Errorf("the error gives command-line advice: %v", err)
 	}
 	if err := keyringSetError(errors.New("no D-Bus"), "k"); !errors.Is(err, ErrNoKeyring) {
 		t.Errorf("another keyring failure is not ErrNoKeyring: %v", err)
