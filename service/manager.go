@@ -334,9 +334,9 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 		r.Name = m.freeNameLocked(req.Name)
 		t.rec.Name, key = r.Name, nameKey(r.Name)
 	}
-	if _, ok := m.tunnels[key]; ok {
+	if other, ok := m.tunnels[key]; ok {
 		m.mu.Unlock()
-		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", r.Name)
+		return api.Tunnel{}, nameTaken(other, r.Name)
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		m.mu.Unlock()
@@ -363,6 +363,15 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 	m.log.Info("tunnel imported", "tunnel", r.Name, "owner", caller.UID)
 	m.publish(t)
 	return t.view(caller), nil
+}
+
+// nameTaken refuses the name of other: a tunnel, or the hidden placeholder
+// of one being imported or renamed, which the list does not show yet.
+func nameTaken(other *managed, name string) error {
+	if other.creating {
+		return errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q is being created", name)
+	}
+	return errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", name)
 }
 
 // reserveTime is how long a name reserved for an import stays held: the
@@ -428,7 +437,7 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 	m.dropReservationsLocked(caller, "")
 	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
 		m.mu.Unlock()
-		return api.Tunnel{}, errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q exists already", newName)
+		return api.Tunnel{}, nameTaken(other, newName)
 	}
 	if newName == name {
 		defer m.mu.Unlock()
