@@ -92,8 +92,12 @@ var trustedHints = map[string]string{
 // hint is "; " and the hint for err's code in the command that got it, or
 // nothing.
 func hint(command string, err error) string {
-	if errors.Is(err, client.ErrKeysTooLarge) {
+	switch {
+	case errors.Is(err, client.ErrKeysTooLarge):
 		return "; or import it with --key-store=file"
+	case errors.Is(err, client.ErrNoKeyring):
+		return "; from a shell, start one with `dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --components=secrets; exec $SHELL'`, " +
+			"or, on a headless machine, pass --key-store=file to keep the keys in a file only you can read"
 	}
 	table := hints
 	if command == "trusted" {

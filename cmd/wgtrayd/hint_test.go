@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -37,6 +38,10 @@ func TestCLIAddsItsHintByCode(t *testing.T) {
 	// Keys too large for the keyring can go to a file, with this program.
 	if h := hint("import", fmt.Errorf("import a: %w", client.ErrKeysTooLarge)); !strings.Contains(h, "--key-store=file") {
 		t.Errorf("hint for keys too large for the keyring = %q, want --key-store=file", h)
+	}
+	// Without a keyring, a shell can start one, or do without.
+	if h := hint("up", fmt.Errorf("up a: %w", &client.NoKeyringError{Err: errors.New("no D-Bus")})); !strings.Contains(h, "gnome-keyring-daemon") || !strings.Contains(h, "--key-store=file") {
+		t.Errorf("hint without a keyring = %q, want how to start one and --key-store=file", h)
 	}
 	// The errors of `trusted` are about trusted networks.
 	for code, want := range map[string]string{api.CodeNotFound: "wgtrayd trusted list", api.CodeExists: "--name"} {

@@ -95,14 +95,13 @@ func (osKeyring) Delete(tunnel string) error {
 	return nil
 }
 
-// NoKeyringError explains how to get a keyring, or how to do without one.
+// NoKeyringError says that no keyring answered, and what wgtray needs;
+// the command line adds how to get one from a shell, or do without.
 type NoKeyringError struct{ Err error }
 
 func (e *NoKeyringError) Error() string {
-	return fmt.Sprintf("no keyring is reachable (%v): wgtray keeps private keys in your keyring. "+
-		"Run it in a desktop session with a Secret Service (GNOME Keyring or KWallet; "+
-		"for a shell: `dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --components=secrets; exec $SHELL'`), "+
-		"or, on a headless machine, pass --key-store=file to keep the keys in a file only you can read", e.Err)
+	return fmt.Sprintf("no keyring is reachable (%v): wgtray keeps private keys in your keyring, "+
+		"on Linux a Secret Service in your desktop session (GNOME Keyring, KWallet or KeePassXC)", e.Err)
 }
 
 func (e *NoKeyringError) Unwrap() error { return ErrNoKeyring }
