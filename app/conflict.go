@@ -58,7 +58,10 @@ func (a *App) askConflict(o *outcome, next func()) {
 	theirs := a.existing(o.name)
 	mine := theirs != nil && theirs.Mine
 	text := lang.L("A tunnel named {{.Name}} exists already. Import the one from {{.Source}} under a new name, or replace the configuration and keys of your tunnel {{.Name}} with it.", map[string]string{"Name": o.name, "Source": o.source})
-	if !mine {
+	switch {
+	case theirs == nil: // not listed yet: another import or rename holds the name
+		text = lang.L("A tunnel named {{.Name}} is being created right now, by another import or rename. Import the one from {{.Source}} under a new name.", map[string]string{"Name": o.name, "Source": o.source})
+	case !mine:
 		text = lang.L("A tunnel named {{.Name}} exists already and is another user's: it cannot be replaced from here. Import the one from {{.Source}} under a new name.", map[string]string{"Name": o.name, "Source": o.source})
 	}
 	message := widget.NewLabel(text)

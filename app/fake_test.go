@@ -43,6 +43,9 @@ type fakeService struct {
 	admin    bool
 	uid      string
 	nextID   int
+	// held are names the service holds for another import or rename:
+	// refused, not listed.
+	held []string
 }
 
 type fakeTunnel struct {
@@ -348,6 +351,9 @@ func (f *fakeService) Import(_ context.Context, name string, cfg *importer.Confi
 	}
 	if _, ok := f.tunnels[name]; ok {
 		return api.Tunnel{}, &client.Error{Status: 409, Code: api.CodeExists, Message: "a tunnel named " + name + " exists already"}
+	}
+	if slices.Contains(f.held, name) {
+		return api.Tunnel{}, &client.Error{Status: 409, Code: api.CodeExists, Message: "a tunnel named " + name + " is being created"}
 	}
 	f.addLocked(name, cfg, api.StateDown)
 	return f.tunnels[name].Tunnel, nil

@@ -63,6 +63,30 @@ func TestEditorSaysItKeepsNeitherKeyOrderNorComments(t *testing.T) {
 	}
 }
 
+// A name that another import or rename holds, and the list does not show
+// yet, is not called another user's tunnel: the question says it is being
+// created, offers another name, and nothing can be replaced.
+func TestImportOfANameBeingCreatedOffersAnotherName(t *testing.T) {
+	svc := newFakeService()
+	svc.held = []string{"office"}
+	h := newHarness(t, svc)
+	h.ready()
+	conf := filepath.Join(t.TempDir(), "office.conf")
+	if err := os.WriteFile(conf, []byte(config(t, "10.1.0.3/32", "192.0.2.1:51820").String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.app.ImportPaths([]string{conf})
+	h.waitFor("the question", func() bool { return contains(h.overlayTexts(), "office is being created right now") })
+	if text := strings.Join(h.overlayTexts(), "\n"); strings.Contains(text, "another user's") {
+		t.Errorf("question: %q", text)
+	}
+	if replace := h.overlayButtons()["Replace…"]; replace == nil || !replace.Disabled() {
+		t.Errorf("Replace can be tapped for a name no tunnel has yet")
+	}
+	test.Tap(h.overlayButtons()["Import as new name"])
+	h.waitFor("import office-2", h.called("import office-2"))
+}
+
 // A file whose tunnel name is taken offers to import it under a free
 // name (prefilled, validated) or to replace the user's own tunnel of that
 // name after a confirmation, and refuses to replace another user's.

@@ -38,7 +38,7 @@ func PairRosenpassKey(file string, cfg *Config, pqpk, wgpk []byte) (*RosenpassKe
 	if wgpk == nil {
 		if len(cfg.Peers) != 1 {
 			return nil, fmt.Errorf("%s: the config has %d peers and no wgpk file says which one this Rosenpass key is for; "+
-				"put the peer's WireGuard public key in a wgpk file beside it, or turn Rosenpass on with `wgtrayd rosenpass NAME --peer PUBKEY --key FILE`",
+				"put the peer's WireGuard public key in a wgpk file beside it, or turn Rosenpass on for that peer once the tunnel is imported",
 				file, len(cfg.Peers))
 		}
 		return &RosenpassKey{File: file, Peer: cfg.Peers[0].PublicKey, PublicKey: pqpk}, nil

@@ -335,8 +335,9 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 		t.rec.Name, key = r.Name, nameKey(r.Name)
 	}
 	if other, ok := m.tunnels[key]; ok {
+		err := nameTaken(other, r.Name)
 		m.mu.Unlock()
-		return api.Tunnel{}, nameTaken(other, r.Name)
+		return api.Tunnel{}, err
 	}
 	if err := m.quotaLocked(caller.UID, len(r.Config), ""); err != nil {
 		m.mu.Unlock()
@@ -366,7 +367,8 @@ func (m *manager) create(caller ipc.Peer, req api.CreateRequest) (api.Tunnel, er
 }
 
 // nameTaken refuses the name of other: a tunnel, or the hidden placeholder
-// of one being imported or renamed, which the list does not show yet.
+// of one being imported or renamed, which the list does not show yet. Must
+// hold m.mu.
 func nameTaken(other *managed, name string) error {
 	if other.creating {
 		return errorf(http.StatusConflict, api.CodeExists, "a tunnel named %q is being created", name)
@@ -436,8 +438,9 @@ func (m *manager) rename(caller ipc.Peer, name, newName string) (api.Tunnel, err
 	}
 	m.dropReservationsLocked(caller, "")
 	if other, ok := m.tunnels[nameKey(newName)]; ok && other != t {
+		err := nameTaken(other, newName)
 		m.mu.Unlock()
-		return api.Tunnel{}, nameTaken(other, newName)
+		return api.Tunnel{}, err
 	}
 	if newName == name {
 		defer m.mu.Unlock()

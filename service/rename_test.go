@@ -2,12 +2,15 @@ package service
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wgtray/wgtray/platform/ipc"
 	"github.com/wgtray/wgtray/service/api"
 	"github.com/wgtray/wgtray/service/client"
 )
@@ -174,4 +177,35 @@ func (k *watchedKeys) Get(name string) (string, error) {
 func (k *watchedKeys) Set(name, secret string) error {
 	k.onSet(name)
 	return k.KeyStore.Set(name, secret)
+}
+
+// Imports of one name at once: one gets it and the others are refused,
+// while the winner's tunnel is still being created or once it is (under
+// -race, this reads no placeholder outside the manager's lock).
+func TestConcurrentImportsOfOneNameGetItOnce(t *testing.T) {
+	h := startHarness(t, t.TempDir())
+	caller := ipc.Peer{UID: "1000", Operator: true}
+	cfg := newConfig(t, "10.20.0.0/24")
+	for round := range 20 {
+		name := fmt.Sprintf("office%d", round)
+		req := api.CreateRequest{Name: name, Config: cfg.String(), PublicKey: cfg.Interface.PrivateKey.Public().String()}
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				_, err := h.mgr.create(caller, req)
+				errs <- err
+			}()
+		}
+		won := 0
+		for range cap(errs) {
+			if err := <-errs; err == nil {
+				won++
+			} else {
+				wantCode(t, "a refused import of "+name, err, http.StatusConflict, api.CodeExists)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d imports got %s, want 1", won, name)
+		}
+	}
 }

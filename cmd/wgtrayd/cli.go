@@ -82,28 +82,34 @@ var hints = map[string]string{
 	api.CodeNoMachineStore:       "start=login needs no keys at rest: your tray agent brings the tunnel up when you log in",
 }
 
-// trustedHints are the hints of `trusted`, whose errors are about trusted
-// networks, not tunnels.
-var trustedHints = map[string]string{
-	api.CodeNotFound: "`wgtrayd trusted list` shows the trusted networks",
-	api.CodeExists:   "give this one another label with --name",
+// commandHints are the hints of commands whose errors are about something
+// else than the general hints say: `trusted` is about trusted networks;
+// `rename` has no --name, and a running tunnel has to come down first.
+var commandHints = map[string]map[string]string{
+	"trusted": {
+		api.CodeNotFound: "`wgtrayd trusted list` shows the trusted networks",
+		api.CodeExists:   "give this one another label with --name",
+	},
+	"rename": {
+		api.CodeExists:   "choose another new name",
+		api.CodeConflict: "`wgtrayd down NAME` brings it down",
+	},
 }
 
-// hint is "; " and the hint for err's code in the command that got it, or
+// hint is "; " and the hint for err in the command that got it, or
 // nothing.
 func hint(command string, err error) string {
 	switch {
 	case errors.Is(err, client.ErrKeysTooLarge):
 		return "; or import it with --key-store=file"
 	case errors.Is(err, client.ErrNoKeyring):
-		return "; from a shell, start one with `dbus-run-session -- sh -c 'echo | gnome-keyring-daemon --unlock --components=secrets; exec $SHELL'`, " +
-			"or, on a headless machine, pass --key-store=file to keep the keys in a file only you can read"
+		return "; " + noKeyringHint
 	}
-	table := hints
-	if command == "trusted" {
-		table = trustedHints
+	code := client.Code(err)
+	if h, ok := commandHints[command][code]; ok {
+		return "; " + h
 	}
-	if h := table[client.Code(err)]; h != "" {
+	if h := hints[code]; h != "" {
 		return "; " + h
 	}
 	return ""

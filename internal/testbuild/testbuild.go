@@ -40,11 +40,16 @@ func Command(pkg, out string) *exec.Cmd {
 }
 
 // built is what Binary built for this test binary: one directory, and
-// each file's build error (nil once built).
+// each file's package and build error (nil once built).
 var built struct {
-	mu   sync.Mutex
-	dir  string
-	errs map[string]error
+	mu    sync.Mutex
+	dir   string
+	files map[string]buildResult
+}
+
+type buildResult struct {
+	pkg string
+	err error
 }
 
 // Binary builds pkg once per test binary, into the file name in a
@@ -61,21 +66,26 @@ func Binary(t testing.TB, pkg, name string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		built.dir, built.errs = dir, map[string]error{}
 		if err := os.Chmod(dir, 0o755); err != nil {
+			os.Remove(dir)
 			t.Fatal(err)
 		}
+		built.dir, built.files = dir, map[string]buildResult{}
 	}
 	out := filepath.Join(built.dir, name)
-	err, done := built.errs[name]
+	r, done := built.files[name]
 	if !done {
-		if msg, berr := Command(pkg, out).CombinedOutput(); berr != nil {
-			err = fmt.Errorf("go build %s: %v\n%s", pkg, berr, msg)
+		r.pkg = pkg
+		if msg, err := Command(pkg, out).CombinedOutput(); err != nil {
+			r.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
 		}
-		built.errs[name] = err
+		built.files[name] = r
 	}
-	if err != nil {
-		t.Fatal(err)
+	if r.pkg != pkg {
+		t.Fatalf("testbuild.Binary: %s is built from %s, not %s", name, r.pkg, pkg)
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
 	return out
 }

@@ -62,7 +62,7 @@ func (osKeyring) Set(tunnel, secret string) error {
 // some 25 peers with preshared keys.
 func keyringSetError(err error, secret string) error {
 	if errors.Is(err, keyring.ErrSetDataTooBig) {
-		return fmt.Errorf("%w (%d bytes): split the tunnel into tunnels with fewer peers", ErrKeysTooLarge, len(secret))
+		return fmt.Errorf("%w: they are %d bytes; split the tunnel into tunnels with fewer peers", ErrKeysTooLarge, len(secret))
 	}
 	return noKeyring(err)
 }
