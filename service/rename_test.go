@@ -126,8 +126,11 @@ func TestImportStoresTheKeysBeforeTheTunnelExists(t *testing.T) {
 	if err := files.Set("home", "stale"); err != nil {
 		t.Fatal(err)
 	}
-	keys.onSet = func(name string) {
-		keys.onSet = func(string) {} // the restore of the stale entry
+	// takenOnceTheHoldRunsOut lets the hold on name run out and gives the
+	// name to the stranger, as the keys are stored: the create that
+	// follows fails.
+	takenOnceTheHoldRunsOut := func(name string) {
+		keys.onSet = func(string) {} // the restore of the entry
 		h.mgr.mu.Lock()
 		h.mgr.tunnels[nameKey(name)].reservedUntil = time.Now().Add(-time.Second)
 		h.mgr.mu.Unlock()
@@ -135,6 +138,7 @@ func TestImportStoresTheKeysBeforeTheTunnelExists(t *testing.T) {
 			t.Errorf("import of %s once the hold ran out: %v", name, err)
 		}
 	}
+	keys.onSet = takenOnceTheHoldRunsOut
 	if _, err := c.Import(ctx, "home", newConfig(t, "10.7.0.0/24")); !client.IsCode(err, api.CodeExists) {
 		t.Errorf("import of a name taken after the hold ran out: %v, want exists", err)
 	}
@@ -145,13 +149,7 @@ func TestImportStoresTheKeysBeforeTheTunnelExists(t *testing.T) {
 	// When the keyring cannot be read back then, the user learns that the
 	// keys may have stayed there.
 	keys.onSet = func(name string) {
-		keys.onSet = func(string) {}
-		h.mgr.mu.Lock()
-		h.mgr.tunnels[nameKey(name)].reservedUntil = time.Now().Add(-time.Second)
-		h.mgr.mu.Unlock()
-		if _, err := stranger.Import(ctx, name, newConfig(t, "10.8.0.0/24")); err != nil {
-			t.Errorf("import of %s once the hold ran out: %v", name, err)
-		}
+		takenOnceTheHoldRunsOut(name)
 		keys.getErr = errors.New("the keyring is locked")
 	}
 	if _, err := c.Import(ctx, "work", newConfig(t, "10.6.0.0/24")); !client.IsCode(err, api.CodeExists) || !strings.Contains(err.Error(), "the keys stored for work may stay in your keyring: the keyring is locked") {

@@ -40,16 +40,11 @@ func Command(pkg, out string) *exec.Cmd {
 }
 
 // built is what Binary built for this test binary: one directory, and
-// each file's package and build error (nil once built).
+// each file's build error (nil once built).
 var built struct {
-	mu    sync.Mutex
-	dir   string
-	files map[string]buildResult
-}
-
-type buildResult struct {
-	pkg string
-	err error
+	mu   sync.Mutex
+	dir  string
+	errs map[string]error
 }
 
 // Binary builds pkg once per test binary, into the file name in a
@@ -70,22 +65,18 @@ func Binary(t testing.TB, pkg, name string) string {
 			os.Remove(dir)
 			t.Fatal(err)
 		}
-		built.dir, built.files = dir, map[string]buildResult{}
+		built.dir, built.errs = dir, map[string]error{}
 	}
 	out := filepath.Join(built.dir, name)
-	r, done := built.files[name]
+	err, done := built.errs[name]
 	if !done {
-		r.pkg = pkg
-		if msg, err := Command(pkg, out).CombinedOutput(); err != nil {
-			r.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+		if msg, berr := Command(pkg, out).CombinedOutput(); berr != nil {
+			err = fmt.Errorf("go build %s: %v\n%s", pkg, berr, msg)
 		}
-		built.files[name] = r
+		built.errs[name] = err
 	}
-	if r.pkg != pkg {
-		t.Fatalf("testbuild.Binary: %s is built from %s, not %s", name, r.pkg, pkg)
-	}
-	if r.err != nil {
-		t.Fatal(r.err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
